@@ -1,0 +1,43 @@
+# Vigil: the two commands are `make demo` and `make test`.
+# Each first installs missing Debian packages (scripts/deps.sh), then builds.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE ?= cmake
+
+.PHONY: all deps build build-asan demo test bench fuzz clean
+
+all: build
+
+deps:
+	@sh scripts/deps.sh
+
+# Release build (optimised, warnings as errors) for the demo and benchmarks.
+build: deps
+	@$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
+	@$(CMAKE) --build build -j $(JOBS)
+
+# ASan + UBSan build that `make test` runs.
+build-asan: deps
+	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVG_SANITIZE=ON >/dev/null
+	@$(CMAKE) --build build-asan -j $(JOBS)
+
+demo: build
+	@rm -rf out/demo && mkdir -p out/demo
+	./build/vigil demo --dir out/demo
+
+test: build-asan
+	cd build-asan && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	./build/bench_ingest
+
+fuzz: deps
+	@$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DVG_FUZZ=ON -DVG_SANITIZE=ON -DBUILD_TESTING=OFF >/dev/null
+	@$(CMAKE) --build build-fuzz -j $(JOBS)
+	@mkdir -p fuzz/findings
+	./build-fuzz/fuzz_observation -max_total_time=$${FUZZ_SECONDS:-60} \
+		-artifact_prefix=fuzz/findings/ -dict=fuzz/observation.dict \
+		fuzz/findings fuzz/corpus/observation
+
+clean:
+	rm -rf build build-asan build-fuzz out

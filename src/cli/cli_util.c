@@ -1,0 +1,81 @@
+/* cli_util.c - option parsing helpers shared by subcommands. */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vg_cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "vigil %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool vg_cli_opt(int argc, char **argv, int *i, const char *opt, const char **val)
+{
+	const char *a = argv[*i];
+	size_t ol = strlen(opt);
+	if (strncmp(a, opt, ol) != 0)
+		return false;
+	if (!val)
+		return a[ol] == '\0';
+	if (a[ol] == '=') { /* --opt=value */
+		*val = a + ol + 1;
+		return true;
+	}
+	if (a[ol] != '\0')
+		return false;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "vigil %s: option %s needs a value\n", argv[0], opt);
+		*val = NULL;
+		return true;
+	}
+	*val = argv[++*i];
+	return true;
+}
+
+bool vg_cli_help_requested(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	return false;
+}
+
+bool vg_cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	if (!s || !*s)
+		return false;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool vg_cli_parse_double(const char *s, double *out)
+{
+	if (!s || !*s)
+		return false;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || !isfinite(v))
+		return false;
+	*out = v;
+	return true;
+}
+
+const char *vg_cli_default_db(void)
+{
+	const char *e = getenv("VIGIL_DB");
+	return e && *e ? e : "vigil.db";
+}

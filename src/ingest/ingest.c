@@ -1,0 +1,684 @@
+/*
+ * ingest.c - the ingest pipeline of ingest.h.
+ *
+ *   reader (caller's thread)  --batch-->  decode/verify pool  --batch-->  writer thread
+ *
+ * Two batch slots: while the writer commits batch k, the reader fills and
+ * the pool (the reader plus threads-1 workers) decodes batch k+1. Items are
+ * handed out to the pool in chunks through an atomic counter; each thread
+ * decodes into its own arena of the slot, so no allocation is shared.
+ */
+#include "ingest.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_THREADS 64
+#define CHUNK 32
+#define ARENA_CAP (64u << 20)
+
+/* ---- Sensor map: id -> registry entry (open addressing, FNV-1a) ---------- */
+
+struct sensor_ent {
+	struct vg_sensor s;   /* immutable during a run: read by the pool */
+	bool has_last_seq;    /* writer thread only */
+	int64_t last_seq;
+	bool dirty;
+};
+
+struct sensor_map {
+	struct sensor_ent *ents;
+	struct sensor_ent **slots;
+	size_t n, cap_ents, nslots;
+};
+
+static uint64_t fnv1a(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static int map_add_cb(void *ctx, const struct vg_sensor *s)
+{
+	struct sensor_map *m = ctx;
+	if (m->n == m->cap_ents) {
+		size_t nc = m->cap_ents ? m->cap_ents * 2 : 64;
+		struct sensor_ent *ne = realloc(m->ents, nc * sizeof *ne);
+		if (!ne)
+			return 1;
+		m->ents = ne;
+		m->cap_ents = nc;
+	}
+	struct sensor_ent *e = &m->ents[m->n++];
+	e->s = *s;
+	e->has_last_seq = s->has_last_seq;
+	e->last_seq = s->last_seq;
+	e->dirty = false;
+	return 0;
+}
+
+static vg_status map_load(struct sensor_map *m, vg_store *st, struct vg_err *err)
+{
+	memset(m, 0, sizeof *m);
+	vg_status s = vg_store_sensor_each(st, map_add_cb, m, err);
+	if (s)
+		return s;
+	m->nslots = 16;
+	while (m->nslots < m->n * 2)
+		m->nslots *= 2;
+	m->slots = calloc(m->nslots, sizeof *m->slots);
+	if (!m->slots)
+		return vg_err_set(err, VG_ERR_NOMEM, "sensor map");
+	for (size_t i = 0; i < m->n; i++) {
+		size_t h = fnv1a(m->ents[i].s.id) & (m->nslots - 1);
+		while (m->slots[h])
+			h = (h + 1) & (m->nslots - 1);
+		m->slots[h] = &m->ents[i];
+	}
+	return VG_OK;
+}
+
+static struct sensor_ent *map_get(const struct sensor_map *m, const char *id)
+{
+	size_t h = fnv1a(id) & (m->nslots - 1);
+	for (struct sensor_ent *e; (e = m->slots[h]); h = (h + 1) & (m->nslots - 1))
+		if (!strcmp(e->s.id, id))
+			return e;
+	return NULL;
+}
+
+static void map_release(struct sensor_map *m)
+{
+	free(m->ents);
+	free(m->slots);
+}
+
+/* ---- Batches ------------------------------------------------------------ */
+
+struct item {
+	size_t off, len;          /* the line within the slot buffer (or caller buffer) */
+	int64_t line;
+	bool too_long;
+	vg_status st;
+	const char *msg;          /* arena; NULL when accepted */
+	uint8_t line_sha256[VG_SHA256_BYTES];
+	struct vg_envelope env;
+	struct vg_obs obs;
+	uint8_t payload_sha256[VG_SHA256_BYTES];
+	struct sensor_ent *sensor;
+	int64_t obs_id;
+};
+
+struct slot {
+	const char *base;         /* lines live here: buf, or the caller's buffer */
+	char *buf;
+	size_t buf_len, buf_cap;
+	struct item *items;
+	size_t n, cap;
+	int64_t received_ns;
+	int64_t bytes_read;       /* cumulative input bytes when the batch was closed */
+	struct vg_arena arenas[MAX_THREADS];
+	bool full;                /* handed to the writer, not yet done */
+};
+
+struct ingest {
+	vg_store *st;
+	const struct vg_ingest_opts *o;
+	struct vg_ingest_stats *stats;
+	struct sensor_map map;
+	int threads;
+	size_t batch_items, batch_bytes;
+	const char *source;
+
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	/* pool */
+	pthread_t workers[MAX_THREADS];
+	int nworkers;             /* workers that took a thread id */
+	int started;              /* workers created: workers[1..started] */
+	uint64_t job_gen;         /* bumped per decode job */
+	struct slot *job;
+	_Atomic size_t next_item;
+	int job_done;             /* workers that finished the current job */
+	bool quit;
+	/* writer */
+	pthread_t writer;
+	bool writer_started;
+	struct slot slots[2];
+	int write_next;           /* slot the writer handles next */
+	bool writer_failed;
+	struct vg_err werr;
+	bool eof;
+};
+
+static void item_reject(struct item *it, struct vg_arena *a, vg_status st, const char *msg)
+{
+	it->st = st;
+	it->msg = vg_arena_strndup(a, msg, strlen(msg));
+	if (!it->msg)
+		it->msg = vg_strerror(st);
+}
+
+static void decode_one(struct ingest *g, struct slot *sl, struct item *it, struct vg_arena *a)
+{
+	struct vg_err e;
+	vg_err_clear(&e);
+	const char *line = sl->base + it->off;
+	it->sensor = NULL;
+	it->obs_id = -1;
+	it->obs.sensor[0] = '\0';
+	it->obs.seq = -1;
+	if (it->too_long) {
+		char m[128];
+		snprintf(m, sizeof m, "line longer than %d bytes", VG_LINE_MAX);
+		item_reject(it, a, VG_ERR_LINE_TOO_LONG, m);
+		return;
+	}
+	vg_sha256((const uint8_t *)line, it->len, it->line_sha256);
+	/* DSSE practice: authenticate before parsing the payload. The envelope's
+	 * keyid names the sensor whose key must have signed it. */
+	vg_status s = vg_envelope_decode(line, it->len, a, &it->env, &e);
+	if (s) {
+		item_reject(it, a, s, e.msg);
+		return;
+	}
+	struct sensor_ent *se = map_get(&g->map, it->env.keyid);
+	char m[256];
+	if (!se) {
+		snprintf(m, sizeof m, "signatures[0].keyid: sensor \"%s\" is not enrolled", it->env.keyid);
+		item_reject(it, a, VG_ERR_UNKNOWN_SENSOR, m);
+		return;
+	}
+	it->sensor = se;
+	if (se->s.revoked_at_ns <= sl->received_ns) {
+		char t[VG_TIME_STR_MAX];
+		vg_time_format(se->s.revoked_at_ns, t);
+		snprintf(m, sizeof m, "sensor \"%s\" was revoked at %s", se->s.id, t);
+		item_reject(it, a, VG_ERR_REVOKED, m);
+		return;
+	}
+	if (!vg_envelope_verify(&it->env, se->s.pk)) {
+		snprintf(m, sizeof m, "signatures[0].sig: Ed25519 signature by \"%s\" does not verify",
+		         se->s.id);
+		item_reject(it, a, VG_ERR_SIGNATURE, m);
+		return;
+	}
+	if ((s = vg_obs_parse(it->env.payload, it->env.payload_len, a, &it->obs, &e))) {
+		vg_err_prefix(&e, "payload");
+		item_reject(it, a, s, e.msg);
+		return;
+	}
+	if (strcmp(it->obs.sensor, it->env.keyid) != 0) {
+		snprintf(m, sizeof m, "payload.sensor = \"%s\": signed by keyid \"%s\"", it->obs.sensor,
+		         it->env.keyid);
+		item_reject(it, a, VG_ERR_KEYID, m);
+		return;
+	}
+	if (it->obs.t_ns < se->s.valid_from_ns || it->obs.t_ns >= se->s.valid_until_ns) {
+		char t[VG_TIME_STR_MAX], f[VG_TIME_STR_MAX] = "-inf", u[VG_TIME_STR_MAX] = "+inf";
+		vg_time_format(it->obs.t_ns, t);
+		if (se->s.valid_from_ns != INT64_MIN)
+			vg_time_format(se->s.valid_from_ns, f);
+		if (se->s.valid_until_ns != INT64_MAX)
+			vg_time_format(se->s.valid_until_ns, u);
+		snprintf(m, sizeof m, "observed time %s outside sensor \"%s\" validity [%s, %s)", t,
+		         se->s.id, f, u);
+		item_reject(it, a, VG_ERR_NOT_VALID, m);
+		return;
+	}
+	if (!it->obs.has_bbox && se->s.has_pos) {
+		it->obs.has_bbox = true;
+		it->obs.min_lat_deg = it->obs.max_lat_deg = se->s.lat_deg;
+		it->obs.min_lon_deg = it->obs.max_lon_deg = se->s.lon_deg;
+	}
+	vg_sha256(it->env.payload, it->env.payload_len, it->payload_sha256);
+	it->st = VG_OK;
+	it->msg = NULL;
+}
+
+static void decode_range(struct ingest *g, struct slot *sl, int tid)
+{
+	struct vg_arena *a = &sl->arenas[tid];
+	for (;;) {
+		size_t i = atomic_fetch_add(&g->next_item, CHUNK);
+		if (i >= sl->n)
+			break;
+		size_t end = i + CHUNK < sl->n ? i + CHUNK : sl->n;
+		for (; i < end; i++)
+			decode_one(g, sl, &sl->items[i], a);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct ingest *g = arg;
+	pthread_mutex_lock(&g->mu);
+	int tid = ++g->nworkers; /* 1..threads-1; the reader is 0 */
+	uint64_t seen = g->job_gen;
+	for (;;) {
+		while (!g->quit && g->job_gen == seen)
+			pthread_cond_wait(&g->cv, &g->mu);
+		if (g->quit)
+			break;
+		seen = g->job_gen;
+		struct slot *sl = g->job;
+		pthread_mutex_unlock(&g->mu);
+		decode_range(g, sl, tid);
+		pthread_mutex_lock(&g->mu);
+		g->job_done++;
+		pthread_cond_broadcast(&g->cv);
+	}
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+
+/* Decode a full slot on all threads; returns when every item is done. */
+static void decode_slot(struct ingest *g, struct slot *sl)
+{
+	for (int t = 0; t < g->threads; t++)
+		vg_arena_reset(&sl->arenas[t]);
+	pthread_mutex_lock(&g->mu);
+	g->job = sl;
+	atomic_store(&g->next_item, 0);
+	g->job_done = 0;
+	g->job_gen++;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+	decode_range(g, sl, 0);
+	pthread_mutex_lock(&g->mu);
+	while (g->job_done < g->threads - 1)
+		pthread_cond_wait(&g->cv, &g->mu);
+	pthread_mutex_unlock(&g->mu);
+}
+
+/* ---- Writer ------------------------------------------------------------- */
+
+static vg_status write_item(struct ingest *g, struct slot *sl, struct item *it, struct vg_err *err)
+{
+	if (it->st == VG_OK) {
+		struct sensor_ent *se = it->sensor;
+		if (se->has_last_seq && it->obs.seq <= se->last_seq) {
+			uint8_t h[VG_SHA256_BYTES];
+			vg_status s = vg_store_obs_hash(g->st, se->s.id, it->obs.seq, h, err);
+			char m[256];
+			if (s == VG_OK && !memcmp(h, it->payload_sha256, sizeof h)) {
+				it->st = VG_ERR_DUPLICATE;
+				it->msg = "observation already stored";
+				return VG_OK;
+			} else if (s == VG_OK) {
+				snprintf(m, sizeof m, "seq = %lld: already used by a different observation of \"%s\"",
+				         (long long)it->obs.seq, se->s.id);
+			} else if (s == VG_ERR_NOT_FOUND) {
+				snprintf(m, sizeof m, "seq = %lld: not above the last accepted %lld of \"%s\"",
+				         (long long)it->obs.seq, (long long)se->last_seq, se->s.id);
+			} else {
+				return s;
+			}
+			item_reject(it, &sl->arenas[0], VG_ERR_REPLAY, m);
+		} else {
+			struct vg_obs_row row = {
+				.log_index = -1,
+				.envelope = sl->base + it->off,
+				.envelope_len = it->len,
+				.received_ns = sl->received_ns,
+				.obs = &it->obs,
+			};
+			memcpy(row.payload_sha256, it->payload_sha256, VG_SHA256_BYTES);
+			vg_status s = vg_store_obs_insert(g->st, &row, err);
+			if (s)
+				return s; /* (sensor, seq) exists despite last_seq: store is inconsistent */
+			it->obs_id = row.id;
+			se->has_last_seq = true;
+			se->last_seq = it->obs.seq;
+			se->dirty = true;
+			return VG_OK;
+		}
+	}
+	struct vg_rejection r = {
+		.received_ns = sl->received_ns,
+		.source = g->source,
+		.line = it->line,
+		.code = it->st,
+		.message = it->msg,
+		.sensor = it->sensor ? it->sensor->s.id : NULL,
+	};
+	memcpy(r.line_sha256, it->line_sha256, VG_SHA256_BYTES);
+	return vg_store_reject_insert(g->st, &r, err);
+}
+
+static vg_status write_slot(struct ingest *g, struct slot *sl, struct vg_err *err)
+{
+	vg_status s = vg_store_begin(g->st, err);
+	if (s)
+		return s;
+	for (size_t i = 0; i < sl->n; i++)
+		if ((s = write_item(g, sl, &sl->items[i], err)))
+			goto out_rollback;
+	for (size_t i = 0; i < sl->n; i++) {
+		struct sensor_ent *se = sl->items[i].sensor;
+		if (se && se->dirty) {
+			if ((s = vg_store_sensor_set_last_seq(g->st, se->s.id, se->last_seq, err)))
+				goto out_rollback;
+			se->dirty = false;
+		}
+	}
+	if ((s = vg_store_commit(g->st, err)))
+		return s;
+	/* Durable: now report. */
+	struct vg_ingest_stats *stt = g->stats;
+	for (size_t i = 0; i < sl->n; i++) {
+		struct item *it = &sl->items[i];
+		stt->lines++;
+		if (it->st == VG_OK)
+			stt->accepted++;
+		else if (it->st == VG_ERR_DUPLICATE)
+			stt->duplicates++;
+		else {
+			stt->rejected++;
+			stt->by_status[it->st]++;
+		}
+		if (g->o->on_result) {
+			struct vg_ingest_result r = {
+				.line = it->line,
+				.status = it->st,
+				.message = it->msg,
+				.sensor = it->sensor ? it->sensor->s.id : NULL,
+				.seq = it->st == VG_OK || it->st == VG_ERR_DUPLICATE || it->st == VG_ERR_REPLAY
+				               ? it->obs.seq : -1,
+				.obs_id = it->obs_id,
+				.log_index = -1,
+			};
+			g->o->on_result(g->o->ctx, &r);
+		}
+	}
+	stt->batches++;
+	return VG_OK;
+out_rollback:
+	vg_store_rollback(g->st);
+	return s;
+}
+
+static void *writer_main(void *arg)
+{
+	struct ingest *g = arg;
+	pthread_mutex_lock(&g->mu);
+	for (;;) {
+		struct slot *sl = &g->slots[g->write_next];
+		while (!sl->full && !g->eof)
+			pthread_cond_wait(&g->cv, &g->mu);
+		if (!sl->full)
+			break; /* eof and nothing left */
+		pthread_mutex_unlock(&g->mu);
+		struct vg_err e;
+		vg_err_clear(&e);
+		vg_status s = g->writer_failed ? VG_OK : write_slot(g, sl, &e);
+		pthread_mutex_lock(&g->mu);
+		if (s && !g->writer_failed) {
+			g->writer_failed = true;
+			g->werr = e;
+			g->werr.status = s;
+		}
+		sl->full = false;
+		g->write_next ^= 1;
+		pthread_cond_broadcast(&g->cv);
+	}
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+
+/* ---- Setup and the reading loop ---------------------------------------- */
+
+static vg_status setup(struct ingest *g, vg_store *st, const struct vg_ingest_opts *o,
+                       struct vg_ingest_stats *stats, struct vg_err *err)
+{
+	memset(g, 0, sizeof *g);
+	g->st = st;
+	g->o = o;
+	g->stats = stats;
+	memset(stats, 0, sizeof *stats);
+	long nc = sysconf(_SC_NPROCESSORS_ONLN);
+	g->threads = o->threads > 0 ? o->threads : (nc > 0 ? (int)nc : 1);
+	if (g->threads > MAX_THREADS)
+		g->threads = MAX_THREADS;
+	g->batch_items = o->batch_items ? o->batch_items : 4096;
+	g->batch_bytes = o->batch_bytes ? o->batch_bytes : (16u << 20);
+	g->source = o->source ? o->source : "-";
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+	vg_status s = map_load(&g->map, st, err);
+	if (s)
+		return s;
+	for (int k = 0; k < 2; k++)
+		for (int t = 0; t < g->threads; t++)
+			vg_arena_init(&g->slots[k].arenas[t], ARENA_CAP);
+	for (int t = 1; t < g->threads; t++) {
+		if (pthread_create(&g->workers[t], NULL, worker_main, g) != 0) {
+			g->threads = t; /* run with what we have */
+			break;
+		}
+		g->started = t;
+	}
+	if (pthread_create(&g->writer, NULL, writer_main, g) != 0)
+		return vg_err_set(err, VG_ERR_INTERNAL, "cannot start the writer thread");
+	g->writer_started = true;
+	return VG_OK;
+}
+
+static vg_status teardown(struct ingest *g, vg_status st, struct vg_err *err)
+{
+	pthread_mutex_lock(&g->mu);
+	g->eof = true;
+	g->quit = true;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+	if (g->writer_started)
+		pthread_join(g->writer, NULL);
+	for (int t = 1; t <= g->started; t++)
+		pthread_join(g->workers[t], NULL);
+	if (!st && g->writer_failed) {
+		st = g->werr.status;
+		if (err)
+			*err = g->werr;
+	}
+	for (int k = 0; k < 2; k++) {
+		for (int t = 0; t < MAX_THREADS; t++)
+			if (g->slots[k].arenas[t].cap)
+				vg_arena_release(&g->slots[k].arenas[t]);
+		free(g->slots[k].buf);
+		free(g->slots[k].items);
+	}
+	map_release(&g->map);
+	pthread_mutex_destroy(&g->mu);
+	pthread_cond_destroy(&g->cv);
+	return st;
+}
+
+/* Wait until slot k is free; false if the writer failed. */
+static bool acquire_slot(struct ingest *g, int k)
+{
+	pthread_mutex_lock(&g->mu);
+	while (g->slots[k].full && !g->writer_failed)
+		pthread_cond_wait(&g->cv, &g->mu);
+	bool ok = !g->writer_failed;
+	pthread_mutex_unlock(&g->mu);
+	return ok;
+}
+
+static void submit_slot(struct ingest *g, struct slot *sl)
+{
+	sl->received_ns = g->o->now_ns ? g->o->now_ns : vg_time_now_ns();
+	decode_slot(g, sl);
+	pthread_mutex_lock(&g->mu);
+	sl->full = true;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+	g->stats->bytes = sl->bytes_read;
+	if (g->o->on_progress)
+		g->o->on_progress(g->o->ctx, g->stats, sl->bytes_read);
+}
+
+static bool item_push(struct slot *sl, struct item it)
+{
+	if (sl->n == sl->cap) {
+		size_t nc = sl->cap ? sl->cap * 2 : 1024;
+		struct item *ni = realloc(sl->items, nc * sizeof *ni);
+		if (!ni)
+			return false;
+		sl->items = ni;
+		sl->cap = nc;
+	}
+	sl->items[sl->n++] = it;
+	return true;
+}
+
+static bool buf_reserve(struct slot *sl, size_t more)
+{
+	if (sl->buf_len + more <= sl->buf_cap)
+		return true;
+	size_t nc = sl->buf_cap ? sl->buf_cap : (1u << 20);
+	while (nc < sl->buf_len + more)
+		nc *= 2;
+	char *nb = realloc(sl->buf, nc);
+	if (!nb)
+		return false;
+	sl->buf = nb;
+	sl->buf_cap = nc;
+	return true;
+}
+
+vg_status vg_ingest_stream(vg_store *st, FILE *in, const struct vg_ingest_opts *opts,
+                           struct vg_ingest_stats *stats, struct vg_err *err)
+{
+	struct ingest g;
+	int64_t t0 = vg_time_mono_ns();
+	vg_status s = setup(&g, st, opts, stats, err);
+	if (s)
+		return teardown(&g, s, err);
+	int k = 0;
+	int64_t lineno = 0, bytes = 0;
+	bool at_eof = false;
+	while (!at_eof) {
+		if (!acquire_slot(&g, k))
+			break;
+		struct slot *sl = &g.slots[k];
+		sl->n = 0;
+		sl->buf_len = 0;
+		while (sl->n < g.batch_items && sl->buf_len < g.batch_bytes) {
+			if (!buf_reserve(sl, VG_LINE_MAX + 1)) {
+				s = vg_err_set(err, VG_ERR_NOMEM, "ingest buffer");
+				goto out;
+			}
+			struct item it = {.off = sl->buf_len, .line = lineno + 1};
+			size_t len = 0;
+			int c;
+			struct vg_sha256_ctx hc;
+			flockfile(in);
+			while ((c = getc_unlocked(in)) != EOF && c != '\n') {
+				if (len < VG_LINE_MAX) {
+					sl->buf[sl->buf_len + len] = (char)c;
+				} else if (len == VG_LINE_MAX) {
+					/* Over the cap: keep only a running hash for the record. */
+					it.too_long = true;
+					vg_sha256_init(&hc);
+					vg_sha256_update(&hc, (const uint8_t *)sl->buf + sl->buf_len, len);
+					uint8_t b = (uint8_t)c;
+					vg_sha256_update(&hc, &b, 1);
+				} else {
+					uint8_t b = (uint8_t)c;
+					vg_sha256_update(&hc, &b, 1);
+				}
+				len++;
+			}
+			funlockfile(in);
+			if (c == EOF) {
+				if (ferror(in)) {
+					s = vg_err_set(err, VG_ERR_IO, "reading input: %s", strerror(errno));
+					goto out;
+				}
+				at_eof = true;
+				if (len == 0)
+					break; /* no trailing partial line */
+			}
+			bytes += (int64_t)len + (c == '\n');
+			lineno++;
+			if (it.too_long) {
+				vg_sha256_final(&hc, it.line_sha256);
+				it.len = 0;
+			} else {
+				/* A final CR of CRLF input is not part of the JSON. */
+				if (len && sl->buf[sl->buf_len + len - 1] == '\r')
+					len--;
+				it.len = len;
+				sl->buf_len += len;
+			}
+			if (!item_push(sl, it)) {
+				s = vg_err_set(err, VG_ERR_NOMEM, "ingest items");
+				goto out;
+			}
+			if (at_eof)
+				break;
+		}
+		if (sl->n == 0)
+			break;
+		sl->base = sl->buf;
+		sl->bytes_read = bytes;
+		submit_slot(&g, sl);
+		k ^= 1;
+	}
+out:
+	s = teardown(&g, s, err);
+	stats->elapsed_ns = vg_time_mono_ns() - t0;
+	return s;
+}
+
+vg_status vg_ingest_buffer(vg_store *st, const char *buf, size_t len,
+                           const struct vg_ingest_opts *opts, struct vg_ingest_stats *stats,
+                           struct vg_err *err)
+{
+	struct ingest g;
+	int64_t t0 = vg_time_mono_ns();
+	vg_status s = setup(&g, st, opts, stats, err);
+	if (s)
+		return teardown(&g, s, err);
+	size_t pos = 0;
+	int64_t lineno = 0;
+	int k = 0;
+	while (pos < len) {
+		if (!acquire_slot(&g, k))
+			break;
+		struct slot *sl = &g.slots[k];
+		sl->n = 0;
+		size_t bytes = 0;
+		while (pos < len && sl->n < g.batch_items && bytes < g.batch_bytes) {
+			const char *nl = memchr(buf + pos, '\n', len - pos);
+			size_t l = nl ? (size_t)(nl - (buf + pos)) : len - pos;
+			struct item it = {.off = pos, .len = l, .line = ++lineno};
+			if (l && buf[pos + l - 1] == '\r')
+				it.len--;
+			if (it.len > VG_LINE_MAX) {
+				it.too_long = true;
+				vg_sha256((const uint8_t *)buf + pos, it.len, it.line_sha256);
+			}
+			pos += l + (nl != NULL);
+			bytes += l + 1;
+			if (!item_push(sl, it)) {
+				s = vg_err_set(err, VG_ERR_NOMEM, "ingest items");
+				goto out;
+			}
+		}
+		sl->base = buf;
+		sl->bytes_read = (int64_t)pos;
+		submit_slot(&g, sl);
+		k ^= 1;
+	}
+out:
+	s = teardown(&g, s, err);
+	stats->elapsed_ns = vg_time_mono_ns() - t0;
+	return s;
+}

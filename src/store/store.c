@@ -1,0 +1,602 @@
+/* store.c - the SQLite backend of store.h. */
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	Q_SENSOR_ADD,
+	Q_SENSOR_GET,
+	Q_SENSOR_REVOKE,
+	Q_SENSOR_LAST_SEQ,
+	Q_OBS_INSERT,
+	Q_OBS_RTREE,
+	Q_OBS_HASH,
+	Q_REJECT,
+	Q_COUNT_
+};
+
+static const char *const sql_text[Q_COUNT_] = {
+	[Q_SENSOR_ADD] =
+		"INSERT INTO sensors(id, owner, modality, pubkey, lat, lon, alt_m, survey_sigma_m,"
+		" timing_sigma_s, releasability, valid_from, valid_until, revoked_at, enrolled_at,"
+		" registry_line) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)",
+	[Q_SENSOR_GET] =
+		"SELECT registry_line, revoked_at, last_seq FROM sensors WHERE id = ?1",
+	[Q_SENSOR_REVOKE] = "UPDATE sensors SET revoked_at = ?2 WHERE id = ?1",
+	[Q_SENSOR_LAST_SEQ] = "UPDATE sensors SET last_seq = ?2 WHERE id = ?1",
+	[Q_OBS_INSERT] =
+		"INSERT INTO observations(log_index, sensor, seq, kind, t_ns, t_end_ns, received_ns,"
+		" lat, lon, payload_sha256, envelope) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	[Q_OBS_RTREE] =
+		"INSERT INTO obs_rtree(id, min_lat, max_lat, min_lon, max_lon) VALUES (?1,?2,?3,?4,?5)",
+	[Q_OBS_HASH] = "SELECT payload_sha256 FROM observations WHERE sensor = ?1 AND seq = ?2",
+	[Q_REJECT] =
+		"INSERT INTO rejections(received_ns, source, line, code, reason, message, sensor,"
+		" line_sha256) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+};
+
+struct vg_store {
+	sqlite3 *db;
+	sqlite3_stmt *q[Q_COUNT_];
+	int version;
+	bool in_txn;
+};
+
+/* Migrations: index i brings the schema from version i to i+1. Append only. */
+static const char *const migrations[] = {
+	/* 0 -> 1 */
+	"CREATE TABLE sensors("
+	" id TEXT PRIMARY KEY,"
+	" owner TEXT NOT NULL,"
+	" modality TEXT NOT NULL,"
+	" pubkey BLOB NOT NULL CHECK(length(pubkey) = 32),"
+	" lat REAL, lon REAL, alt_m REAL, survey_sigma_m REAL,"
+	" timing_sigma_s REAL,"
+	" releasability TEXT NOT NULL,"
+	" valid_from INTEGER NOT NULL,"
+	" valid_until INTEGER NOT NULL,"
+	" revoked_at INTEGER NOT NULL,"
+	" last_seq INTEGER,"
+	" enrolled_at INTEGER NOT NULL,"
+	" registry_line TEXT NOT NULL"
+	") STRICT;"
+	"CREATE TABLE observations("
+	" id INTEGER PRIMARY KEY,"
+	" log_index INTEGER UNIQUE,"
+	" sensor TEXT NOT NULL REFERENCES sensors(id),"
+	" seq INTEGER NOT NULL,"
+	" kind INTEGER NOT NULL,"
+	" t_ns INTEGER NOT NULL,"
+	" t_end_ns INTEGER NOT NULL,"
+	" received_ns INTEGER NOT NULL,"
+	" lat REAL, lon REAL,"
+	" payload_sha256 BLOB NOT NULL CHECK(length(payload_sha256) = 32),"
+	" envelope BLOB NOT NULL,"
+	" UNIQUE(sensor, seq)"
+	") STRICT;"
+	"CREATE INDEX observations_time ON observations(t_ns);"
+	"CREATE VIRTUAL TABLE obs_rtree USING rtree(id, min_lat, max_lat, min_lon, max_lon);"
+	"CREATE TABLE rejections("
+	" id INTEGER PRIMARY KEY,"
+	" received_ns INTEGER NOT NULL,"
+	" source TEXT,"
+	" line INTEGER,"
+	" code INTEGER NOT NULL,"
+	" reason TEXT NOT NULL,"
+	" message TEXT NOT NULL,"
+	" sensor TEXT,"
+	" line_sha256 BLOB NOT NULL"
+	") STRICT;"
+	"CREATE INDEX rejections_code ON rejections(code);",
+};
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+static vg_status db_err(vg_store *st, struct vg_err *err, const char *what)
+{
+	return vg_err_set(err, VG_ERR_STORE, "%s: %s", what, sqlite3_errmsg(st->db));
+}
+
+static vg_status exec(vg_store *st, const char *sql, struct vg_err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		vg_status s = vg_err_set(err, VG_ERR_STORE, "%s", msg ? msg : "sqlite error");
+		sqlite3_free(msg);
+		return s;
+	}
+	return VG_OK;
+}
+
+static vg_status read_version(vg_store *st, int *out, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT count(*) FROM sqlite_schema WHERE name = 'schema_version'", -1,
+	                       &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "reading schema");
+	int have = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) > 0;
+	sqlite3_finalize(q);
+	if (!have) {
+		*out = 0;
+		return VG_OK;
+	}
+	if (sqlite3_prepare_v2(st->db, "SELECT version FROM schema_version", -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "reading schema_version");
+	*out = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : 0;
+	sqlite3_finalize(q);
+	return VG_OK;
+}
+
+static vg_status migrate(vg_store *st, struct vg_err *err)
+{
+	vg_status s = exec(st, "BEGIN IMMEDIATE", err);
+	if (s)
+		return s;
+	int v;
+	if ((s = read_version(st, &v, err)))
+		goto out_rollback;
+	if (v > N_MIGRATIONS) {
+		s = vg_err_set(err, VG_ERR_VERSION,
+		               "database schema version %d is newer than this vigil (%d): upgrade vigil", v,
+		               N_MIGRATIONS);
+		goto out_rollback;
+	}
+	if (v == 0 && (s = exec(st, "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+	                            "INSERT INTO schema_version VALUES (0);",
+	                        err)))
+		goto out_rollback;
+	for (; v < N_MIGRATIONS; v++) {
+		if ((s = exec(st, migrations[v], err))) {
+			vg_err_prefix(err, "schema migration %d -> %d", v, v + 1);
+			goto out_rollback;
+		}
+		char sql[64];
+		snprintf(sql, sizeof sql, "UPDATE schema_version SET version = %d", v + 1);
+		if ((s = exec(st, sql, err)))
+			goto out_rollback;
+	}
+	st->version = v;
+	return exec(st, "COMMIT", err);
+out_rollback:
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return s;
+}
+
+static vg_status open_common(const char *path, bool ro, vg_store **out, struct vg_err *err)
+{
+	vg_status s;
+	vg_store *st = calloc(1, sizeof *st);
+	if (!st)
+		return vg_err_set(err, VG_ERR_NOMEM, "store handle");
+	int flags = ro ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		s = vg_err_set(err, VG_ERR_STORE, "%s: %s", path,
+		               st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		goto out_free;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 10000);
+	if (!ro) {
+		/* WAL + synchronous=FULL: a committed transaction survives power loss. */
+		if ((s = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		                  "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;",
+		              err))) {
+			vg_err_prefix(err, "%s", path);
+			goto out_free;
+		}
+		if ((s = migrate(st, err))) {
+			vg_err_prefix(err, "%s", path);
+			goto out_free;
+		}
+	} else {
+		if ((s = read_version(st, &st->version, err)))
+			goto out_free;
+		if (st->version != N_MIGRATIONS) {
+			s = vg_err_set(err, VG_ERR_VERSION, "%s: schema version %d, this vigil needs %d%s",
+			               path, st->version, N_MIGRATIONS,
+			               st->version == 0 ? " (not a Vigil database?)" : "");
+			goto out_free;
+		}
+	}
+	for (int i = 0; i < Q_COUNT_; i++) {
+		if (ro && i != Q_SENSOR_GET && i != Q_OBS_HASH)
+			continue;
+		if (sqlite3_prepare_v3(st->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &st->q[i],
+		                       NULL) != SQLITE_OK) {
+			s = db_err(st, err, "preparing statements");
+			goto out_free;
+		}
+	}
+	*out = st;
+	return VG_OK;
+out_free:
+	vg_store_free(st);
+	return s;
+}
+
+vg_status vg_store_open(const char *path, vg_store **out, struct vg_err *err)
+{
+	return open_common(path, false, out, err);
+}
+
+vg_status vg_store_open_ro(const char *path, vg_store **out, struct vg_err *err)
+{
+	return open_common(path, true, out, err);
+}
+
+void vg_store_free(vg_store *st)
+{
+	if (!st)
+		return;
+	if (st->in_txn)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	for (int i = 0; i < Q_COUNT_; i++)
+		sqlite3_finalize(st->q[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int vg_store_schema_version(vg_store *st) { return st->version; }
+
+vg_status vg_store_begin(vg_store *st, struct vg_err *err)
+{
+	vg_assert(!st->in_txn);
+	vg_status s = exec(st, "BEGIN IMMEDIATE", err);
+	if (!s)
+		st->in_txn = true;
+	return s;
+}
+
+vg_status vg_store_commit(vg_store *st, struct vg_err *err)
+{
+	vg_assert(st->in_txn);
+	vg_status s = exec(st, "COMMIT", err);
+	if (s) {
+		vg_store_rollback(st);
+		return s;
+	}
+	st->in_txn = false;
+	return VG_OK;
+}
+
+void vg_store_rollback(vg_store *st)
+{
+	if (!st->in_txn)
+		return;
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	st->in_txn = false;
+}
+
+/* ---- Sensors ------------------------------------------------------------ */
+
+static void bind_opt_double(sqlite3_stmt *q, int i, bool has, double v)
+{
+	if (has)
+		sqlite3_bind_double(q, i, v);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+static vg_status step_done(vg_store *st, sqlite3_stmt *q, struct vg_err *err, const char *what)
+{
+	int rc = sqlite3_step(q);
+	vg_status s = VG_OK;
+	if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE)
+		s = vg_err_set(err, VG_ERR_EXISTS, "%s: already exists", what);
+	else if (rc != SQLITE_DONE)
+		s = db_err(st, err, what);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return s;
+}
+
+vg_status vg_store_sensor_add(vg_store *st, const struct vg_sensor *s, int64_t now_ns,
+                              struct vg_err *err)
+{
+	char line[VG_LINE_MAX];
+	size_t n = vg_sensor_format(s, line, sizeof line);
+	if (!n)
+		return vg_err_set(err, VG_ERR_LIMIT, "sensor %s: registry line too long", s->id);
+	char rel[VG_RELEASE_MAX * (VG_ID_MAX + 3) + 3];
+	size_t o = 0;
+	rel[o++] = '[';
+	for (uint32_t i = 0; i < s->n_release; i++)
+		o += (size_t)snprintf(rel + o, sizeof rel - o, "%s\"%s\"", i ? "," : "", s->release[i]);
+	rel[o++] = ']';
+	rel[o] = '\0';
+
+	sqlite3_stmt *q = st->q[Q_SENSOR_ADD];
+	sqlite3_bind_text(q, 1, s->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, s->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, vg_modality_name(s->modality), -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 4, s->pk, VG_PK_BYTES, SQLITE_STATIC);
+	bind_opt_double(q, 5, s->has_pos, s->lat_deg);
+	bind_opt_double(q, 6, s->has_pos, s->lon_deg);
+	bind_opt_double(q, 7, s->has_pos, s->alt_m);
+	bind_opt_double(q, 8, s->has_pos, s->survey_sigma_m);
+	bind_opt_double(q, 9, s->has_timing, s->timing_sigma_s);
+	sqlite3_bind_text(q, 10, rel, (int)o, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 11, s->valid_from_ns);
+	sqlite3_bind_int64(q, 12, s->valid_until_ns);
+	sqlite3_bind_int64(q, 13, s->revoked_at_ns);
+	sqlite3_bind_int64(q, 14, now_ns);
+	sqlite3_bind_text(q, 15, line, (int)n, SQLITE_STATIC);
+	vg_status r = step_done(st, q, err, "sensor");
+	if (r == VG_ERR_EXISTS)
+		vg_err_set(err, VG_ERR_EXISTS, "sensor %s: already enrolled", s->id);
+	return r;
+}
+
+vg_status vg_store_sensor_get(vg_store *st, const char *id, struct vg_sensor *out,
+                              struct vg_err *err)
+{
+	sqlite3_stmt *q = st->q[Q_SENSOR_GET];
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	vg_status s = VG_OK;
+	if (rc == SQLITE_ROW) {
+		struct vg_sensor tmp;
+		const char *line = (const char *)sqlite3_column_text(q, 0);
+		int len = sqlite3_column_bytes(q, 0);
+		s = vg_sensor_parse(line, (size_t)len, &tmp, err);
+		if (s) {
+			vg_err_prefix(err, "stored registry line of sensor %s", id);
+			s = VG_ERR_CORRUPT;
+		} else {
+			tmp.revoked_at_ns = sqlite3_column_int64(q, 1);
+			tmp.has_last_seq = sqlite3_column_type(q, 2) != SQLITE_NULL;
+			tmp.last_seq = tmp.has_last_seq ? sqlite3_column_int64(q, 2) : 0;
+			*out = tmp;
+		}
+	} else if (rc == SQLITE_DONE) {
+		s = vg_err_set(err, VG_ERR_NOT_FOUND, "sensor %s: not enrolled", id);
+	} else {
+		s = db_err(st, err, "reading sensor");
+	}
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return s;
+}
+
+vg_status vg_store_sensor_revoke(vg_store *st, const char *id, int64_t at_ns, struct vg_err *err)
+{
+	struct vg_sensor s;
+	vg_status r = vg_store_sensor_get(st, id, &s, err);
+	if (r)
+		return r;
+	if (s.revoked_at_ns != INT64_MAX) {
+		char t[VG_TIME_STR_MAX];
+		vg_time_format(s.revoked_at_ns, t);
+		return vg_err_set(err, VG_ERR_EXISTS, "sensor %s: already revoked at %s", id, t);
+	}
+	sqlite3_stmt *q = st->q[Q_SENSOR_REVOKE];
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, at_ns);
+	return step_done(st, q, err, "revoking sensor");
+}
+
+vg_status vg_store_sensor_set_last_seq(vg_store *st, const char *id, int64_t seq,
+                                       struct vg_err *err)
+{
+	sqlite3_stmt *q = st->q[Q_SENSOR_LAST_SEQ];
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, seq);
+	return step_done(st, q, err, "updating sensor seq");
+}
+
+vg_status vg_store_sensor_each(vg_store *st, int (*fn)(void *ctx, const struct vg_sensor *s),
+                               void *ctx, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT id, registry_line, revoked_at, last_seq FROM sensors ORDER BY id",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "listing sensors");
+	vg_status s = VG_OK;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct vg_sensor sn;
+		const char *line = (const char *)sqlite3_column_text(q, 1);
+		if ((s = vg_sensor_parse(line, (size_t)sqlite3_column_bytes(q, 1), &sn, err))) {
+			vg_err_prefix(err, "stored registry line of sensor %s", sqlite3_column_text(q, 0));
+			s = VG_ERR_CORRUPT;
+			break;
+		}
+		sn.revoked_at_ns = sqlite3_column_int64(q, 2);
+		sn.has_last_seq = sqlite3_column_type(q, 3) != SQLITE_NULL;
+		sn.last_seq = sn.has_last_seq ? sqlite3_column_int64(q, 3) : 0;
+		if (fn(ctx, &sn))
+			break;
+	}
+	if (!s && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = db_err(st, err, "listing sensors");
+	sqlite3_finalize(q);
+	return s;
+}
+
+/* ---- Observations ------------------------------------------------------- */
+
+vg_status vg_store_obs_insert(vg_store *st, struct vg_obs_row *row, struct vg_err *err)
+{
+	const struct vg_obs *o = row->obs;
+	sqlite3_stmt *q = st->q[Q_OBS_INSERT];
+	if (row->log_index >= 0)
+		sqlite3_bind_int64(q, 1, row->log_index);
+	sqlite3_bind_text(q, 2, o->sensor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, o->seq);
+	sqlite3_bind_int(q, 4, o->kind);
+	sqlite3_bind_int64(q, 5, o->t_ns);
+	sqlite3_bind_int64(q, 6, o->t_end_ns);
+	sqlite3_bind_int64(q, 7, row->received_ns);
+	if (o->has_bbox) {
+		sqlite3_bind_double(q, 8, (o->min_lat_deg + o->max_lat_deg) / 2);
+		sqlite3_bind_double(q, 9, (o->min_lon_deg + o->max_lon_deg) / 2);
+	}
+	sqlite3_bind_blob(q, 10, row->payload_sha256, VG_SHA256_BYTES, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 11, row->envelope, (int)row->envelope_len, SQLITE_STATIC);
+	vg_status s = step_done(st, q, err, "observation");
+	if (s == VG_ERR_EXISTS)
+		return vg_err_set(err, VG_ERR_EXISTS, "observation %s seq %lld: already stored", o->sensor,
+		                  (long long)o->seq);
+	if (s)
+		return s;
+	row->id = sqlite3_last_insert_rowid(st->db);
+	if (o->has_bbox) {
+		q = st->q[Q_OBS_RTREE];
+		sqlite3_bind_int64(q, 1, row->id);
+		sqlite3_bind_double(q, 2, o->min_lat_deg);
+		sqlite3_bind_double(q, 3, o->max_lat_deg);
+		sqlite3_bind_double(q, 4, o->min_lon_deg);
+		sqlite3_bind_double(q, 5, o->max_lon_deg);
+		s = step_done(st, q, err, "observation position index");
+	}
+	return s;
+}
+
+vg_status vg_store_obs_hash(vg_store *st, const char *sensor, int64_t seq,
+                            uint8_t out[VG_SHA256_BYTES], struct vg_err *err)
+{
+	sqlite3_stmt *q = st->q[Q_OBS_HASH];
+	sqlite3_bind_text(q, 1, sensor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, seq);
+	int rc = sqlite3_step(q);
+	vg_status s = VG_OK;
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(q, 0) == VG_SHA256_BYTES)
+		memcpy(out, sqlite3_column_blob(q, 0), VG_SHA256_BYTES);
+	else if (rc == SQLITE_DONE)
+		s = VG_ERR_NOT_FOUND;
+	else
+		s = db_err(st, err, "reading observation hash");
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return s;
+}
+
+vg_status vg_store_reject_insert(vg_store *st, const struct vg_rejection *r, struct vg_err *err)
+{
+	sqlite3_stmt *q = st->q[Q_REJECT];
+	sqlite3_bind_int64(q, 1, r->received_ns);
+	if (r->source)
+		sqlite3_bind_text(q, 2, r->source, -1, SQLITE_STATIC);
+	if (r->line > 0)
+		sqlite3_bind_int64(q, 3, r->line);
+	sqlite3_bind_int(q, 4, (int)r->code);
+	sqlite3_bind_text(q, 5, vg_status_name(r->code), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 6, r->message ? r->message : "", -1, SQLITE_STATIC);
+	if (r->sensor)
+		sqlite3_bind_text(q, 7, r->sensor, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 8, r->line_sha256, VG_SHA256_BYTES, SQLITE_STATIC);
+	return step_done(st, q, err, "rejection");
+}
+
+vg_status vg_store_obs_query(vg_store *st, const struct vg_obs_filter *f,
+                             int (*fn)(void *ctx, const struct vg_obs_stored *o), void *ctx,
+                             struct vg_err *err)
+{
+	char sql[1024];
+	size_t n = (size_t)snprintf(sql, sizeof sql,
+	                            "SELECT o.id, o.log_index, o.sensor, o.seq, o.kind, o.t_ns, o.t_end_ns,"
+	                            " o.received_ns, r.min_lat, r.max_lat, r.min_lon, r.max_lon, o.envelope"
+	                            " FROM observations o LEFT JOIN obs_rtree r ON r.id = o.id"
+	                            " WHERE o.id > ?1");
+	if (f->has_time)
+		n += (size_t)snprintf(sql + n, sizeof sql - n, " AND o.t_ns <= ?3 AND o.t_end_ns >= ?2");
+	if (f->sensor)
+		n += (size_t)snprintf(sql + n, sizeof sql - n, " AND o.sensor = ?4");
+	if (f->kind)
+		n += (size_t)snprintf(sql + n, sizeof sql - n, " AND o.kind = ?5");
+	if (f->has_bbox)
+		n += (size_t)snprintf(sql + n, sizeof sql - n,
+		                      " AND o.id IN (SELECT id FROM obs_rtree WHERE max_lat >= ?6 AND"
+		                      " min_lat <= ?7 AND max_lon >= ?8 AND min_lon <= ?9)");
+	n += (size_t)snprintf(sql + n, sizeof sql - n, " ORDER BY o.id");
+	if (f->limit > 0)
+		snprintf(sql + n, sizeof sql - n, " LIMIT ?10");
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "querying observations");
+	sqlite3_bind_int64(q, 1, f->after_id);
+	if (f->has_time) {
+		sqlite3_bind_int64(q, 2, f->t0_ns);
+		sqlite3_bind_int64(q, 3, f->t1_ns);
+	}
+	if (f->sensor)
+		sqlite3_bind_text(q, 4, f->sensor, -1, SQLITE_STATIC);
+	if (f->kind)
+		sqlite3_bind_int(q, 5, f->kind);
+	if (f->has_bbox) {
+		sqlite3_bind_double(q, 6, f->min_lat_deg);
+		sqlite3_bind_double(q, 7, f->max_lat_deg);
+		sqlite3_bind_double(q, 8, f->min_lon_deg);
+		sqlite3_bind_double(q, 9, f->max_lon_deg);
+	}
+	if (f->limit > 0)
+		sqlite3_bind_int64(q, 10, f->limit);
+	vg_status s = VG_OK;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct vg_obs_stored o = {
+			.id = sqlite3_column_int64(q, 0),
+			.log_index = sqlite3_column_type(q, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 1),
+			.sensor = (const char *)sqlite3_column_text(q, 2),
+			.seq = sqlite3_column_int64(q, 3),
+			.kind = sqlite3_column_int(q, 4),
+			.t_ns = sqlite3_column_int64(q, 5),
+			.t_end_ns = sqlite3_column_int64(q, 6),
+			.received_ns = sqlite3_column_int64(q, 7),
+			.has_pos = sqlite3_column_type(q, 8) != SQLITE_NULL,
+			.min_lat_deg = sqlite3_column_double(q, 8),
+			.max_lat_deg = sqlite3_column_double(q, 9),
+			.min_lon_deg = sqlite3_column_double(q, 10),
+			.max_lon_deg = sqlite3_column_double(q, 11),
+			.envelope = sqlite3_column_blob(q, 12),
+			.envelope_len = (size_t)sqlite3_column_bytes(q, 12),
+		};
+		if (fn(ctx, &o))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = db_err(st, err, "querying observations");
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_count(vg_store *st, const char *table, int64_t *out, struct vg_err *err)
+{
+	static const char *const allowed[] = {"sensors", "observations", "rejections"};
+	bool ok = false;
+	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+		ok |= !strcmp(table, allowed[i]);
+	if (!ok)
+		return vg_err_set(err, VG_ERR_INVALID_ARG, "no table %s", table);
+	char sql[64];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "counting");
+	vg_status s = VG_OK;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*out = sqlite3_column_int64(q, 0);
+	else
+		s = db_err(st, err, "counting");
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_reject_counts(vg_store *st, int (*fn)(void *ctx, const char *code, int64_t n),
+                                 void *ctx, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT reason, count(*) FROM rejections GROUP BY reason ORDER BY reason",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "counting rejections");
+	while (sqlite3_step(q) == SQLITE_ROW)
+		if (fn(ctx, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1)))
+			break;
+	sqlite3_finalize(q);
+	return VG_OK;
+}

@@ -1,0 +1,141 @@
+/*
+ * store.h - Vigil's storage interface, embedded SQLite backend.
+ *
+ * One database file holds the sensor registry, the accepted observations
+ * (the envelope bytes exactly as received plus parsed columns and the
+ * receive time), and the rejections (reason code, message, input line,
+ * sensor, SHA-256 of the raw line; never the raw line itself). An R*Tree
+ * indexes observation positions.
+ *
+ * Durability: WAL journal with synchronous=FULL, so a committed transaction
+ * survives power loss. Writers group many items into one transaction
+ * (vg_store_begin / vg_store_commit): one fsync per batch.
+ *
+ * Schema: versioned migrations (schema_version table), applied in order on
+ * open; a database newer than this binary is refused (VG_ERR_VERSION).
+ *
+ * Threads: a vg_store handle is used by one thread at a time. Several
+ * processes may open the same file (SQLite locking; writers wait up to
+ * 10 s for the lock).
+ *
+ * The PostgreSQL backend (a later issue) implements the same functions.
+ */
+#ifndef VG_STORE_H
+#define VG_STORE_H
+
+#include "codec/codec.h"
+#include "core/core.h"
+
+typedef struct vg_store vg_store;
+
+enum { VG_STORE_SCHEMA_VERSION = 1 };
+
+/* Open (creating and migrating if needed). *out untouched on failure. */
+vg_status vg_store_open(const char *path, vg_store **out, struct vg_err *err) VG_WUR;
+/* Open read-only (no migration; fails on a missing or outdated file). */
+vg_status vg_store_open_ro(const char *path, vg_store **out, struct vg_err *err) VG_WUR;
+void vg_store_free(vg_store *st);  /* NULL is a no-op; rolls back an open transaction */
+
+/* Schema version found on disk. */
+int vg_store_schema_version(vg_store *st);
+
+/* ---- Transactions ------------------------------------------------------- */
+vg_status vg_store_begin(vg_store *st, struct vg_err *err) VG_WUR;
+vg_status vg_store_commit(vg_store *st, struct vg_err *err) VG_WUR;  /* durable on return */
+void vg_store_rollback(vg_store *st);
+
+/* ---- Sensors ------------------------------------------------------------ */
+
+/* Enrol a new sensor. VG_ERR_EXISTS if the id is taken. Its registry line
+ * (vg_sensor_format) is stored with it for audit. */
+vg_status vg_store_sensor_add(vg_store *st, const struct vg_sensor *s, int64_t now_ns,
+                              struct vg_err *err) VG_WUR;
+vg_status vg_store_sensor_get(vg_store *st, const char *id, struct vg_sensor *out,
+                              struct vg_err *err) VG_WUR;
+/* Set revoked_at (must not be revoked already: VG_ERR_EXISTS). */
+vg_status vg_store_sensor_revoke(vg_store *st, const char *id, int64_t at_ns,
+                                 struct vg_err *err) VG_WUR;
+/* Calls fn for every sensor in id order; stops early if fn returns non-zero. */
+vg_status vg_store_sensor_each(vg_store *st, int (*fn)(void *ctx, const struct vg_sensor *s),
+                               void *ctx, struct vg_err *err) VG_WUR;
+/* Persist the highest accepted seq (inside the caller's transaction). */
+vg_status vg_store_sensor_set_last_seq(vg_store *st, const char *id, int64_t seq,
+                                       struct vg_err *err) VG_WUR;
+
+/* ---- Observations ------------------------------------------------------- */
+
+struct vg_obs_row {
+	int64_t id;               /* row id, assigned on insert */
+	int64_t log_index;        /* position in the transparency log, -1 if none */
+	const char *envelope;     /* the line exactly as received */
+	size_t envelope_len;
+	uint8_t payload_sha256[VG_SHA256_BYTES];
+	int64_t received_ns;
+	const struct vg_obs *obs; /* parsed payload */
+};
+
+/*
+ * Insert one accepted observation (inside a transaction). The caller has
+ * validated and authenticated it and checked seq. Fills row->id.
+ * VG_ERR_EXISTS if (sensor, seq) is already stored.
+ */
+vg_status vg_store_obs_insert(vg_store *st, struct vg_obs_row *row, struct vg_err *err) VG_WUR;
+
+/*
+ * Look up the payload hash stored for (sensor, seq). VG_ERR_NOT_FOUND if
+ * none. Used to tell a duplicate from a replay.
+ */
+vg_status vg_store_obs_hash(vg_store *st, const char *sensor, int64_t seq,
+                            uint8_t out[VG_SHA256_BYTES], struct vg_err *err) VG_WUR;
+
+/* Record a rejection (inside or outside a transaction). */
+struct vg_rejection {
+	int64_t received_ns;
+	const char *source;       /* input name ("-" for stdin, file name, "http") */
+	int64_t line;             /* 1-based line number, 0 if none */
+	vg_status code;
+	const char *message;
+	const char *sensor;       /* NULL if not known */
+	uint8_t line_sha256[VG_SHA256_BYTES];
+};
+vg_status vg_store_reject_insert(vg_store *st, const struct vg_rejection *r,
+                                 struct vg_err *err) VG_WUR;
+
+/* Query filter; zero-initialise, then set what you need. */
+struct vg_obs_filter {
+	bool has_time;            /* observed time interval overlaps [t0, t1] */
+	int64_t t0_ns, t1_ns;
+	bool has_bbox;            /* position box overlaps */
+	double min_lat_deg, max_lat_deg, min_lon_deg, max_lon_deg;
+	const char *sensor;       /* NULL: any */
+	int kind;                 /* 0: any */
+	int64_t after_id;         /* pagination: rows with id > after_id */
+	int64_t limit;            /* 0: no limit */
+};
+
+/* A stored observation as returned by queries (pointers valid during the callback). */
+struct vg_obs_stored {
+	int64_t id, log_index;
+	const char *sensor;
+	int64_t seq;
+	int kind;
+	int64_t t_ns, t_end_ns, received_ns;
+	bool has_pos;
+	double min_lat_deg, max_lat_deg, min_lon_deg, max_lon_deg;
+	const char *envelope;
+	size_t envelope_len;
+};
+
+/* Calls fn for each matching row in id order; fn returns non-zero to stop. */
+vg_status vg_store_obs_query(vg_store *st, const struct vg_obs_filter *f,
+                             int (*fn)(void *ctx, const struct vg_obs_stored *o), void *ctx,
+                             struct vg_err *err) VG_WUR;
+
+/* Counts for summaries and tests. */
+vg_status vg_store_count(vg_store *st, const char *table, int64_t *out, struct vg_err *err) VG_WUR;
+
+/* Rejection counts per code: fn(code_name, count). */
+vg_status vg_store_reject_counts(vg_store *st, int (*fn)(void *ctx, const char *code, int64_t n),
+                                 void *ctx, struct vg_err *err) VG_WUR;
+
+#endif
