@@ -77,7 +77,7 @@ static vg_status read_small_file(const char *path, char *buf, size_t cap, size_t
 vg_status vg_key_read_secret(const char *path, struct vg_secret_key *key, struct vg_err *err)
 {
 	char buf[256];
-	size_t n;
+	size_t n = 0;
 	vg_status st = read_small_file(path, buf, sizeof buf, &n, err);
 	if (st)
 		return st;

@@ -260,7 +260,7 @@ static void *worker_main(void *arg)
 	struct ingest *g = arg;
 	pthread_mutex_lock(&g->mu);
 	int tid = ++g->nworkers; /* 1..threads-1; the reader is 0 */
-	uint64_t seen = g->job_gen;
+	uint64_t seen = 0; /* jobs are numbered from 1 */
 	for (;;) {
 		while (!g->quit && g->job_gen == seen)
 			pthread_cond_wait(&g->cv, &g->mu);

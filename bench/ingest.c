@@ -1,0 +1,287 @@
+/*
+ * bench/ingest.c - durable ingest throughput against the Ed25519 verify limit.
+ *
+ *   bench_ingest [--n 1000000] [--sensors 300] [--dir DIR] [--threads 2]
+ *   bench_ingest --generate N --dir DIR     (only write DIR/registry.ndjson
+ *                                            and DIR/obs.ndjson; used by tests)
+ *
+ * Measures, in one run:
+ *   1. the machine's single-core Ed25519 verify rate (libsodium), the limit;
+ *   2. end-to-end durable ingest (parse + verify + store, WAL, synchronous=FULL,
+ *      one fsync per batch) of a generated file of N signed observations,
+ *      with 1 thread and with --threads threads, each into a fresh store, in
+ *      a child process whose peak RSS is reported.
+ * Prints figures; asserts nothing about time.
+ */
+#include "codec/codec.h"
+#include "ingest/ingest.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_ingest: %s\n", what);
+	exit(1);
+}
+
+struct gen {
+	int64_t n, sensors;
+	struct vg_secret_key *keys;
+	char **lines;          /* one per observation, filled by the signing threads */
+	int64_t t0;
+	int64_t base;          /* lines[i - base] holds observation i */
+	int64_t part, parts;
+};
+
+/* Observation i: sensor i % S, seq i / S + 1; a realistic mix of kinds. */
+static void *gen_thread(void *arg)
+{
+	struct gen *g = arg;
+	char p[2048], a[VG_TIME_STR_MAX], b[VG_TIME_STR_MAX], id[32];
+	char *line = malloc(VG_LINE_MAX);
+	for (int64_t i = g->part; i < g->n; i += g->parts) {
+		int64_t s = i % g->sensors, seq = i / g->sensors + 1;
+		int64_t t = g->t0 + i * 3000000; /* 3 ms apart */
+		snprintf(id, sizeof id, "ac-%05lld", (long long)s);
+		vg_time_format(t, a);
+		int kind = (int)(i % 20);
+		if (kind < 16) {
+			snprintf(p, sizeof p,
+			         "{\"v\":1,\"sensor\":\"%s\",\"seq\":%lld,\"kind\":\"impulse\",\"impulse\":"
+			         "{\"arrival\":\"%s\",\"sigma_s\":0.005,\"snr_db\":%.1f,\"class\":\"%s\"}}",
+			         id, (long long)seq, a, 10 + (double)(i % 300) / 10,
+			         i % 3 ? "launch" : "impact");
+		} else if (kind < 18) {
+			snprintf(p, sizeof p,
+			         "{\"v\":1,\"sensor\":\"%s\",\"seq\":%lld,\"kind\":\"detection\",\"detection\":"
+			         "{\"time\":\"%s\",\"lat\":%.6f,\"lon\":%.6f,\"sigma_m\":20,\"class\":\"tank\","
+			         "\"class_conf\":0.8,\"speed_mps\":3.5,\"heading_deg\":120}}",
+			         id, (long long)seq, a, 47.9 + (double)(i % 1000) / 5000,
+			         37.5 + (double)(i % 777) / 3000);
+		} else if (kind < 19) {
+			vg_time_format(t + 30 * VG_NS_PER_S, b);
+			double la = 47.9 + (double)(i % 1000) / 5000, lo = 37.5 + (double)(i % 777) / 3000;
+			snprintf(p, sizeof p,
+			         "{\"v\":1,\"sensor\":\"%s\",\"seq\":%lld,\"kind\":\"coverage\",\"coverage\":"
+			         "{\"from\":\"%s\",\"until\":\"%s\",\"polygon\":[[%.5f,%.5f],[%.5f,%.5f],"
+			         "[%.5f,%.5f],[%.5f,%.5f],[%.5f,%.5f]]}}",
+			         id, (long long)seq, a, b, lo, la, lo + .01, la, lo + .01, la + .01, lo,
+			         la + .01, lo, la);
+		} else {
+			snprintf(p, sizeof p,
+			         "{\"v\":1,\"sensor\":\"%s\",\"seq\":%lld,\"kind\":\"status\",\"status\":"
+			         "{\"time\":\"%s\",\"alive\":true,\"battery_pct\":%d}}",
+			         id, (long long)seq, a, (int)(i % 100));
+		}
+		size_t n = vg_envelope_encode((const uint8_t *)p, strlen(p), id, &g->keys[s], line,
+		                              VG_LINE_MAX);
+		g->lines[i - g->base] = strndup(line, n);
+		if (!g->lines[i - g->base])
+			die("out of memory");
+	}
+	free(line);
+	return NULL;
+}
+
+static void generate(const char *dir, int64_t n, int64_t sensors)
+{
+	char path[4096];
+	mkdir(dir, 0755);
+	struct gen g = {.n = n, .sensors = sensors};
+	g.keys = calloc((size_t)sensors, sizeof *g.keys);
+	snprintf(path, sizeof path, "%s/registry.ndjson", dir);
+	FILE *reg = fopen(path, "w");
+	if (!reg)
+		die("cannot write registry");
+	for (int64_t s = 0; s < sensors; s++) {
+		uint8_t seed[32] = {0};
+		memcpy(seed, &s, sizeof s);
+		seed[31] = 0x42;
+		vg_key_from_seed(&g.keys[s], seed);
+		char pk[128];
+		vg_key_format_public(g.keys[s].pk, pk, sizeof pk);
+		fprintf(reg,
+		        "{\"id\":\"ac-%05lld\",\"owner\":\"%s\",\"modality\":\"acoustic\",\"pubkey\":\"%s\","
+		        "\"pos\":{\"lat\":%.5f,\"lon\":%.5f,\"sigma_m\":2},\"timing_sigma_s\":0.001}\n",
+		        (long long)s, s % 2 ? "NOR" : "POL", pk, 47.8 + (double)(s % 20) * 0.02,
+		        37.4 + (double)(s / 20) * 0.03);
+	}
+	fclose(reg);
+	if (vg_time_parse("2026-03-01T00:00:00Z", 20, &g.t0, NULL) != VG_OK)
+		die("time");
+	/* Sign in chunks to bound memory: 100k lines at a time on 2 threads. */
+	snprintf(path, sizeof path, "%s/obs.ndjson", dir);
+	FILE *out = fopen(path, "w");
+	if (!out)
+		die("cannot write observations");
+	const int64_t chunk = 100000;
+	for (int64_t base = 0; base < n; base += chunk) {
+		int64_t m = n - base < chunk ? n - base : chunk;
+		struct gen parts[2];
+		pthread_t th[2];
+		char **lines = calloc((size_t)m, sizeof *lines);
+		/* Thread k signs i = base+k, base+k+2, ... < base+m. */
+		for (int k = 0; k < 2; k++) {
+			parts[k] = g;
+			parts[k].lines = lines;
+			parts[k].base = base;
+			parts[k].n = base + m;
+			parts[k].part = base + k;
+			parts[k].parts = 2;
+			pthread_create(&th[k], NULL, gen_thread, &parts[k]);
+		}
+		for (int k = 0; k < 2; k++)
+			pthread_join(th[k], NULL);
+		for (int64_t i = 0; i < m; i++) {
+			fputs(lines[i], out);
+			fputc('\n', out);
+			free(lines[i]);
+		}
+		free(lines);
+	}
+	if (fclose(out) != 0)
+		die("writing observations");
+	for (int64_t s = 0; s < sensors; s++)
+		vg_secret_key_wipe(&g.keys[s]);
+	free(g.keys);
+}
+
+static double verify_rate(void)
+{
+	struct vg_secret_key k;
+	vg_key_generate(&k);
+	uint8_t msg[300], sig[64];
+	memset(msg, 7, sizeof msg);
+	vg_sign(&k, msg, sizeof msg, sig);
+	int64_t t0 = vg_time_mono_ns(), n = 0;
+	while (vg_time_mono_ns() - t0 < 2 * VG_NS_PER_S) {
+		for (int i = 0; i < 1000; i++)
+			if (!vg_verify(k.pk, msg, sizeof msg, sig))
+				die("verify failed");
+		n += 1000;
+	}
+	return (double)n / ((double)(vg_time_mono_ns() - t0) / 1e9);
+}
+
+/* Ingest in a child; report rate and the child's peak RSS. */
+static void run_ingest(const char *dir, int threads, double *rate, long *rss_kb, int64_t *accepted)
+{
+	int fd[2];
+	if (pipe(fd) != 0)
+		die("pipe");
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		char db[4096], path[4200];
+		snprintf(db, sizeof db, "%s/bench-%d.db", dir, threads);
+		unlink(db);
+		snprintf(path, sizeof path, "%s-wal", db);
+		unlink(path);
+		vg_store *st;
+		struct vg_err e;
+		if (vg_store_open(db, &st, &e) != VG_OK)
+			die(e.msg);
+		/* Registry through the same parser as `vigil sensor import`. */
+		snprintf(path, sizeof path, "%s/registry.ndjson", dir);
+		FILE *reg = fopen(path, "r");
+		char line[4096];
+		while (reg && fgets(line, sizeof line, reg)) {
+			struct vg_sensor s;
+			if (vg_sensor_parse(line, strcspn(line, "\n"), &s, &e) != VG_OK ||
+			    vg_store_sensor_add(st, &s, 0, &e) != VG_OK)
+				die(e.msg);
+		}
+		if (reg)
+			fclose(reg);
+		snprintf(path, sizeof path, "%s/obs.ndjson", dir);
+		FILE *in = fopen(path, "rb");
+		if (!in)
+			die("open obs");
+		struct vg_ingest_opts o = {.threads = threads, .source = path};
+		struct vg_ingest_stats s;
+		if (vg_ingest_stream(st, in, &o, &s, &e) != VG_OK)
+			die(e.msg);
+		fclose(in);
+		vg_store_free(st);
+		double r = (double)s.lines / ((double)s.elapsed_ns / 1e9);
+		if (write(fd[1], &r, sizeof r) != sizeof r || write(fd[1], &s.accepted, 8) != 8)
+			_exit(1);
+		unlink(db);
+		_exit(0);
+	}
+	close(fd[1]);
+	if (read(fd[0], rate, sizeof *rate) != sizeof *rate || read(fd[0], accepted, 8) != 8)
+		die("child failed");
+	close(fd[0]);
+	int status;
+	struct rusage ru;
+	if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+		die("child failed");
+	*rss_kb = ru.ru_maxrss;
+}
+
+int main(int argc, char **argv)
+{
+	int64_t n = 1000000, sensors = 300, gen_only = 0;
+	int threads = 2;
+	const char *dir = "out/bench-ingest";
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--n") && i + 1 < argc)
+			n = atoll(argv[++i]);
+		else if (!strcmp(argv[i], "--sensors") && i + 1 < argc)
+			sensors = atoll(argv[++i]);
+		else if (!strcmp(argv[i], "--dir") && i + 1 < argc)
+			dir = argv[++i];
+		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+			threads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--generate") && i + 1 < argc)
+			n = gen_only = atoll(argv[++i]);
+		else {
+			fprintf(stderr, "usage: bench_ingest [--n N] [--sensors S] [--dir DIR] [--threads T]\n"
+			                "       bench_ingest --generate N --dir DIR\n");
+			return 2;
+		}
+	}
+	if (n <= 0 || sensors <= 0 || threads <= 0)
+		die("bad arguments");
+	if (vg_crypto_init() != VG_OK)
+		die("libsodium");
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+	if (system(cmd) != 0)
+		die("mkdir");
+	if (gen_only) {
+		generate(dir, n, sensors);
+		return 0;
+	}
+	printf("bench_ingest: %lld observations from %lld sensors, %d threads, in %s\n",
+	       (long long)n, (long long)sensors, threads, dir);
+	int64_t t0 = vg_time_mono_ns();
+	generate(dir, n, sensors);
+	printf("  generated and signed the input in %.1f s\n",
+	       (double)(vg_time_mono_ns() - t0) / 1e9);
+	double vr = verify_rate();
+	printf("  Ed25519 verify, 1 core (libsodium):  %9.0f /s   (the limit)\n", vr);
+	double r1, rn;
+	long rss1, rssn;
+	int64_t acc1, accn;
+	run_ingest(dir, 1, &r1, &rss1, &acc1);
+	printf("  durable ingest, 1 thread:            %9.0f /s   (%.0f%% of 1-core verify), peak RSS %ld MB\n",
+	       r1, 100 * r1 / vr, rss1 / 1024);
+	run_ingest(dir, threads, &rn, &rssn, &accn);
+	printf("  durable ingest, %d threads:           %9.0f /s   (%.0f /s per core; %.0f%% of %d-core verify), peak RSS %ld MB\n",
+	       threads, rn, rn / threads, 100 * rn / (vr * threads), threads, rssn / 1024);
+	if (acc1 != n || accn != n)
+		printf("  WARNING: accepted %lld and %lld of %lld\n", (long long)acc1, (long long)accn,
+		       (long long)n);
+	printf("  targets: >= 10000/s per core; >= 80%% of the verify limit with both cores; < 200 MB\n");
+	return 0;
+}

@@ -1,0 +1,483 @@
+/* test_ingest.c - the store and the ingest pipeline: every kind of bad input
+ * is rejected with its own reason and leaves the observations untouched;
+ * duplicates, replays, revocation, validity windows, reopen and migration. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "ingest/ingest.h"
+#include "test_util.h"
+
+#include <sqlite3.h>
+
+#define T0 "2026-03-01T04:00:00Z"
+
+struct fx {
+	char dir[64];
+	char db[128];
+	vg_store *st;
+	struct vg_secret_key k1, k2, k3;
+};
+
+struct results {
+	int n;
+	vg_status st[256];
+	char msg[256][256];
+	int64_t line[256];
+};
+
+static void on_result(void *ctx, const struct vg_ingest_result *r)
+{
+	struct results *rs = ctx;
+	if (rs->n >= 256)
+		return;
+	rs->st[rs->n] = r->status;
+	rs->line[rs->n] = r->line;
+	snprintf(rs->msg[rs->n], sizeof rs->msg[0], "%s", r->message ? r->message : "");
+	rs->n++;
+}
+
+static void seed_key(struct vg_secret_key *k, uint8_t b)
+{
+	uint8_t seed[32];
+	memset(seed, b, sizeof seed);
+	vg_key_from_seed(k, seed);
+}
+
+static void enrol(struct fx *f, const char *id, const struct vg_secret_key *k, const char *extra)
+{
+	char pk[128], line[1024];
+	vg_key_format_public(k->pk, pk, sizeof pk);
+	int n = snprintf(line, sizeof line,
+	                 "{\"id\":\"%s\",\"owner\":\"NOR\",\"modality\":\"acoustic\",\"pubkey\":\"%s\","
+	                 "\"pos\":{\"lat\":48.0,\"lon\":37.7}%s}",
+	                 id, pk, extra);
+	struct vg_sensor s;
+	struct vg_err e;
+	if (vg_sensor_parse(line, (size_t)n, &s, &e) != VG_OK)
+		fail_msg("registry line: %s", e.msg);
+	assert_int_equal(vg_store_sensor_add(f->st, &s, 0, &e), VG_OK);
+}
+
+static int setup(void **state)
+{
+	if (vg_crypto_init() != VG_OK)
+		return -1;
+	struct fx *f = calloc(1, sizeof *f);
+	if (!tu_tmpdir(f->dir, sizeof f->dir))
+		return -1;
+	snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
+	struct vg_err e;
+	if (vg_store_open(f->db, &f->st, &e) != VG_OK)
+		return -1;
+	seed_key(&f->k1, 1);
+	seed_key(&f->k2, 2);
+	seed_key(&f->k3, 3);
+	enrol(f, "ac-1", &f->k1, "");
+	enrol(f, "ac-2", &f->k2, ",\"valid_from\":\"2026-01-01T00:00:00Z\",\"valid_until\":\"2026-02-01T00:00:00Z\"");
+	enrol(f, "ac-3", &f->k3, "");
+	assert_int_equal(vg_store_sensor_revoke(f->st, "ac-3", INT64_C(1000) * VG_NS_PER_S, &e), VG_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	vg_store_free(f->st);
+	tu_rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static char *impulse(char *buf, size_t cap, const char *sensor, long seq, const char *arrival,
+                     const char *extra)
+{
+	snprintf(buf, cap,
+	         "{\"v\":1,\"sensor\":\"%s\",\"seq\":%ld,\"kind\":\"impulse\",\"impulse\":{\"arrival\":"
+	         "\"%s\",\"sigma_s\":0.005,\"class\":\"launch\"%s}}",
+	         sensor, seq, arrival, extra);
+	return buf;
+}
+
+/* Envelope line for a payload, signed by key as keyid. */
+static size_t env(char *out, size_t cap, const char *payload, const char *keyid,
+                  const struct vg_secret_key *k)
+{
+	size_t n = vg_envelope_encode((const uint8_t *)payload, strlen(payload), keyid, k, out, cap);
+	assert_true(n > 0);
+	return n;
+}
+
+static void run(struct fx *f, const char *buf, size_t len, struct results *rs,
+                struct vg_ingest_stats *s)
+{
+	struct vg_err e;
+	memset(rs, 0, sizeof *rs);
+	struct vg_ingest_opts o = {.threads = 2, .batch_items = 7, .on_result = on_result, .ctx = rs,
+	                           .source = "test"};
+	if (vg_ingest_buffer(f->st, buf, len, &o, s, &e) != VG_OK)
+		fail_msg("ingest: %s", e.msg);
+}
+
+static int64_t count(struct fx *f, const char *table)
+{
+	int64_t n = -1;
+	struct vg_err e;
+	assert_int_equal(vg_store_count(f->st, table, &n, &e), VG_OK);
+	return n;
+}
+
+/* A digest of the whole observations table, to show it is unchanged. */
+static void obs_digest(struct fx *f, uint8_t out[32])
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT id, sensor, seq, kind, t_ns, envelope FROM observations ORDER BY id",
+	                                    -1, &q, NULL), SQLITE_OK);
+	struct vg_sha256_ctx c;
+	vg_sha256_init(&c);
+	while (sqlite3_step(q) == SQLITE_ROW)
+		for (int i = 0; i < 6; i++) {
+			const void *b = sqlite3_column_blob(q, i);
+			int n = sqlite3_column_bytes(q, i);
+			vg_sha256_update(&c, b, (size_t)n);
+		}
+	vg_sha256_final(&c, out);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+static void accepts_and_dedups(void **state)
+{
+	struct fx *f = *state;
+	char p[1024], buf[8192];
+	size_t n = 0;
+	for (int i = 1; i <= 5; i++) {
+		impulse(p, sizeof p, "ac-1", i, T0, "");
+		n += env(buf + n, sizeof buf - n, p, "ac-1", &f->k1);
+		buf[n++] = '\n';
+	}
+	struct results rs;
+	struct vg_ingest_stats s;
+	run(f, buf, n, &rs, &s);
+	assert_int_equal(s.accepted, 5);
+	assert_int_equal(s.rejected, 0);
+	assert_int_equal(count(f, "observations"), 5);
+	/* Same input again: five duplicates, nothing stored twice. */
+	run(f, buf, n, &rs, &s);
+	assert_int_equal(s.accepted, 0);
+	assert_int_equal(s.duplicates, 5);
+	assert_int_equal(count(f, "observations"), 5);
+	/* Last seq is persisted. */
+	struct vg_sensor sn;
+	struct vg_err e;
+	assert_int_equal(vg_store_sensor_get(f->st, "ac-1", &sn, &e), VG_OK);
+	assert_true(sn.has_last_seq);
+	assert_int_equal(sn.last_seq, 5);
+}
+
+struct bad_case {
+	const char *name;
+	vg_status want;
+	const char *needle; /* in the message */
+};
+
+static void bad_inputs_rejected(void **state)
+{
+	struct fx *f = *state;
+	/* Baseline: one good observation so that seq replays can be tested. */
+	char p[2048], line[VG_LINE_MAX * 2];
+	size_t n;
+	struct results rs;
+	struct vg_ingest_stats s;
+	impulse(p, sizeof p, "ac-1", 100, T0, "");
+	n = env(line, sizeof line, p, "ac-1", &f->k1);
+	run(f, line, n, &rs, &s);
+	assert_int_equal(s.accepted, 1);
+
+	uint8_t before[32], after[32];
+	obs_digest(f, before);
+	int64_t nobs = count(f, "observations");
+
+	static char big[VG_LINE_MAX + 100];
+	struct case_buf {
+		struct bad_case c;
+		char text[VG_LINE_MAX + 200];
+		size_t len;
+	} *cases = calloc(40, sizeof *cases);
+	int k = 0;
+#define ADD(nm, st, nd) (cases[k].c = (struct bad_case){nm, st, nd}, &cases[k++])
+	struct case_buf *c;
+
+	c = ADD("bit flip in payload", VG_ERR_SIGNATURE, "does not verify");
+	impulse(p, sizeof p, "ac-1", 101, T0, "");
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+	c->text[strstr(c->text, "\"payload\":\"") - c->text + 30] ^= 0x02;
+
+	c = ADD("bit flip in signature", VG_ERR_SIGNATURE, "does not verify");
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+	c->text[strstr(c->text, "\"sig\":\"") - c->text + 12] ^= 0x01;
+
+	c = ADD("wrong key", VG_ERR_SIGNATURE, "does not verify");
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k2);
+
+	c = ADD("unknown sensor", VG_ERR_UNKNOWN_SENSOR, "ac-9");
+	impulse(p, sizeof p, "ac-9", 1, T0, "");
+	c->len = env(c->text, sizeof c->text, p, "ac-9", &f->k1);
+
+	c = ADD("revoked sensor", VG_ERR_REVOKED, "revoked");
+	impulse(p, sizeof p, "ac-3", 1, T0, "");
+	c->len = env(c->text, sizeof c->text, p, "ac-3", &f->k3);
+
+	c = ADD("outside validity window", VG_ERR_NOT_VALID, "validity");
+	impulse(p, sizeof p, "ac-2", 1, T0, "");
+	c->len = env(c->text, sizeof c->text, p, "ac-2", &f->k2);
+
+	c = ADD("replayed seq (different payload)", VG_ERR_REPLAY, "seq = 100");
+	impulse(p, sizeof p, "ac-1", 100, "2026-03-01T04:00:01Z", "");
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+
+	c = ADD("lower seq", VG_ERR_REPLAY, "seq = 50");
+	impulse(p, sizeof p, "ac-1", 50, T0, "");
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+
+	c = ADD("keyid names no enrolled sensor", VG_ERR_UNKNOWN_SENSOR, "ac-3x");
+	impulse(p, sizeof p, "ac-1", 102, T0, "");
+	c->len = env(c->text, sizeof c->text, p, "ac-3x", &f->k1);
+
+	c = ADD("signed by another enrolled sensor", VG_ERR_KEYID, "signed by keyid");
+	c->len = env(c->text, sizeof c->text, p, "ac-2", &f->k2);
+
+	c = ADD("truncated line", VG_ERR_JSON, "");
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1) / 2;
+
+	c = ADD("empty line", VG_ERR_EMPTY_LINE, "");
+	c->len = 0;
+
+	c = ADD("invalid UTF-8", VG_ERR_UTF8, "");
+	c->len = (size_t)snprintf(c->text, sizeof c->text, "{\"payloadType\":\"\xc3\x28\"}");
+
+	c = ADD("line over the cap", VG_ERR_LINE_TOO_LONG, "65536");
+	memset(big, 'x', sizeof big);
+	memcpy(c->text, big, VG_LINE_MAX + 10);
+	c->len = VG_LINE_MAX + 10;
+
+	c = ADD("non-JSON", VG_ERR_JSON, "");
+	c->len = (size_t)snprintf(c->text, sizeof c->text, "hello, world");
+
+	c = ADD("JSON nested 10,000 deep", VG_ERR_JSON, "");
+	for (int i = 0; i < 10000; i++)
+		c->text[i] = '[';
+	for (int i = 0; i < 10000; i++)
+		c->text[10000 + i] = ']';
+	c->len = 20000;
+
+	c = ADD("number 1e999", VG_ERR_NUMBER, "");
+	impulse(p, sizeof p, "ac-1", 103, T0, ",\"snr_db\":1e999");
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+
+	c = ADD("number -0", VG_ERR_NUMBER, "");
+	snprintf(p, sizeof p,
+	         "{\"v\":1,\"sensor\":\"ac-1\",\"seq\":-0,\"kind\":\"impulse\",\"impulse\":{\"arrival\":"
+	         "\"%s\",\"sigma_s\":0.005,\"class\":\"launch\"}}", T0);
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+
+	c = ADD("NaN literal", VG_ERR_JSON, "");
+	impulse(p, sizeof p, "ac-1", 104, T0, ",\"snr_db\":NaN");
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+
+	c = ADD("Infinity literal", VG_ERR_JSON, "");
+	impulse(p, sizeof p, "ac-1", 105, T0, ",\"snr_db\":-Infinity");
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+
+	c = ADD("invalid base64", VG_ERR_BASE64, "");
+	c->len = (size_t)snprintf(c->text, sizeof c->text,
+	                          "{\"payloadType\":\"application/vnd.vigil.observation+json\","
+	                          "\"payload\":\"e30*\",\"signatures\":[{\"keyid\":\"ac-1\",\"sig\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\"}]}");
+
+	c = ADD("missing member", VG_ERR_MISSING, "sigma_s");
+	snprintf(p, sizeof p,
+	         "{\"v\":1,\"sensor\":\"ac-1\",\"seq\":106,\"kind\":\"impulse\",\"impulse\":{\"arrival\":"
+	         "\"%s\",\"class\":\"launch\"}}", T0);
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+
+	c = ADD("unknown member", VG_ERR_UNKNOWN_MEMBER, "sigma_ms");
+	impulse(p, sizeof p, "ac-1", 107, T0, ",\"sigma_ms\":5");
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+
+	c = ADD("wrong type", VG_ERR_TYPE, "snr_db");
+	impulse(p, sizeof p, "ac-1", 108, T0, ",\"snr_db\":\"loud\"");
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+
+	c = ADD("out-of-range latitude", VG_ERR_RANGE, "lat");
+	snprintf(p, sizeof p,
+	         "{\"v\":1,\"sensor\":\"ac-1\",\"seq\":109,\"kind\":\"detection\",\"detection\":{\"time\":"
+	         "\"%s\",\"lat\":90.5,\"lon\":37.8,\"sigma_m\":20,\"class\":\"tank\",\"class_conf\":0.9}}", T0);
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+
+	c = ADD("self-intersecting polygon", VG_ERR_GEOMETRY, "polygon");
+	snprintf(p, sizeof p,
+	         "{\"v\":1,\"sensor\":\"ac-1\",\"seq\":110,\"kind\":\"coverage\",\"coverage\":{\"from\":"
+	         "\"%s\",\"until\":\"%s\",\"polygon\":[[37.8,48.0],[37.9,48.1],[37.9,48.0],[37.8,48.1],"
+	         "[37.8,48.0]]}}", T0, T0);
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+
+	c = ADD("Feb 30", VG_ERR_TIME, "day 30");
+	impulse(p, sizeof p, "ac-1", 111, "2026-02-30T00:00:00Z", "");
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+
+	c = ADD("hour 24", VG_ERR_TIME, "hour 24");
+	impulse(p, sizeof p, "ac-1", 112, "2026-03-01T24:00:00Z", "");
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+
+	c = ADD("minute 60", VG_ERR_TIME, "minute 60");
+	impulse(p, sizeof p, "ac-1", 113, "2026-03-01T23:60:00Z", "");
+	c->len = env(c->text, sizeof c->text, p, "ac-1", &f->k1);
+
+	/* One buffer with every case on its own line. */
+	size_t cap = 0;
+	for (int i = 0; i < k; i++)
+		cap += cases[i].len + 1;
+	char *all = malloc(cap);
+	size_t off = 0;
+	for (int i = 0; i < k; i++) {
+		memcpy(all + off, cases[i].text, cases[i].len);
+		off += cases[i].len;
+		all[off++] = '\n';
+	}
+	run(f, all, off, &rs, &s);
+	assert_int_equal(rs.n, k);
+	for (int i = 0; i < k; i++) {
+		assert_int_equal(rs.line[i], i + 1);
+		if (rs.st[i] != cases[i].c.want || !strstr(rs.msg[i], cases[i].c.needle))
+			fail_msg("%s: got %s (%s), want %s containing '%s'", cases[i].c.name,
+			         vg_status_name(rs.st[i]), rs.msg[i], vg_status_name(cases[i].c.want),
+			         cases[i].c.needle);
+	}
+	assert_int_equal(s.rejected, k);
+	assert_int_equal(s.accepted, 0);
+	/* The observations table is unchanged, every rejection is recorded. */
+	obs_digest(f, after);
+	assert_memory_equal(before, after, 32);
+	assert_int_equal(count(f, "observations"), nobs);
+	assert_int_equal(count(f, "rejections"), k);
+	free(all);
+	free(cases);
+}
+
+static void reopen_keeps_state(void **state)
+{
+	struct fx *f = *state;
+	char p[1024], buf[4096];
+	impulse(p, sizeof p, "ac-1", 1, T0, "");
+	size_t n = env(buf, sizeof buf, p, "ac-1", &f->k1);
+	struct results rs;
+	struct vg_ingest_stats s;
+	run(f, buf, n, &rs, &s);
+	assert_int_equal(s.accepted, 1);
+	vg_store_free(f->st);
+	struct vg_err e;
+	assert_int_equal(vg_store_open(f->db, &f->st, &e), VG_OK);
+	assert_int_equal(vg_store_schema_version(f->st), VG_STORE_SCHEMA_VERSION);
+	run(f, buf, n, &rs, &s);
+	assert_int_equal(s.duplicates, 1);
+	/* WAL mode and synchronous=FULL are in force. */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+static void newer_schema_refused(void **state)
+{
+	struct fx *f = *state;
+	vg_store_free(f->st);
+	f->st = NULL;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 99", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	struct vg_err e;
+	vg_store *st = NULL;
+	assert_int_equal(vg_store_open(f->db, &st, &e), VG_ERR_VERSION);
+	assert_null(st);
+	assert_non_null(strstr(e.msg, "newer"));
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 1", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(vg_store_open(f->db, &f->st, &e), VG_OK);
+}
+
+static int qcount(void *ctx, const struct vg_obs_stored *o)
+{
+	(void)o;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void query_filters(void **state)
+{
+	struct fx *f = *state;
+	char p[1024], buf[16384];
+	size_t n = 0;
+	static const char *const times[] = {"2026-03-01T01:00:00Z", "2026-03-01T02:00:00Z",
+	                                    "2026-03-01T03:00:00Z"};
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof p,
+		         "{\"v\":1,\"sensor\":\"ac-1\",\"seq\":%d,\"kind\":\"detection\",\"detection\":{\"time\":"
+		         "\"%s\",\"lat\":%d.5,\"lon\":37.5,\"sigma_m\":20,\"class\":\"tank\",\"class_conf\":0.9}}",
+		         i + 1, times[i], 47 + i);
+		n += env(buf + n, sizeof buf - n, p, "ac-1", &f->k1);
+		buf[n++] = '\n';
+	}
+	struct results rs;
+	struct vg_ingest_stats s;
+	run(f, buf, n, &rs, &s);
+	assert_int_equal(s.accepted, 3);
+	struct vg_err e;
+	int c = 0;
+	struct vg_obs_filter fl = {0};
+	assert_int_equal(vg_store_obs_query(f->st, &fl, qcount, &c, &e), VG_OK);
+	assert_int_equal(c, 3);
+	c = 0;
+	fl.has_time = true;
+	assert_int_equal(vg_time_parse("2026-03-01T01:30:00Z", 20, &fl.t0_ns, &e), VG_OK);
+	assert_int_equal(vg_time_parse("2026-03-01T03:00:00Z", 20, &fl.t1_ns, &e), VG_OK);
+	assert_int_equal(vg_store_obs_query(f->st, &fl, qcount, &c, &e), VG_OK);
+	assert_int_equal(c, 2);
+	c = 0;
+	fl.has_bbox = true;
+	fl.min_lat_deg = 48.0, fl.max_lat_deg = 49.0, fl.min_lon_deg = 37.0, fl.max_lon_deg = 38.0;
+	assert_int_equal(vg_store_obs_query(f->st, &fl, qcount, &c, &e), VG_OK);
+	assert_int_equal(c, 1);
+	c = 0;
+	fl = (struct vg_obs_filter){.kind = VG_OBS_IMPULSE};
+	assert_int_equal(vg_store_obs_query(f->st, &fl, qcount, &c, &e), VG_OK);
+	assert_int_equal(c, 0);
+	c = 0;
+	fl = (struct vg_obs_filter){.limit = 2};
+	assert_int_equal(vg_store_obs_query(f->st, &fl, qcount, &c, &e), VG_OK);
+	assert_int_equal(c, 2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(accepts_and_dedups, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_inputs_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(reopen_keeps_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(query_filters, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
