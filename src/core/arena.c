@@ -18,12 +18,17 @@ struct vg_arena_chunk {
 void vg_arena_init(struct vg_arena *a, size_t cap_bytes)
 {
 	vg_assert(cap_bytes > 0);
-	a->head = NULL;
+	a->head = a->first = NULL;
 	a->cap = cap_bytes;
 	a->reserved = 0;
 	a->used = 0;
 }
 
+/*
+ * Chunks form a list in allocation order; a->head is the chunk being filled.
+ * Chunks after head are spares kept by vg_arena_reset for reuse, so a
+ * steady workload (a batch per reset) stops calling malloc after warm-up.
+ */
 void *vg_arena_alloc(struct vg_arena *a, size_t n)
 {
 	if (n == 0)
@@ -32,6 +37,13 @@ void *vg_arena_alloc(struct vg_arena *a, size_t n)
 		return NULL;
 	size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
 	struct vg_arena_chunk *c = a->head;
+	while (c && c->size - c->off < need) {
+		if (!c->next)
+			break;
+		c = c->next; /* a spare: use it if it fits, else look further */
+		c->off = 0;
+		a->head = c;
+	}
 	if (!c || c->size - c->off < need) {
 		size_t sz = need > ARENA_MIN_CHUNK ? need : ARENA_MIN_CHUNK;
 		if (a->reserved + sz > a->cap) {
@@ -39,13 +51,17 @@ void *vg_arena_alloc(struct vg_arena *a, size_t n)
 				return NULL;
 			sz = need;
 		}
-		c = malloc(sizeof *c + sz);
-		if (!c)
+		struct vg_arena_chunk *nc = malloc(sizeof *nc + sz);
+		if (!nc)
 			return NULL;
-		c->size = sz;
-		c->off = 0;
-		c->next = a->head;
-		a->head = c;
+		nc->size = sz;
+		nc->off = 0;
+		nc->next = NULL;
+		if (c)
+			c->next = nc;
+		else
+			a->first = nc;
+		a->head = c = nc;
 		a->reserved += sz;
 	}
 	void *p = c->data + c->off;
@@ -68,33 +84,22 @@ char *vg_arena_strndup(struct vg_arena *a, const char *s, size_t n)
 
 void vg_arena_reset(struct vg_arena *a)
 {
-	struct vg_arena_chunk *c = a->head;
-	if (!c)
-		return;
-	/* Keep the oldest chunk (the last in the list), free the rest. */
-	struct vg_arena_chunk *keep = c;
-	while (keep->next)
-		keep = keep->next;
-	while (c != keep) {
-		struct vg_arena_chunk *next = c->next;
-		free(c);
-		c = next;
-	}
-	keep->off = 0;
-	a->head = keep;
-	a->reserved = keep->size;
+	/* Keep every chunk (their total is bounded by the cap) for reuse. */
+	a->head = a->first;
+	if (a->first)
+		a->first->off = 0;
 	a->used = 0;
 }
 
 void vg_arena_release(struct vg_arena *a)
 {
-	struct vg_arena_chunk *c = a->head;
+	struct vg_arena_chunk *c = a->first;
 	while (c) {
 		struct vg_arena_chunk *next = c->next;
 		free(c);
 		c = next;
 	}
-	a->head = NULL;
+	a->head = a->first = NULL;
 	a->reserved = 0;
 	a->used = 0;
 }

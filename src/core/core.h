@@ -145,7 +145,8 @@ void vg_log(enum vg_log_level lvl, const char *fmt, ...) VG_PRINTF(2, 3);
  */
 struct vg_arena_chunk;
 struct vg_arena {
-	struct vg_arena_chunk *head; /* chunk being filled; older ones follow */
+	struct vg_arena_chunk *first; /* chunks in allocation order */
+	struct vg_arena_chunk *head;  /* chunk being filled; later ones are spares */
 	size_t cap;                  /* hard cap on bytes reserved from malloc */
 	size_t reserved;             /* bytes reserved so far */
 	size_t used;                 /* bytes handed out since the last reset */
@@ -156,7 +157,7 @@ void vg_arena_init(struct vg_arena *a, size_t cap_bytes);
 void *vg_arena_alloc(struct vg_arena *a, size_t n);
 /* Copy n bytes and append a NUL. */
 char *vg_arena_strndup(struct vg_arena *a, const char *s, size_t n);
-/* Forget all allocations, keeping the first chunk for reuse. */
+/* Forget all allocations, keeping the memory for reuse (bounded by the cap). */
 void vg_arena_reset(struct vg_arena *a);
 /* Free everything; the arena may be reused after vg_arena_init. */
 void vg_arena_release(struct vg_arena *a);

@@ -127,6 +127,18 @@ static void arena_caps(void **state)
 	assert_int_equal(a.used, 0);
 	for (int i = 0; i < 1000; i++)
 		assert_non_null(vg_arena_alloc(&a, 100));
+	size_t reserved = a.reserved;
+	/* Reuse after reset: a steady workload allocates nothing new. */
+	for (int round = 0; round < 5; round++) {
+		vg_arena_reset(&a);
+		for (int i = 0; i < 1000; i++) {
+			char *q = vg_arena_alloc(&a, 100);
+			assert_non_null(q);
+			memset(q, i, 100);
+		}
+		assert_true(a.reserved <= a.cap);
+	}
+	assert_int_equal(a.reserved, reserved);
 	vg_arena_release(&a);
 	assert_null(a.head);
 }
