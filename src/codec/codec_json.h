@@ -23,6 +23,7 @@
 /* json_int_t is long long (JSON_INTEGER_IS_LONG_LONG in jansson 2.x). */
 #define VG_CJ_INT_MIN LLONG_MIN
 #define VG_CJ_INT_MAX LLONG_MAX
+_Static_assert(JSON_INTEGER_IS_LONG_LONG, "jansson json_int_t must be long long");
 
 /* Longest member path we print ("change.polygon[1023][1]" and the like). */
 #define VG_CJ_PATH_MAX 96

@@ -148,8 +148,12 @@ vg_status vg_cj_load(const char *s, size_t len, const char *what, json_t **out, 
 		st = code == json_error_numeric_overflow ? VG_ERR_NUMBER
 		     : code == json_error_out_of_memory  ? VG_ERR_NOMEM
 		                                         : VG_ERR_JSON;
-		return vg_err_set(err, st, "%s%scolumn %d: %s", what, what[0] ? ": " : "", je.column,
-		                  je.text);
+		/* NDJSON lines are one line; a pretty-printed payload may not be. */
+		char where[48] = "";
+		if (je.line > 1)
+			snprintf(where, sizeof where, "line %d ", je.line);
+		return vg_err_set(err, st, "%s%s%scolumn %d: %s", what, what[0] ? ": " : "", where,
+		                  je.column, je.text);
 	}
 	*out = root;
 	return VG_OK;

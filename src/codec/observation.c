@@ -391,7 +391,9 @@ static vg_status parse_coverage(json_t *b, struct vg_arena *a, struct vg_obs *o,
 		st = vg_cj_time(b, P, "until", true, &o->t_end_ns, NULL, err);
 	if (st)
 		return st;
-	if (o->t_end_ns < o->t_ns || o->t_end_ns - o->t_ns > COVERAGE_SPAN_MAX_NS) {
+	/* Unsigned difference: from 1678 to 2262 overflows int64. */
+	if (o->t_end_ns < o->t_ns ||
+	    (uint64_t)o->t_end_ns - (uint64_t)o->t_ns > (uint64_t)COVERAGE_SPAN_MAX_NS) {
 		char fs[VG_TIME_STR_MAX], us[VG_TIME_STR_MAX];
 		vg_time_format(o->t_ns, fs);
 		vg_time_format(o->t_end_ns, us);

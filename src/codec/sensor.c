@@ -220,5 +220,9 @@ size_t vg_sensor_format(const struct vg_sensor *s, char *out, size_t cap)
 	if (s->revoked_at_ns != INT64_MAX)
 		put_time(&b, "revoked_at", s->revoked_at_ns);
 	put(&b, "}");
-	return b.full ? 0 : b.len;
+	if (b.full) {
+		out[0] = '\0';
+		return 0;
+	}
+	return b.len;
 }

@@ -15,6 +15,7 @@ enum {
 	Q_OBS_RTREE,
 	Q_OBS_HASH,
 	Q_REJECT,
+	Q_REGISTRY_LOG,
 	Q_COUNT_
 };
 
@@ -36,6 +37,8 @@ static const char *const sql_text[Q_COUNT_] = {
 	[Q_REJECT] =
 		"INSERT INTO rejections(received_ns, source, line, code, reason, message, sensor,"
 		" line_sha256) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+	[Q_REGISTRY_LOG] =
+		"INSERT INTO registry_log(idx, op, sensor, at_ns, entry) VALUES (?1,?2,?3,?4,?5)",
 };
 
 struct vg_store {
@@ -91,6 +94,20 @@ static const char *const migrations[] = {
 	" line_sha256 BLOB NOT NULL"
 	") STRICT;"
 	"CREATE INDEX rejections_code ON rejections(code);",
+	/* 1 -> 2: the transparency log. Every log entry lives in exactly one
+	 * table with its index; log_entries is their union, from which the
+	 * tiles can be rebuilt (and are, after a crash between a commit here
+	 * and the tiles' sync). */
+	"CREATE TABLE registry_log("
+	" idx INTEGER PRIMARY KEY,"
+	" op TEXT NOT NULL,"
+	" sensor TEXT NOT NULL,"
+	" at_ns INTEGER NOT NULL,"
+	" entry BLOB NOT NULL"
+	") STRICT;"
+	"CREATE VIEW log_entries(idx, entry) AS"
+	" SELECT log_index, envelope FROM observations WHERE log_index IS NOT NULL"
+	" UNION ALL SELECT idx, entry FROM registry_log;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -599,4 +616,67 @@ vg_status vg_store_reject_counts(vg_store *st, int (*fn)(void *ctx, const char *
 			break;
 	sqlite3_finalize(q);
 	return VG_OK;
+}
+
+/* ---- Log entries -------------------------------------------------------- */
+
+vg_status vg_store_log_next(vg_store *st, int64_t *next, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT max(m) FROM (SELECT max(log_index) AS m FROM observations"
+	                       " UNION ALL SELECT max(idx) FROM registry_log)",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "reading the log size");
+	vg_status s = VG_OK;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*next = sqlite3_column_type(q, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 0) + 1;
+	else
+		s = db_err(st, err, "reading the log size");
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_log_each(vg_store *st, int64_t from,
+                            vg_status (*fn)(void *ctx, int64_t idx, const uint8_t *entry,
+                                            size_t len, struct vg_err *err),
+                            void *ctx, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT idx, entry FROM log_entries WHERE idx >= ?1 ORDER BY idx", -1,
+	                       &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "reading log entries");
+	sqlite3_bind_int64(q, 1, from);
+	vg_status s = VG_OK;
+	int rc;
+	int64_t want = from;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t idx = sqlite3_column_int64(q, 0);
+		if (idx != want) {
+			s = vg_err_set(err, VG_ERR_CORRUPT, "log entry %lld missing from the store",
+			               (long long)want);
+			break;
+		}
+		want++;
+		if ((s = fn(ctx, idx, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1), err)))
+			break;
+	}
+	if (!s && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = db_err(st, err, "reading log entries");
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_registry_log_insert(vg_store *st, int64_t idx, const char *op, const char *sensor,
+                                       int64_t at_ns, const uint8_t *entry, size_t len,
+                                       struct vg_err *err)
+{
+	sqlite3_stmt *q = st->q[Q_REGISTRY_LOG];
+	sqlite3_bind_int64(q, 1, idx);
+	sqlite3_bind_text(q, 2, op, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, sensor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, at_ns);
+	sqlite3_bind_blob(q, 5, entry, (int)len, SQLITE_STATIC);
+	return step_done(st, q, err, "registry log entry");
 }

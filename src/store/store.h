@@ -28,7 +28,7 @@
 
 typedef struct vg_store vg_store;
 
-enum { VG_STORE_SCHEMA_VERSION = 1 };
+enum { VG_STORE_SCHEMA_VERSION = 2 };
 
 /* Open (creating and migrating if needed). *out untouched on failure. */
 vg_status vg_store_open(const char *path, vg_store **out, struct vg_err *err) VG_WUR;
@@ -137,5 +137,25 @@ vg_status vg_store_count(vg_store *st, const char *table, int64_t *out, struct v
 /* Rejection counts per code: fn(code_name, count). */
 vg_status vg_store_reject_counts(vg_store *st, int (*fn)(void *ctx, const char *code, int64_t n),
                                  void *ctx, struct vg_err *err) VG_WUR;
+
+/* ---- Transparency-log entries -------------------------------------------
+ * Every entry of the transparency log (src/ledger) is stored here first,
+ * with its log index: observations (observations.log_index, the envelope
+ * as the entry) and registry statements (registry_log). The store commits
+ * before the ledger syncs, so after a crash the ledger is rebuilt forward
+ * from here (vg_store_log_each from the ledger's durable size). */
+
+/* One past the highest log index stored (0 if none). */
+vg_status vg_store_log_next(vg_store *st, int64_t *next, struct vg_err *err) VG_WUR;
+/* Calls fn for entries with index >= from, in index order; VG_ERR_CORRUPT
+ * if an index is missing. */
+vg_status vg_store_log_each(vg_store *st, int64_t from,
+                            vg_status (*fn)(void *ctx, int64_t idx, const uint8_t *entry,
+                                            size_t len, struct vg_err *err),
+                            void *ctx, struct vg_err *err) VG_WUR;
+/* Record a registry statement (op: "enrol", "revoke", "log-key") at idx. */
+vg_status vg_store_registry_log_insert(vg_store *st, int64_t idx, const char *op,
+                                       const char *sensor, int64_t at_ns, const uint8_t *entry,
+                                       size_t len, struct vg_err *err) VG_WUR;
 
 #endif

@@ -412,8 +412,9 @@ static void newer_schema_refused(void **state)
 	assert_null(st);
 	assert_non_null(strstr(e.msg, "newer"));
 	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "UPDATE schema_version SET version = 1", NULL, NULL, NULL),
-	                 SQLITE_OK);
+	char sql[64];
+	snprintf(sql, sizeof sql, "UPDATE schema_version SET version = %d", VG_STORE_SCHEMA_VERSION);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	assert_int_equal(vg_store_open(f->db, &f->st, &e), VG_OK);
 }
