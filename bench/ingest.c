@@ -2,6 +2,7 @@
  * bench/ingest.c - durable ingest throughput against the Ed25519 verify limit.
  *
  *   bench_ingest [--n 1000000] [--sensors 300] [--dir DIR] [--threads 2]
+ *                [--reuse] [--only T]
  *   bench_ingest --generate N --dir DIR     (only write DIR/registry.ndjson
  *                                            and DIR/obs.ndjson; used by tests)
  *
@@ -11,6 +12,10 @@
  *      one fsync per batch) of a generated file of N signed observations,
  *      with 1 thread and with --threads threads, each into a fresh store, in
  *      a child process whose peak RSS is reported.
+ * --reuse ingests DIR/obs.ndjson and DIR/registry.ndjson left by an earlier
+ * run with the same --n and --sensors instead of generating them again
+ * (repeated measurements, perf record); --only T runs only the T-thread
+ * ingest. The verify rate is always measured: it is the yardstick.
  * Prints figures; asserts nothing about time.
  */
 #include "codec/codec.h"
@@ -171,6 +176,27 @@ static double verify_rate(void)
 	return (double)n / ((double)(vg_time_mono_ns() - t0) / 1e9);
 }
 
+/* The input of an earlier run with n lines is still there. */
+static bool input_present(const char *dir, int64_t n)
+{
+	char path[4096], line[4096];
+	snprintf(path, sizeof path, "%s/obs.ndjson", dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	int64_t lines = 0;
+	int c;
+	while ((c = getc(f)) != EOF)
+		lines += c == '\n';
+	fclose(f);
+	snprintf(path, sizeof path, "%s/registry.ndjson", dir);
+	f = fopen(path, "r");
+	bool reg = f && fgets(line, sizeof line, f);
+	if (f)
+		fclose(f);
+	return reg && lines == n;
+}
+
 /* Ingest in a child; report rate and the child's peak RSS. */
 static void run_ingest(const char *dir, int threads, double *rate, long *rss_kb, int64_t *accepted)
 {
@@ -231,7 +257,8 @@ static void run_ingest(const char *dir, int threads, double *rate, long *rss_kb,
 int main(int argc, char **argv)
 {
 	int64_t n = 1000000, sensors = 300, gen_only = 0;
-	int threads = 2;
+	int threads = 2, only = 0;
+	bool reuse = false;
 	const char *dir = "out/bench-ingest";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--n") && i + 1 < argc)
@@ -242,15 +269,20 @@ int main(int argc, char **argv)
 			dir = argv[++i];
 		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
 			threads = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--reuse"))
+			reuse = true;
 		else if (!strcmp(argv[i], "--generate") && i + 1 < argc)
 			n = gen_only = atoll(argv[++i]);
 		else {
 			fprintf(stderr, "usage: bench_ingest [--n N] [--sensors S] [--dir DIR] [--threads T]\n"
+			                "                    [--reuse] [--only T]\n"
 			                "       bench_ingest --generate N --dir DIR\n");
 			return 2;
 		}
 	}
-	if (n <= 0 || sensors <= 0 || threads <= 0)
+	if (n <= 0 || sensors <= 0 || threads <= 0 || only < 0)
 		die("bad arguments");
 	if (vg_crypto_init() != VG_OK)
 		die("libsodium");
@@ -265,20 +297,30 @@ int main(int argc, char **argv)
 	printf("bench_ingest: %lld observations from %lld sensors, %d threads, in %s\n",
 	       (long long)n, (long long)sensors, threads, dir);
 	int64_t t0 = vg_time_mono_ns();
-	generate(dir, n, sensors);
-	printf("  generated and signed the input in %.1f s\n",
-	       (double)(vg_time_mono_ns() - t0) / 1e9);
+	if (!reuse || !input_present(dir, n)) {
+		generate(dir, n, sensors);
+		printf("  generated and signed the input in %.1f s\n",
+		       (double)(vg_time_mono_ns() - t0) / 1e9);
+	} else {
+		printf("  reusing the input in %s\n", dir);
+	}
 	double vr = verify_rate();
 	printf("  Ed25519 verify, 1 core (libsodium):  %9.0f /s   (the limit)\n", vr);
-	double r1, rn;
-	long rss1, rssn;
-	int64_t acc1, accn;
-	run_ingest(dir, 1, &r1, &rss1, &acc1);
-	printf("  durable ingest, 1 thread:            %9.0f /s   (%.0f%% of 1-core verify), peak RSS %ld MB\n",
-	       r1, 100 * r1 / vr, rss1 / 1024);
-	run_ingest(dir, threads, &rn, &rssn, &accn);
-	printf("  durable ingest, %d threads:           %9.0f /s   (%.0f /s per core; %.0f%% of %d-core verify), peak RSS %ld MB\n",
-	       threads, rn, rn / threads, 100 * rn / (vr * threads), threads, rssn / 1024);
+	double r1 = 0, rn = 0;
+	long rss1 = 0, rssn = 0;
+	int64_t acc1 = n, accn = n;
+	if (!only || only == 1) {
+		run_ingest(dir, 1, &r1, &rss1, &acc1);
+		printf("  durable ingest, 1 thread:            %9.0f /s   (%.0f%% of 1-core verify), peak RSS %ld MB\n",
+		       r1, 100 * r1 / vr, rss1 / 1024);
+	}
+	if (only)
+		threads = only;
+	if (threads > 1) {
+		run_ingest(dir, threads, &rn, &rssn, &accn);
+		printf("  durable ingest, %d threads:           %9.0f /s   (%.0f /s per core; %.0f%% of %d-core verify), peak RSS %ld MB\n",
+		       threads, rn, rn / threads, 100 * rn / (vr * threads), threads, rssn / 1024);
+	}
 	if (acc1 != n || accn != n)
 		printf("  WARNING: accepted %lld and %lld of %lld\n", (long long)acc1, (long long)accn,
 		       (long long)n);

@@ -30,6 +30,10 @@ int vg_cmd_sensor(int argc, char **argv);
 int vg_cmd_ingest(int argc, char **argv);
 int vg_cmd_obs(int argc, char **argv);
 int vg_cmd_demo(int argc, char **argv);
+int vg_cmd_log(int argc, char **argv);
+int vg_cmd_witness(int argc, char **argv);
+int vg_cmd_sim(int argc, char **argv);
+int vg_cmd_score(int argc, char **argv);
 
 /* Helpers shared by subcommands (cli_util.c). */
 
@@ -44,5 +48,14 @@ bool vg_cli_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 bool vg_cli_parse_double(const char *s, double *out);
 /* Default database path: $VIGIL_DB or "vigil.db". */
 const char *vg_cli_default_db(void);
+
+/* Open the store at db read-write together with its transparency log
+ * (DB.log/, key DB.logkey; created on first use with origin
+ * $VIGIL_LOG_ORIGIN or "vigil/<host>/<db name>"). Prints the error and
+ * returns false on failure. */
+struct vg_store;
+struct vg_journal;
+bool vg_cli_open_logged(const char *cmd, const char *db, struct vg_store **st,
+                        struct vg_journal **j);
 
 #endif

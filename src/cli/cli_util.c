@@ -1,5 +1,6 @@
 /* cli_util.c - option parsing helpers shared by subcommands. */
 #include "cli.h"
+#include "ingest/journal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -78,4 +79,23 @@ const char *vg_cli_default_db(void)
 {
 	const char *e = getenv("VIGIL_DB");
 	return e && *e ? e : "vigil.db";
+}
+
+bool vg_cli_open_logged(const char *cmd, const char *db, struct vg_store **st,
+                        struct vg_journal **j)
+{
+	struct vg_err err;
+	vg_err_clear(&err);
+	if (vg_store_open(db, st, &err) != VG_OK) {
+		vg_cli_error(cmd, "%s", err.msg);
+		return false;
+	}
+	const char *origin = getenv("VIGIL_LOG_ORIGIN");
+	if (vg_journal_open(*st, db, origin && *origin ? origin : NULL, j, &err) != VG_OK) {
+		vg_cli_error(cmd, "transparency log: %s", err.msg);
+		vg_store_free(*st);
+		*st = NULL;
+		return false;
+	}
+	return true;
 }

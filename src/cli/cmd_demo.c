@@ -7,6 +7,8 @@
 #include "codec/codec.h"
 #include "geo/geo.h"
 #include "ingest/ingest.h"
+#include "ingest/journal.h"
+#include "ledger/ledger.h"
 
 #include <errno.h>
 #include <math.h>
@@ -97,6 +99,14 @@ int vg_cmd_demo(int argc, char **argv)
 	remove(wal);
 	snprintf(wal, sizeof wal, "%s-shm", dbpath);
 	remove(wal);
+	snprintf(wal, sizeof wal, "%s.logkey", dbpath);
+	remove(wal);
+	char rmlog[4300];
+	snprintf(rmlog, sizeof rmlog, "rm -rf '%s.log'", dbpath);
+	if (system(rmlog) != 0) {
+		vg_cli_error("demo", "cannot remove %s.log", dbpath);
+		return VG_EXIT_FATAL;
+	}
 
 	struct demo_sensor sensors[] = {
 		{"ac-0001", "NOR", "acoustic", 48.000, 37.700, true},
@@ -111,11 +121,11 @@ int vg_cmd_demo(int argc, char **argv)
 	enum { NS = sizeof sensors / sizeof sensors[0] };
 	struct vg_err err;
 	vg_store *st;
-	printf("Vigil demo in %s/\n\n1. Enrolling %d sensors (Ed25519 keys, libsodium)\n", dir, NS);
-	if (vg_store_open(dbpath, &st, &err) != VG_OK) {
-		vg_cli_error("demo", "%s", err.msg);
+	struct vg_journal *j;
+	printf("Vigil demo in %s/\n\n1. Enrolling %d sensors (Ed25519 keys, libsodium); each enrolment\n"
+	       "   is a statement in the transparency log %s.log/\n", dir, NS, dbpath);
+	if (!vg_cli_open_logged("demo", dbpath, &st, &j))
 		return VG_EXIT_FATAL;
-	}
 	int rc = VG_EXIT_OK;
 	for (int i = 0; i < NS; i++) {
 		struct demo_sensor *s = &sensors[i];
@@ -136,7 +146,7 @@ int vg_cmd_demo(int argc, char **argv)
 			             s->id, s->owner, s->modality, pk);
 		struct vg_sensor sn;
 		if (vg_sensor_parse(line, (size_t)n, &sn, &err) != VG_OK ||
-		    vg_store_sensor_add(st, &sn, vg_time_now_ns(), &err) != VG_OK) {
+		    vg_journal_enrol(j, st, &sn, vg_time_now_ns(), &err) != VG_OK) {
 			vg_cli_error("demo", "enrolling %s: %s", s->id, err.msg);
 			rc = VG_EXIT_FATAL;
 			goto out_store;
@@ -337,7 +347,7 @@ int vg_cmd_demo(int argc, char **argv)
 	}
 	printf("\n3. Ingesting (parse, validate, verify on all cores, store; one fsync per batch)\n");
 	struct demo_summary ds = {0};
-	struct vg_ingest_opts o = {.source = obspath, .on_result = on_result, .ctx = &ds};
+	struct vg_ingest_opts o = {.source = obspath, .on_result = on_result, .ctx = &ds, .journal = j};
 	struct vg_ingest_stats stats;
 	vg_status r = vg_ingest_stream(st, in, &o, &stats, &err);
 	fclose(in);
@@ -373,9 +383,16 @@ int vg_cmd_demo(int argc, char **argv)
 	}
 	printf("\n5. Store %s: %lld observations, %lld rejections recorded\n", dbpath,
 	       (long long)nobs, (long long)nrej);
+	size_t cpl = 0;
+	const char *cp = vg_ledger_checkpoint(vg_journal_ledger(j), &cpl);
+	printf("\n6. Transparency log %s.log/: %lld entries (log key, %d enrolments, %lld\n"
+	       "   observations), signed checkpoint:\n\n%.*s\n   verifier key: %s\n",
+	       dbpath, (long long)vg_journal_next(j), NS, (long long)nobs, (int)cpl, cp,
+	       vg_journal_verifier(j));
 	printf("\nTry:\n  ./build/vigil obs --db %s --kind fire --format geojson\n"
-	       "  ./build/vigil sensor list --db %s\n",
-	       dbpath, dbpath);
+	       "  ./build/vigil sensor list --db %s\n"
+	       "  ./build/vigil log verify --db %s\n",
+	       dbpath, dbpath, dbpath);
 	if (stats.accepted != good || nobs != good) {
 		vg_cli_error("demo", "expected %ld accepted observations, got %lld", good,
 		             (long long)stats.accepted);
@@ -384,6 +401,7 @@ int vg_cmd_demo(int argc, char **argv)
 out_store:
 	for (int i = 0; i < NS; i++)
 		vg_secret_key_wipe(&sensors[i].key);
+	vg_journal_free(j);
 	vg_store_free(st);
 	return rc;
 }

@@ -1,6 +1,7 @@
 /* cmd_ingest.c - `vigil ingest`: NDJSON envelopes into the store. */
 #include "cli.h"
 #include "ingest/ingest.h"
+#include "ingest/journal.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -182,8 +183,8 @@ int vg_cmd_ingest(int argc, char **argv)
 	struct vg_err err;
 	vg_err_clear(&err);
 	vg_store *st;
-	if (vg_store_open(db, &st, &err) != VG_OK) {
-		vg_cli_error("ingest", "%s", err.msg);
+	struct vg_journal *j;
+	if (!vg_cli_open_logged("ingest", db, &st, &j)) {
 		if (in != stdin)
 			fclose(in);
 		return VG_EXIT_FATAL;
@@ -195,11 +196,13 @@ int vg_cmd_ingest(int argc, char **argv)
 		.on_result = on_result,
 		.on_progress = on_progress,
 		.ctx = &c,
+		.journal = j,
 	};
 	struct vg_ingest_stats s;
 	vg_status r = vg_ingest_stream(st, in, &o, &s, &err);
 	if (c.drew)
 		fputs("\r\033[K", stderr);
+	vg_journal_free(j);
 	vg_store_free(st);
 	if (in != stdin)
 		fclose(in);

@@ -1,6 +1,7 @@
 /* cmd_sensor.c - `vigil sensor add|import|revoke|list`: the sensor registry. */
 #include "cli.h"
 #include "codec/codec.h"
+#include "ingest/journal.h"
 #include "store/store.h"
 
 #include <errno.h>
@@ -180,12 +181,11 @@ static int cmd_add(const char *db, int argc, char **argv)
 		return VG_EXIT_REJECTED;
 	}
 	vg_store *st;
-	if (vg_store_open(db, &st, &err) != VG_OK) {
-		vg_cli_error("sensor add", "%s", err.msg);
+	struct vg_journal *j;
+	if (!vg_cli_open_logged("sensor add", db, &st, &j))
 		return VG_EXIT_FATAL;
-	}
 	int rc = VG_EXIT_OK;
-	vg_status r = vg_store_sensor_add(st, &s, vg_time_now_ns(), &err);
+	vg_status r = vg_journal_enrol(j, st, &s, vg_time_now_ns(), &err);
 	if (r == VG_ERR_EXISTS) {
 		vg_cli_error("sensor add", "%s", err.msg);
 		rc = VG_EXIT_REJECTED;
@@ -193,8 +193,10 @@ static int cmd_add(const char *db, int argc, char **argv)
 		vg_cli_error("sensor add", "%s", err.msg);
 		rc = VG_EXIT_FATAL;
 	} else {
-		printf("enrolled %s (owner %s, %s)\n", s.id, s.owner, vg_modality_name(s.modality));
+		printf("enrolled %s (owner %s, %s), log entry %lld\n", s.id, s.owner,
+		       vg_modality_name(s.modality), (long long)vg_journal_next(j) - 1);
 	}
+	vg_journal_free(j);
 	vg_store_free(st);
 	return rc;
 }
@@ -215,12 +217,13 @@ static int cmd_import(const char *db, const char *path)
 	}
 	struct vg_err err;
 	vg_store *st;
-	if (vg_store_open(db, &st, &err) != VG_OK) {
-		vg_cli_error("sensor import", "%s", err.msg);
+	struct vg_journal *j;
+	if (!vg_cli_open_logged("sensor import", db, &st, &j)) {
 		if (in != stdin)
 			fclose(in);
 		return VG_EXIT_FATAL;
 	}
+	int64_t next0 = vg_journal_next(j);
 	int rc = VG_EXIT_OK;
 	long added = 0, unchanged = 0, bad = 0, lineno = 0;
 	char *line = NULL;
@@ -250,7 +253,12 @@ static int cmd_import(const char *db, const char *path)
 			bad++;
 			continue;
 		}
-		vg_status r = vg_store_sensor_add(st, &s, now, &err);
+		/* A refused line (already enrolled) stages nothing: the sensor
+		 * insert fails before its statement is written. */
+		int64_t mark = vg_journal_next(j);
+		vg_status r = vg_journal_stage_enrol(j, st, &s, now, &err);
+		if (r)
+			vg_journal_unreserve(j, mark);
 		if (r == VG_ERR_EXISTS) {
 			struct vg_err e2;
 			if (vg_store_sensor_get(st, s.id, &old, &e2) == VG_OK && same_sensor(&s, &old)) {
@@ -264,6 +272,7 @@ static int cmd_import(const char *db, const char *path)
 			vg_cli_error("sensor import", "%s:%ld: %s", path, lineno, err.msg);
 			rc = VG_EXIT_FATAL;
 			vg_store_rollback(st);
+			vg_journal_unreserve(j, next0);
 			goto out;
 		} else {
 			added++;
@@ -272,11 +281,18 @@ static int cmd_import(const char *db, const char *path)
 	if (ferror(in)) {
 		vg_cli_error("sensor import", "%s: %s", path, strerror(errno));
 		vg_store_rollback(st);
+		vg_journal_unreserve(j, next0);
 		rc = VG_EXIT_FATAL;
 		goto out;
 	}
 	if (vg_store_commit(st, &err) != VG_OK) {
 		vg_cli_error("sensor import", "%s", err.msg);
+		vg_journal_unreserve(j, next0);
+		rc = VG_EXIT_FATAL;
+		goto out;
+	}
+	if (vg_journal_catch_up(j, st, &err) != VG_OK) {
+		vg_cli_error("sensor import", "transparency log: %s", err.msg);
 		rc = VG_EXIT_FATAL;
 		goto out;
 	}
@@ -285,6 +301,7 @@ static int cmd_import(const char *db, const char *path)
 		rc = VG_EXIT_REJECTED;
 out:
 	free(line);
+	vg_journal_free(j);
 	vg_store_free(st);
 	if (in != stdin)
 		fclose(in);
@@ -300,12 +317,11 @@ static int cmd_revoke(const char *db, const char *id, const char *at)
 		return VG_EXIT_USAGE;
 	}
 	vg_store *st;
-	if (vg_store_open(db, &st, &err) != VG_OK) {
-		vg_cli_error("sensor revoke", "%s", err.msg);
+	struct vg_journal *j;
+	if (!vg_cli_open_logged("sensor revoke", db, &st, &j))
 		return VG_EXIT_FATAL;
-	}
 	int rc = VG_EXIT_OK;
-	vg_status r = vg_store_sensor_revoke(st, id, t, &err);
+	vg_status r = vg_journal_revoke(j, st, id, t, &err);
 	if (r) {
 		vg_cli_error("sensor revoke", "%s", err.msg);
 		rc = r == VG_ERR_NOT_FOUND || r == VG_ERR_EXISTS ? VG_EXIT_REJECTED : VG_EXIT_FATAL;
@@ -314,6 +330,7 @@ static int cmd_revoke(const char *db, const char *id, const char *at)
 		vg_time_format(t, ts);
 		printf("revoked %s at %s\n", id, ts);
 	}
+	vg_journal_free(j);
 	vg_store_free(st);
 	return rc;
 }

@@ -14,6 +14,10 @@ static const struct vg_cmd commands[] = {
 	{"sensor", "manage the sensor registry: add, import, revoke, list", vg_cmd_sensor},
 	{"ingest", "ingest NDJSON signed observations into the store", vg_cmd_ingest},
 	{"obs", "query stored observations (NDJSON, CSV, GeoJSON)", vg_cmd_obs},
+	{"sim", "simulate a scenario: agreement, sensors, signed observations, truth", vg_cmd_sim},
+	{"score", "score events and findings against a simulation's truth", vg_cmd_score},
+	{"log", "the tamper-evident log: init, append, checkpoint, proofs, verify", vg_cmd_log},
+	{"witness", "cosign consistent log checkpoints; detect split views; finality", vg_cmd_witness},
 	{"demo", "run the end-to-end demonstration", vg_cmd_demo},
 };
 

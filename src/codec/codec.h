@@ -15,7 +15,10 @@
  * tables.
  *
  * Limits (compile-time, documented in docs/observation-format.md):
- *   VG_LINE_MAX        65,536 bytes per NDJSON line (envelope or registry)
+ *   VG_LINE_MAX        65,535 bytes per NDJSON line (envelope or registry):
+ *                      a stored envelope is one transparency-log entry, and
+ *                      log entries are at most 65,535 bytes (RFC 9162 style
+ *                      uint16 length prefix in C2SP entry bundles)
  *   VG_JSON_DEPTH_MAX  16 levels of nesting
  *   VG_POLY_MAX_PTS    1,024 vertices per polygon ring
  *   VG_ID_MAX          64 bytes for sensor ids and owners
@@ -26,7 +29,7 @@
 #include "core/core.h"
 #include "crypto/crypto.h"
 
-#define VG_LINE_MAX 65536
+#define VG_LINE_MAX 65535
 #define VG_JSON_DEPTH_MAX 16
 #define VG_POLY_MAX_PTS 1024
 #define VG_POLY_MAX_SPAN_DEG 10.0   /* a footprint wider than this is refused */
@@ -136,7 +139,7 @@ struct vg_obs {
 	double sensor_lat_deg, sensor_lon_deg, sensor_alt_m, sensor_sigma_m;
 
 	/* Where the observation is about, for the spatial index: the object
-	 * (detection, fire launch or else impact, change, coverage bbox, status
+	 * (detection, fire launch and impact, change, coverage bbox, status
 	 * position, impulse sensor_pos). has_bbox false: the store fills it from
 	 * the registry (fixed sensor position) or leaves it unindexed. */
 	bool has_bbox;
@@ -207,6 +210,12 @@ struct vg_envelope {
 vg_status vg_envelope_decode(const char *line, size_t len, struct vg_arena *a,
                              struct vg_envelope *out, struct vg_err *err) VG_WUR;
 
+/* Same, for envelopes of another payloadType (e.g. the log's registry
+ * statements, VG_REGISTRY_PAYLOAD_TYPE in ingest/journal.h). */
+vg_status vg_envelope_decode_type(const char *line, size_t len, const char *type,
+                                  struct vg_arena *a, struct vg_envelope *out,
+                                  struct vg_err *err) VG_WUR;
+
 /*
  * DSSE pre-authentication encoding:
  *   "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body
@@ -217,6 +226,9 @@ size_t vg_dsse_pae(const char *type, const uint8_t *body, size_t body_len, uint8
 /* Verify env->sig over PAE(VG_PAYLOAD_TYPE, payload) with pk. Uses a stack
  * buffer for payloads up to VG_LINE_MAX. */
 bool vg_envelope_verify(const struct vg_envelope *env, const uint8_t pk[VG_PK_BYTES]);
+/* Same over PAE(type, payload); type at most 100 bytes. */
+bool vg_envelope_verify_type(const struct vg_envelope *env, const char *type,
+                             const uint8_t pk[VG_PK_BYTES]);
 
 /*
  * Sign payload as sensor keyid and write the envelope as one JSON line

@@ -109,6 +109,12 @@ static vg_status decode_payload(json_t *root, struct vg_arena *a, struct vg_enve
 vg_status vg_envelope_decode(const char *line, size_t len, struct vg_arena *a,
                              struct vg_envelope *out, struct vg_err *err)
 {
+	return vg_envelope_decode_type(line, len, VG_PAYLOAD_TYPE, a, out, err);
+}
+
+vg_status vg_envelope_decode_type(const char *line, size_t len, const char *want_type,
+                                  struct vg_arena *a, struct vg_envelope *out, struct vg_err *err)
+{
 	if (is_blank(line, len))
 		return vg_err_set(err, VG_ERR_EMPTY_LINE, "empty line");
 	if (len > VG_LINE_MAX)
@@ -136,11 +142,11 @@ vg_status vg_envelope_decode(const char *line, size_t len, struct vg_arena *a,
 	st = vg_cj_string(root, "", "payloadType", true, &type, &type_len, NULL, err);
 	if (st)
 		goto out_fail;
-	if (type_len != strlen(VG_PAYLOAD_TYPE) || memcmp(type, VG_PAYLOAD_TYPE, type_len) != 0) {
+	if (type_len != strlen(want_type) || memcmp(type, want_type, type_len) != 0) {
 		char q[96];
 		vg_quote(type, type_len, q, sizeof q);
 		st = vg_err_set(err, VG_ERR_PAYLOAD_TYPE, "payloadType = %s: want \"%s\"", q,
-		                VG_PAYLOAD_TYPE);
+		                want_type);
 		goto out_fail;
 	}
 
@@ -200,10 +206,16 @@ size_t vg_dsse_pae(const char *type, const uint8_t *body, size_t body_len, uint8
 
 bool vg_envelope_verify(const struct vg_envelope *env, const uint8_t pk[VG_PK_BYTES])
 {
+	return vg_envelope_verify_type(env, VG_PAYLOAD_TYPE, pk);
+}
+
+bool vg_envelope_verify_type(const struct vg_envelope *env, const char *type,
+                             const uint8_t pk[VG_PK_BYTES])
+{
 	uint8_t pae[PAE_MAX];
-	if (!env->payload || env->payload_len > VG_LINE_MAX)
+	if (!env->payload || env->payload_len > VG_LINE_MAX || strlen(type) > 100)
 		return false;
-	size_t n = vg_dsse_pae(VG_PAYLOAD_TYPE, env->payload, env->payload_len, pae, sizeof pae);
+	size_t n = vg_dsse_pae(type, env->payload, env->payload_len, pae, sizeof pae);
 	if (n == 0)
 		return false;
 	return vg_verify(pk, pae, n, env->sig);

@@ -113,6 +113,7 @@ struct item {
 	uint8_t payload_sha256[VG_SHA256_BYTES];
 	struct sensor_ent *sensor;
 	int64_t obs_id;
+	int64_t log_index;
 };
 
 struct slot {
@@ -172,6 +173,7 @@ static void decode_one(struct ingest *g, struct slot *sl, struct item *it, struc
 	const char *line = sl->base + it->off;
 	it->sensor = NULL;
 	it->obs_id = -1;
+	it->log_index = -1;
 	it->obs.sensor[0] = '\0';
 	it->obs.seq = -1;
 	if (it->too_long) {
@@ -323,7 +325,7 @@ static vg_status write_item(struct ingest *g, struct slot *sl, struct item *it, 
 			item_reject(it, &sl->arenas[0], VG_ERR_REPLAY, m);
 		} else {
 			struct vg_obs_row row = {
-				.log_index = -1,
+				.log_index = g->o->journal ? vg_journal_reserve(g->o->journal) : -1,
 				.envelope = sl->base + it->off,
 				.envelope_len = it->len,
 				.received_ns = sl->received_ns,
@@ -334,6 +336,7 @@ static vg_status write_item(struct ingest *g, struct slot *sl, struct item *it, 
 			if (s)
 				return s; /* (sensor, seq) exists despite last_seq: store is inconsistent */
 			it->obs_id = row.id;
+			it->log_index = row.log_index;
 			se->has_last_seq = true;
 			se->last_seq = it->obs.seq;
 			se->dirty = true;
@@ -354,6 +357,8 @@ static vg_status write_item(struct ingest *g, struct slot *sl, struct item *it, 
 
 static vg_status write_slot(struct ingest *g, struct slot *sl, struct vg_err *err)
 {
+	struct vg_journal *j = g->o->journal;
+	int64_t next0 = j ? vg_journal_next(j) : 0;
 	vg_status s = vg_store_begin(g->st, err);
 	if (s)
 		return s;
@@ -369,7 +374,21 @@ static vg_status write_slot(struct ingest *g, struct slot *sl, struct vg_err *er
 		}
 	}
 	if ((s = vg_store_commit(g->st, err)))
-		return s;
+		goto out_unreserve;
+	/* The store has the batch; now the log: append in index order, sync
+	 * (tiles, then the signed checkpoint). A failure here is fatal; the
+	 * next open of the journal appends what the store has beyond the log. */
+	if (j) {
+		for (size_t i = 0; i < sl->n; i++) {
+			struct item *it = &sl->items[i];
+			if (it->st == VG_OK &&
+			    (s = vg_journal_append(j, it->log_index, (const uint8_t *)sl->base + it->off,
+			                           it->len, err)))
+				return s;
+		}
+		if ((s = vg_journal_sync(j, err)))
+			return s;
+	}
 	/* Durable: now report. */
 	struct vg_ingest_stats *stt = g->stats;
 	for (size_t i = 0; i < sl->n; i++) {
@@ -392,7 +411,7 @@ static vg_status write_slot(struct ingest *g, struct slot *sl, struct vg_err *er
 				.seq = it->st == VG_OK || it->st == VG_ERR_DUPLICATE || it->st == VG_ERR_REPLAY
 				               ? it->obs.seq : -1,
 				.obs_id = it->obs_id,
-				.log_index = -1,
+				.log_index = it->log_index,
 			};
 			g->o->on_result(g->o->ctx, &r);
 		}
@@ -401,6 +420,9 @@ static vg_status write_slot(struct ingest *g, struct slot *sl, struct vg_err *er
 	return VG_OK;
 out_rollback:
 	vg_store_rollback(g->st);
+out_unreserve:
+	if (j)
+		vg_journal_unreserve(j, next0);
 	return s;
 }
 

@@ -26,6 +26,7 @@
 #ifndef VG_INGEST_H
 #define VG_INGEST_H
 
+#include "ingest/journal.h"
 #include "store/store.h"
 
 #include <stdio.h>
@@ -63,6 +64,11 @@ struct vg_ingest_opts {
 	void (*on_progress)(void *ctx, const struct vg_ingest_stats *s, int64_t bytes_read);
 	void *ctx;
 	int64_t now_ns;          /* receipt time to record; 0: the wall clock per batch */
+	/* The store's transparency log (journal.h), or NULL for none. With a
+	 * journal, each accepted observation gets the next log index in the
+	 * batch's transaction, and results are reported only after the log
+	 * has synced the batch and published a checkpoint covering it. */
+	struct vg_journal *journal;
 };
 
 /*

@@ -119,34 +119,48 @@ double vg_sim_distance_m(double lat1_deg, double lon1_deg, double lat2_deg, doub
 /* ---- Cramer-Rao lower bound of an impulsive event's location ------------- */
 
 /*
- * Fisher information for (east, north[, origin time]) of a source located
- * in a local tangent plane, accumulated one measurement at a time
- * (S. M. Kay, "Fundamentals of Statistical Signal Processing: Estimation
- * Theory", Prentice Hall 1993, ch. 3; Gaussian measurement errors).
- * Arrival times: t_i = t0 + |p - s_i| / c; bearings: azimuth from the
- * sensor to the source; positions: a direct estimate of p (radar).
+ * Fisher information of a source in a local tangent plane, accumulated one
+ * measurement at a time (S. M. Kay, "Fundamentals of Statistical Signal
+ * Processing: Estimation Theory", Prentice Hall 1993, sec. 3.7; Gaussian
+ * errors). Parameters: east x, north y (m), origin time t0 (s), and the
+ * medium: celerity c (m/s) and a uniform wind (we, wn) (m/s).
+ *  - arrival times: t_i = t0 + d_i / (c + w . u_i);
+ *  - bearings: azimuth from the sensor to the wavefront's centre, which
+ *    the wind carries to p + w tau;
+ *  - positions: a direct estimate of p (counter-battery radar).
+ * vg_sim_crlb_solve gives the bound with the medium known (the issue's
+ * definition: timing and bearing sigmas only); vg_sim_crlb_solve_medium
+ * the Bayesian bound (H. L. Van Trees, "Detection, Estimation, and
+ * Modulation Theory, Part I", Wiley 1968, sec. 2.4) with the medium
+ * estimated too, from Gaussian priors on c and on each wind component.
  */
+enum { VG_CRLB_X, VG_CRLB_Y, VG_CRLB_T0, VG_CRLB_C, VG_CRLB_WE, VG_CRLB_WN, VG_CRLB_N };
+
 struct vg_sim_crlb {
-	double J[3][3]; /* x = east m, y = north m, t0 = origin time s */
+	double J[VG_CRLB_N][VG_CRLB_N];
 	uint32_t n_toa, n_bearing, n_pos;
 };
 
 void vg_sim_crlb_init(struct vg_sim_crlb *c);
-/* (ux, uy): unit vector from the source to the sensor; sigma_s: total
- * timing sigma of the arrival; c_mps: celerity along the path. */
-void vg_sim_crlb_add_toa(struct vg_sim_crlb *c, double ux, double uy, double c_mps,
-                         double sigma_s);
-/* (dx, dy): vector from the sensor to the source (m); sigma_rad: bearing sigma. */
-void vg_sim_crlb_add_bearing(struct vg_sim_crlb *c, double dx, double dy, double sigma_rad);
+/* (ux, uy): unit vector from the source to the sensor; range_m: the path
+ * length; c_mps: celerity along the path; sigma_s: the arrival's timing sigma. */
+void vg_sim_crlb_add_toa(struct vg_sim_crlb *c, double ux, double uy, double range_m,
+                         double c_mps, double sigma_s);
+/* (dx, dy): vector from the sensor to the source (m); travel_s: the travel
+ * time (the wind's lever); sigma_rad: the bearing sigma. */
+void vg_sim_crlb_add_bearing(struct vg_sim_crlb *c, double dx, double dy, double travel_s,
+                             double sigma_rad);
 /* A direct position estimate with circular sigma_m per axis. */
 void vg_sim_crlb_add_position(struct vg_sim_crlb *c, double sigma_m);
 /*
  * Invert: *rms_m = sqrt(var_east + var_north), cov (may be NULL) the 2x2
  * position covariance (m^2). With no arrival times the origin time is not
- * a parameter. Returns false (outputs untouched) if the geometry does not
- * determine the location (singular or ill-conditioned information).
+ * a parameter. Returns false (outputs untouched) if the measurements do not
+ * determine the location (a Cholesky pivot below 1e-10 of its diagonal).
  */
 bool vg_sim_crlb_solve(const struct vg_sim_crlb *c, double *rms_m, double cov[2][2]);
+bool vg_sim_crlb_solve_medium(const struct vg_sim_crlb *c, double sigma_c_mps,
+                              double sigma_wind_mps, double *rms_m, double cov[2][2]);
 
 /* ---- Scenarios and the run ----------------------------------------------- */
 

@@ -680,3 +680,52 @@ vg_status vg_store_registry_log_insert(vg_store *st, int64_t idx, const char *op
 	sqlite3_bind_blob(q, 5, entry, (int)len, SQLITE_STATIC);
 	return step_done(st, q, err, "registry log entry");
 }
+
+vg_status vg_store_registry_logged(vg_store *st, const char *op, const char *sensor, bool *has,
+                                   struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM registry_log WHERE op = ?1 AND sensor = ?2",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "reading the registry log");
+	sqlite3_bind_text(q, 1, op, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, sensor, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	vg_status s = VG_OK;
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		*has = rc == SQLITE_ROW;
+	else
+		s = db_err(st, err, "reading the registry log");
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_obs_unlogged(vg_store *st, int (*fn)(void *ctx, int64_t id), void *ctx,
+                                struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db, "SELECT id FROM observations WHERE log_index IS NULL ORDER BY id",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "listing unlogged observations");
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (fn(ctx, sqlite3_column_int64(q, 0)))
+			break;
+	vg_status s = rc == SQLITE_ROW || rc == SQLITE_DONE ? VG_OK
+	                                                    : db_err(st, err, "listing unlogged observations");
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_obs_set_log_index(vg_store *st, int64_t id, int64_t idx, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db, "UPDATE observations SET log_index = ?2 WHERE id = ?1", -1, &q,
+	                       NULL) != SQLITE_OK)
+		return db_err(st, err, "setting a log index");
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, idx);
+	vg_status s = sqlite3_step(q) == SQLITE_DONE ? VG_OK : db_err(st, err, "setting a log index");
+	sqlite3_finalize(q);
+	return s;
+}

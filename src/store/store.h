@@ -157,5 +157,14 @@ vg_status vg_store_log_each(vg_store *st, int64_t from,
 vg_status vg_store_registry_log_insert(vg_store *st, int64_t idx, const char *op,
                                        const char *sensor, int64_t at_ns, const uint8_t *entry,
                                        size_t len, struct vg_err *err) VG_WUR;
+/* Whether a registry statement (op, sensor) is in the log. */
+vg_status vg_store_registry_logged(vg_store *st, const char *op, const char *sensor, bool *has,
+                                   struct vg_err *err) VG_WUR;
+/* Observations stored without a log index (before a log was attached), in
+ * row order; fn returns non-zero to stop. Collect ids, then set them. */
+vg_status vg_store_obs_unlogged(vg_store *st, int (*fn)(void *ctx, int64_t id), void *ctx,
+                                struct vg_err *err) VG_WUR;
+vg_status vg_store_obs_set_log_index(vg_store *st, int64_t id, int64_t idx,
+                                     struct vg_err *err) VG_WUR;
 
 #endif

@@ -489,14 +489,14 @@ static void test_line_level(void **state)
 	buf[31] = (char)0x80;
 	expect_line(a, buf, n, VG_ERR_UTF8, "offset 30");
 
-	/* over the cap: 65,537 bytes */
+	/* over the cap: 65,536 bytes */
 	size_t big = VG_LINE_MAX + 1;
 	char *huge = malloc(big);
 	assert_non_null(huge);
 	memset(huge, ' ', big);
 	huge[0] = '{';
 	huge[big - 1] = '}';
-	expect_line(a, huge, big, VG_ERR_LINE_TOO_LONG, "65537 bytes");
+	expect_line(a, huge, big, VG_ERR_LINE_TOO_LONG, "65536 bytes");
 	/* at the cap exactly: not refused for its length */
 	expect_line(a, huge, VG_LINE_MAX, VG_ERR_JSON, "column");
 	huge[VG_LINE_MAX - 1] = '}';

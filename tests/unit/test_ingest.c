@@ -261,7 +261,7 @@ static void bad_inputs_rejected(void **state)
 	c = ADD("invalid UTF-8", VG_ERR_UTF8, "");
 	c->len = (size_t)snprintf(c->text, sizeof c->text, "{\"payloadType\":\"\xc3\x28\"}");
 
-	c = ADD("line over the cap", VG_ERR_LINE_TOO_LONG, "65536");
+	c = ADD("line over the cap", VG_ERR_LINE_TOO_LONG, "65535");
 	memset(big, 'x', sizeof big);
 	memcpy(c->text, big, VG_LINE_MAX + 10);
 	c->len = VG_LINE_MAX + 10;

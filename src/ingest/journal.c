@@ -1,0 +1,542 @@
+/* journal.c - the transparency log attached to a store (journal.h). */
+#include "journal.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct vg_journal {
+	vg_ledger *lg;
+	struct vg_note_signer key;
+	char keyid[16];               /* 8 hex digits of the note key ID */
+	char verifier[VG_NOTE_VKEY_MAX];
+	int64_t next;
+};
+
+vg_ledger *vg_journal_ledger(struct vg_journal *j) { return j->lg; }
+const char *vg_journal_verifier(const struct vg_journal *j) { return j->verifier; }
+int64_t vg_journal_next(const struct vg_journal *j) { return j->next; }
+int64_t vg_journal_reserve(struct vg_journal *j) { return j->next++; }
+void vg_journal_unreserve(struct vg_journal *j, int64_t next) { j->next = next; }
+
+void vg_journal_free(struct vg_journal *j)
+{
+	if (!j)
+		return;
+	vg_ledger_free(j->lg);
+	sodium_memzero(&j->key, sizeof j->key);
+	free(j);
+}
+
+vg_status vg_journal_append(struct vg_journal *j, int64_t idx, const uint8_t *entry, size_t len,
+                            struct vg_err *err)
+{
+	uint64_t got;
+	vg_status s = vg_ledger_append(j->lg, entry, len, &got, err);
+	if (s)
+		return s;
+	if ((int64_t)got != idx)
+		return vg_err_set(err, VG_ERR_CORRUPT, "log entry %lld landed at index %llu",
+		                  (long long)idx, (unsigned long long)got);
+	return VG_OK;
+}
+
+vg_status vg_journal_sync(struct vg_journal *j, struct vg_err *err)
+{
+	return vg_ledger_sync(j->lg, err);
+}
+
+/* ---- Registry statements ---------------------------------------------- */
+
+/* Sign payload as the log and write the DSSE envelope line into out. */
+static size_t statement_envelope(const struct vg_journal *j, const char *payload, char *out,
+                                 size_t cap)
+{
+	size_t pl = strlen(payload);
+	uint8_t pae[VG_LINE_MAX + 256];
+	size_t n = vg_dsse_pae(VG_REGISTRY_PAYLOAD_TYPE, (const uint8_t *)payload, pl, pae, sizeof pae);
+	if (!n)
+		return 0;
+	uint8_t sig[VG_SIG_BYTES];
+	vg_sign(&j->key.key, pae, n, sig);
+	size_t need = 100 + strlen(VG_REGISTRY_PAYLOAD_TYPE) + vg_b64_encoded_size(pl) + 100;
+	if (need > cap)
+		return 0;
+	char *b64p = malloc(vg_b64_encoded_size(pl));
+	char b64s[128];
+	if (!b64p)
+		return 0;
+	vg_b64_encode((const uint8_t *)payload, pl, b64p);
+	vg_b64_encode(sig, sizeof sig, b64s);
+	int w = snprintf(out, cap,
+	                 "{\"payloadType\":\"" VG_REGISTRY_PAYLOAD_TYPE "\",\"payload\":\"%s\","
+	                 "\"signatures\":[{\"keyid\":\"%s\",\"sig\":\"%s\"}]}",
+	                 b64p, j->keyid, b64s);
+	free(b64p);
+	return w > 0 && (size_t)w < cap && (size_t)w <= VG_LEDGER_ENTRY_MAX ? (size_t)w : 0;
+}
+
+/* Store a statement at a fresh index inside the caller's transaction; the
+ * envelope goes to out/out_len for appending after COMMIT. */
+static vg_status store_statement(struct vg_journal *j, vg_store *st, const char *op,
+                                 const char *sensor, int64_t at_ns, const char *payload,
+                                 char *out, size_t cap, size_t *out_len, int64_t *idx,
+                                 struct vg_err *err)
+{
+	size_t n = statement_envelope(j, payload, out, cap);
+	if (!n)
+		return vg_err_set(err, VG_ERR_LIMIT, "registry statement for %s too long", sensor);
+	*idx = vg_journal_reserve(j);
+	vg_status s = vg_store_registry_log_insert(st, *idx, op, sensor, at_ns, (const uint8_t *)out, n,
+	                                           err);
+	if (s) {
+		j->next--;
+		return s;
+	}
+	*out_len = n;
+	return VG_OK;
+}
+
+static void enrol_payload(const struct vg_sensor *s, int64_t at_ns, char *out, size_t cap)
+{
+	char line[VG_LINE_MAX], t[VG_TIME_STR_MAX];
+	size_t n = vg_sensor_format(s, line, sizeof line);
+	vg_time_format(at_ns, t);
+	snprintf(out, cap, "{\"v\":1,\"op\":\"enrol\",\"at\":\"%s\",\"sensor\":%.*s}", t, (int)n, line);
+}
+
+static void revoke_payload(const char *id, int64_t at_ns, char *out, size_t cap)
+{
+	char t[VG_TIME_STR_MAX];
+	vg_time_format(at_ns, t);
+	snprintf(out, cap, "{\"v\":1,\"op\":\"revoke\",\"at\":\"%s\",\"sensor\":\"%s\"}", t, id);
+}
+
+vg_status vg_journal_stage_enrol(struct vg_journal *j, vg_store *st, const struct vg_sensor *s,
+                                 int64_t at_ns, struct vg_err *err)
+{
+	char *payload = malloc(VG_LINE_MAX), *env = malloc(VG_LINE_MAX + 1);
+	vg_status r = VG_ERR_NOMEM;
+	size_t n;
+	int64_t idx;
+	if (!payload || !env) {
+		vg_err_set(err, r, "registry statement");
+		goto out_free;
+	}
+	enrol_payload(s, at_ns, payload, VG_LINE_MAX);
+	if (!(r = vg_store_sensor_add(st, s, at_ns, err)))
+		r = store_statement(j, st, "enrol", s->id, at_ns, payload, env, VG_LINE_MAX + 1, &n,
+		                    &idx, err);
+out_free:
+	free(payload);
+	free(env);
+	return r;
+}
+
+vg_status vg_journal_stage_revoke(struct vg_journal *j, vg_store *st, const char *id,
+                                  int64_t at_ns, struct vg_err *err)
+{
+	char payload[512], env[2048];
+	size_t n;
+	int64_t idx;
+	revoke_payload(id, at_ns, payload, sizeof payload);
+	vg_status r = vg_store_sensor_revoke(st, id, at_ns, err);
+	if (!r)
+		r = store_statement(j, st, "revoke", id, at_ns, payload, env, sizeof env, &n, &idx, err);
+	return r;
+}
+
+static vg_status append_cb(void *ctx, int64_t idx, const uint8_t *entry, size_t len,
+                           struct vg_err *err)
+{
+	return vg_journal_append(ctx, idx, entry, len, err);
+}
+
+vg_status vg_journal_catch_up(struct vg_journal *j, vg_store *st, struct vg_err *err)
+{
+	int64_t lsize = (int64_t)vg_ledger_size(j->lg);
+	vg_status s = vg_store_log_each(st, lsize, append_cb, j, err);
+	if (s)
+		return s;
+	return vg_journal_sync(j, err);
+}
+
+/* One store transaction around a staged statement, then the log. */
+static vg_status one_statement(struct vg_journal *j, vg_store *st, const struct vg_sensor *s,
+                               const char *id, int64_t at_ns, struct vg_err *err)
+{
+	int64_t next0 = j->next;
+	vg_status r = vg_store_begin(st, err);
+	if (r)
+		return r;
+	r = s ? vg_journal_stage_enrol(j, st, s, at_ns, err)
+	      : vg_journal_stage_revoke(j, st, id, at_ns, err);
+	if (r) {
+		vg_store_rollback(st);
+		j->next = next0;
+		return r;
+	}
+	if ((r = vg_store_commit(st, err))) {
+		j->next = next0;
+		return r;
+	}
+	return vg_journal_catch_up(j, st, err);
+}
+
+vg_status vg_journal_enrol(struct vg_journal *j, vg_store *st, const struct vg_sensor *s,
+                           int64_t at_ns, struct vg_err *err)
+{
+	return one_statement(j, st, s, NULL, at_ns, err);
+}
+
+vg_status vg_journal_revoke(struct vg_journal *j, vg_store *st, const char *id, int64_t at_ns,
+                            struct vg_err *err)
+{
+	return one_statement(j, st, NULL, id, at_ns, err);
+}
+
+/* ---- Open, create, reconcile, adopt -------------------------------------- */
+
+struct ids {
+	int64_t *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static int collect_id(void *ctx, int64_t id)
+{
+	struct ids *x = ctx;
+	if (x->n == x->cap) {
+		size_t nc = x->cap ? x->cap * 2 : 1024;
+		int64_t *nv = realloc(x->v, nc * sizeof *nv);
+		if (!nv) {
+			x->oom = true;
+			return 1;
+		}
+		x->v = nv;
+		x->cap = nc;
+	}
+	x->v[x->n++] = id;
+	return 0;
+}
+
+struct adopt {
+	struct vg_journal *j;
+	vg_store *st;
+	int64_t now;
+	vg_status s;
+	struct vg_err *err;
+	char *payload, *env;
+};
+
+static int adopt_sensor(void *ctx, const struct vg_sensor *sn)
+{
+	struct adopt *a = ctx;
+	bool has = false;
+	size_t n;
+	int64_t idx;
+	if ((a->s = vg_store_registry_logged(a->st, "enrol", sn->id, &has, a->err)))
+		return 1;
+	if (!has) {
+		enrol_payload(sn, a->now, a->payload, VG_LINE_MAX);
+		if ((a->s = store_statement(a->j, a->st, "enrol", sn->id, a->now, a->payload, a->env,
+		                            VG_LINE_MAX + 1, &n, &idx, a->err)))
+			return 1;
+	}
+	if (sn->revoked_at_ns != INT64_MAX) {
+		if ((a->s = vg_store_registry_logged(a->st, "revoke", sn->id, &has, a->err)))
+			return 1;
+		if (!has) {
+			revoke_payload(sn->id, sn->revoked_at_ns, a->payload, VG_LINE_MAX);
+			if ((a->s = store_statement(a->j, a->st, "revoke", sn->id, sn->revoked_at_ns,
+			                            a->payload, a->env, VG_LINE_MAX + 1, &n, &idx, a->err)))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* Give every unlogged item (the log key first, then sensors, then
+ * observations) an index in one transaction; the caller appends them. */
+static vg_status adopt(struct vg_journal *j, vg_store *st, struct vg_err *err)
+{
+	struct adopt a = {.j = j, .st = st, .now = vg_time_now_ns(), .err = err};
+	struct ids ids = {0};
+	a.payload = malloc(VG_LINE_MAX);
+	a.env = malloc(VG_LINE_MAX + 1);
+	vg_status s = VG_ERR_NOMEM;
+	if (!a.payload || !a.env) {
+		vg_err_set(err, s, "adopting the store into the log");
+		goto out_free;
+	}
+	int64_t next0 = j->next;
+	if ((s = vg_store_begin(st, err)))
+		goto out_free;
+	if (j->next == 0) {
+		char t[VG_TIME_STR_MAX];
+		size_t n;
+		int64_t idx;
+		vg_time_format(a.now, t);
+		snprintf(a.payload, VG_LINE_MAX, "{\"v\":1,\"op\":\"log-key\",\"at\":\"%s\",\"key\":\"%s\"}",
+		         t, j->verifier);
+		if ((s = store_statement(j, st, "log-key", "-", a.now, a.payload, a.env, VG_LINE_MAX + 1,
+		                         &n, &idx, err)))
+			goto out_rollback;
+	}
+	if ((s = vg_store_sensor_each(st, adopt_sensor, &a, err)) || (s = a.s))
+		goto out_rollback;
+	if ((s = vg_store_obs_unlogged(st, collect_id, &ids, err)))
+		goto out_rollback;
+	if (ids.oom) {
+		s = vg_err_set(err, VG_ERR_NOMEM, "adopting observations");
+		goto out_rollback;
+	}
+	for (size_t i = 0; i < ids.n; i++)
+		if ((s = vg_store_obs_set_log_index(st, ids.v[i], vg_journal_reserve(j), err)))
+			goto out_rollback;
+	if ((s = vg_store_commit(st, err)))
+		j->next = next0;
+	goto out_free;
+out_rollback:
+	vg_store_rollback(st);
+	j->next = next0;
+out_free:
+	free(ids.v);
+	free(a.payload);
+	free(a.env);
+	return s;
+}
+
+static bool exists(const char *p)
+{
+	struct stat sb;
+	return stat(p, &sb) == 0;
+}
+
+vg_status vg_journal_open(vg_store *st, const char *db_path, const char *origin,
+                          struct vg_journal **out, struct vg_err *err)
+{
+	char dir[4096], keyp[4096], cp[4200];
+	if (snprintf(dir, sizeof dir, "%s.log", db_path) >= (int)sizeof dir ||
+	    snprintf(keyp, sizeof keyp, "%s.logkey", db_path) >= (int)sizeof keyp)
+		return vg_err_set(err, VG_ERR_INVALID_ARG, "%s: path too long", db_path);
+	snprintf(cp, sizeof cp, "%s/checkpoint", dir);
+	struct vg_journal *j = calloc(1, sizeof *j);
+	if (!j)
+		return vg_err_set(err, VG_ERR_NOMEM, "journal");
+	vg_status s;
+	bool have_key = exists(keyp), have_log = exists(cp);
+	if (!have_key && !have_log) {
+		char name[VG_NOTE_NAME_MAX + 1], host[128] = "localhost";
+		if (!origin) {
+			gethostname(host, sizeof host - 1);
+			const char *base = strrchr(db_path, '/');
+			base = base ? base + 1 : db_path;
+			snprintf(name, sizeof name, "vigil/%s/%s", host, base);
+			for (char *c = name; *c; c++)
+				if (*c == ' ' || *c == '+' || (unsigned char)*c < 0x21)
+					*c = '_';
+			origin = name;
+		}
+		if ((s = vg_note_signer_generate(origin, VG_NOTE_ED25519, &j->key, err)) ||
+		    (s = vg_note_key_write(keyp, &j->key, err)) ||
+		    (s = vg_ledger_create(dir, &j->key, err)))
+			goto out_free;
+	} else if (have_key != have_log) {
+		s = vg_err_set(err, VG_ERR_CORRUPT, "%s: %s exists but %s does not", db_path,
+		               have_key ? keyp : cp, have_key ? cp : keyp);
+		goto out_free;
+	} else if ((s = vg_note_key_read(keyp, &j->key, err))) {
+		goto out_free;
+	}
+	if ((s = vg_ledger_open(dir, &j->key, 0, &j->lg, err)))
+		goto out_free;
+	snprintf(j->keyid, sizeof j->keyid, "%08x", (unsigned)j->key.pub.key_id);
+	vg_note_verifier_format(&j->key.pub, j->verifier, sizeof j->verifier);
+
+	/* Level the ledger with the store: entries the store committed but the
+	 * ledger did not sync (a crash between the two) are appended now. */
+	int64_t lsize = (int64_t)vg_ledger_size(j->lg), snext;
+	if ((s = vg_store_log_next(st, &snext, err)))
+		goto out_free;
+	if (snext < lsize) {
+		s = vg_err_set(err, VG_ERR_CORRUPT,
+		               "%s holds %lld log entries but the store only %lld: the store is older"
+		               " than its log (restored from a backup?)",
+		               dir, (long long)lsize, (long long)snext);
+		goto out_free;
+	}
+	j->next = lsize;
+	if (snext > lsize) {
+		vg_log(VG_LOG_INFO, "log: appending %lld entries committed before a crash",
+		       (long long)(snext - lsize));
+		if ((s = vg_store_log_each(st, lsize, append_cb, j, err)))
+			goto out_free;
+		j->next = snext;
+	}
+	/* Adopt what was stored without a log (older stores, direct enrolment). */
+	int64_t before = j->next;
+	if ((s = adopt(j, st, err)))
+		goto out_free;
+	if (j->next > before && (s = vg_store_log_each(st, before, append_cb, j, err)))
+		goto out_free;
+	if ((s = vg_journal_sync(j, err)))
+		goto out_free;
+	*out = j;
+	return VG_OK;
+out_free:
+	vg_journal_free(j);
+	return s;
+}
+
+/* ---- Audit of entries --------------------------------------------------- */
+
+struct audit_sensor {
+	char id[VG_ID_MAX + 1];
+	uint8_t pk[VG_PK_BYTES];
+	bool revoked;
+};
+
+struct vg_journal_audit {
+	struct vg_note_verifier log_key;
+	char keyid[16];
+	struct audit_sensor *s;
+	size_t n, cap;
+	int64_t statements, observations;
+	struct vg_arena arena;
+};
+
+vg_status vg_journal_audit_new(const struct vg_note_verifier *log_key,
+                               struct vg_journal_audit **out, struct vg_err *err)
+{
+	struct vg_journal_audit *a = calloc(1, sizeof *a);
+	if (!a)
+		return vg_err_set(err, VG_ERR_NOMEM, "audit");
+	a->log_key = *log_key;
+	snprintf(a->keyid, sizeof a->keyid, "%08x", (unsigned)log_key->key_id);
+	vg_arena_init(&a->arena, 1u << 20);
+	*out = a;
+	return VG_OK;
+}
+
+void vg_journal_audit_free(struct vg_journal_audit *a)
+{
+	if (!a)
+		return;
+	vg_arena_release(&a->arena);
+	free(a->s);
+	free(a);
+}
+
+void vg_journal_audit_counts(const struct vg_journal_audit *a, int64_t *statements,
+                             int64_t *observations, int64_t *sensors)
+{
+	*statements = a->statements;
+	*observations = a->observations;
+	*sensors = (int64_t)a->n;
+}
+
+static struct audit_sensor *audit_find(struct vg_journal_audit *a, const char *id)
+{
+	for (size_t i = 0; i < a->n; i++) /* registries are small; linear is fine */
+		if (!strcmp(a->s[i].id, id))
+			return &a->s[i];
+	return NULL;
+}
+
+static vg_status audit_statement(struct vg_journal_audit *a, uint64_t index,
+                                 const struct vg_envelope *env, struct vg_err *err)
+{
+	if (strcmp(env->keyid, a->keyid) != 0 ||
+	    !vg_envelope_verify_type(env, VG_REGISTRY_PAYLOAD_TYPE, a->log_key.pk))
+		return vg_err_set(err, VG_ERR_SIGNATURE,
+		                  "registry statement not signed by the log key %s", a->keyid);
+	json_error_t je;
+	json_t *p = json_loadb((const char *)env->payload, env->payload_len, JSON_REJECT_DUPLICATES, &je);
+	const char *op = p ? json_string_value(json_object_get(p, "op")) : NULL;
+	vg_status s = VG_OK;
+	if (!op) {
+		s = vg_err_set(err, VG_ERR_VERSION, "registry statement without \"op\"");
+	} else if (!strcmp(op, "log-key")) {
+		const char *k = json_string_value(json_object_get(p, "key"));
+		struct vg_note_verifier v;
+		if (index != 0)
+			s = vg_err_set(err, VG_ERR_INCONSISTENT, "log-key statement at index %llu, not 0",
+			               (unsigned long long)index);
+		else if (!k || vg_note_verifier_parse(k, strlen(k), &v, err) != VG_OK ||
+		         memcmp(v.pk, a->log_key.pk, VG_PK_BYTES) != 0)
+			s = vg_err_set(err, VG_ERR_INCONSISTENT, "log-key statement names another key");
+	} else if (!strcmp(op, "enrol")) {
+		char *line = json_dumps(json_object_get(p, "sensor"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+		struct vg_sensor sn;
+		if (!line || vg_sensor_parse(line, strlen(line), &sn, err) != VG_OK) {
+			s = vg_err_set(err, VG_ERR_CORRUPT, "enrol statement: bad registry line");
+		} else if (audit_find(a, sn.id)) {
+			s = vg_err_set(err, VG_ERR_INCONSISTENT, "sensor %s enrolled twice", sn.id);
+		} else {
+			if (a->n == a->cap) {
+				size_t nc = a->cap ? a->cap * 2 : 64;
+				struct audit_sensor *ns = realloc(a->s, nc * sizeof *ns);
+				if (!ns) {
+					free(line);
+					json_decref(p);
+					return vg_err_set(err, VG_ERR_NOMEM, "audit registry");
+				}
+				a->s = ns;
+				a->cap = nc;
+			}
+			struct audit_sensor *e = &a->s[a->n++];
+			snprintf(e->id, sizeof e->id, "%s", sn.id);
+			memcpy(e->pk, sn.pk, VG_PK_BYTES);
+			e->revoked = false;
+		}
+		free(line);
+	} else if (!strcmp(op, "revoke")) {
+		const char *id = json_string_value(json_object_get(p, "sensor"));
+		struct audit_sensor *e = id ? audit_find(a, id) : NULL;
+		if (!e)
+			s = vg_err_set(err, VG_ERR_INCONSISTENT, "revocation of a sensor never enrolled");
+		else
+			e->revoked = true;
+	} else {
+		s = vg_err_set(err, VG_ERR_VERSION, "unknown registry op \"%s\"", op);
+	}
+	json_decref(p);
+	if (!s)
+		a->statements++;
+	return s;
+}
+
+vg_status vg_journal_audit_entry(void *ctx, uint64_t index, const uint8_t *entry, size_t len,
+                                 struct vg_err *err)
+{
+	struct vg_journal_audit *a = ctx;
+	struct vg_envelope env;
+	struct vg_err e;
+	vg_arena_reset(&a->arena);
+	vg_status s = vg_envelope_decode((const char *)entry, len, &a->arena, &env, &e);
+	if (s == VG_ERR_PAYLOAD_TYPE) {
+		if ((s = vg_envelope_decode_type((const char *)entry, len, VG_REGISTRY_PAYLOAD_TYPE,
+		                                 &a->arena, &env, err)))
+			return s;
+		return audit_statement(a, index, &env, err);
+	}
+	if (s)
+		return vg_err_set(err, s, "%s", e.msg);
+	struct audit_sensor *sn = audit_find(a, env.keyid);
+	if (!sn)
+		return vg_err_set(err, VG_ERR_UNKNOWN_SENSOR,
+		                  "observation signed by \"%s\", not enrolled earlier in the log", env.keyid);
+	if (sn->revoked)
+		return vg_err_set(err, VG_ERR_REVOKED,
+		                  "observation by \"%s\" logged after its revocation", env.keyid);
+	if (!vg_envelope_verify(&env, sn->pk))
+		return vg_err_set(err, VG_ERR_SIGNATURE, "signature by \"%s\" does not verify", env.keyid);
+	a->observations++;
+	return VG_OK;
+}

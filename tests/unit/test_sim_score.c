@@ -1,0 +1,258 @@
+/* test_sim_score.c - the scorer on hand-made truth/output pairs whose
+ * precision, recall, errors and latencies are computed by hand below
+ * (docs/scoring.md gives the definitions). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "sim/sim.h"
+#include "test_util.h"
+
+#include <geodesic.h>
+#include <math.h>
+
+static char g_dir[64];
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/%s", g_dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static const char *path_of(const char *name, char *buf)
+{
+	snprintf(buf, 256, "%s/%s", g_dir, name);
+	return buf;
+}
+
+/* (lat, lon) moved s metres towards azimuth az. */
+static void move(double lat, double lon, double az, double s, double *olat, double *olon)
+{
+	struct geod_geodesic g;
+	double a2;
+	geod_init(&g, 6378137, 1 / 298.257223563);
+	geod_direct(&g, lat, lon, az, s, olat, olon, &a2);
+}
+
+static const char TRUTH[] =
+	"{\"vigil_truth\":1,\"scenario\":\"hand\",\"seed\":1,"
+	"\"agreement\":{\"name\":\"x\",\"effective\":\"2026-03-01T00:00:00Z\",\"parties\":[\"A\",\"B\"]},"
+	"\"events\":["
+	"{\"id\":\"e1\",\"type\":\"launch\",\"time\":\"2026-03-01T00:00:10Z\",\"lat\":48.0,\"lon\":37.8,"
+	"\"class\":\"artillery\",\"party\":\"B\",\"side\":\"B\",\"dud\":false,\"crlb_rms_m\":10,"
+	"\"decided_at\":\"2026-03-01T00:00:20Z\"},"
+	"{\"id\":\"e2\",\"type\":\"impact\",\"time\":\"2026-03-01T00:00:50Z\",\"lat\":48.05,\"lon\":37.85,"
+	"\"class\":\"artillery\",\"party\":\"B\",\"side\":\"A\",\"dud\":false,\"crlb_rms_m\":20,"
+	"\"decided_at\":null},"
+	"{\"id\":\"e3\",\"type\":\"launch\",\"time\":\"2026-03-01T00:10:00Z\",\"lat\":48.1,\"lon\":37.9,"
+	"\"class\":\"mortar\",\"party\":\"A\",\"side\":\"A\",\"dud\":false,\"crlb_rms_m\":null},"
+	"{\"id\":\"e4\",\"type\":\"impact\",\"time\":\"2026-03-01T00:10:40Z\",\"lat\":48.15,\"lon\":37.95,"
+	"\"class\":\"mortar\",\"party\":\"A\",\"side\":\"B\",\"dud\":true,\"crlb_rms_m\":null},"
+	"{\"id\":\"e5\",\"type\":\"fire\",\"time\":\"2026-03-01T01:00:00Z\",\"until\":\"2026-03-01T03:00:00Z\","
+	"\"lat\":48.2,\"lon\":38.0,\"party\":null,\"side\":\"A\"}],"
+	"\"violations\":["
+	"{\"id\":\"v1\",\"rule\":\"no_fire\",\"party\":\"B\",\"from\":\"2026-03-01T00:00:10Z\","
+	"\"until\":\"2026-03-01T00:00:50Z\",\"lat\":48.0,\"lon\":37.8},"
+	"{\"id\":\"v2\",\"rule\":\"withdrawal\",\"party\":\"A\",\"from\":\"2026-03-01T01:00:00Z\","
+	"\"until\":\"2026-03-01T05:00:00Z\",\"lat\":48.3,\"lon\":37.5},"
+	"{\"id\":\"v3\",\"rule\":\"no_new_fortification\",\"party\":\"B\",\"from\":\"2026-03-01T02:00:00Z\","
+	"\"until\":\"2026-03-02T00:00:00Z\",\"lat\":48.05,\"lon\":37.7}],"
+	"\"tracks\":[],\"sensors\":[]}\n";
+
+static void test_hand_made(void **state)
+{
+	(void)state;
+	assert_non_null(tu_tmpdir(g_dir, sizeof g_dir));
+	write_file("truth.json", TRUTH);
+	double la[6], lo[6];
+	move(48.0, 37.8, 0, 100, &la[1], &lo[1]);    /* o1: 100 m north of e1 */
+	move(48.05, 37.85, 90, 200, &la[2], &lo[2]); /* o2: 200 m east of e2 */
+	move(48.1, 37.9, 45, 3000, &la[3], &lo[3]);  /* o3: 3 km from e3 */
+	move(48.15, 37.95, 0, 50, &la[4], &lo[4]);   /* o4: at the dud */
+	move(48.2, 38.0, 180, 300, &la[5], &lo[5]);  /* o5: the fire */
+	double l6, o6;
+	move(48.0, 37.8, 180, 150, &l6, &o6); /* o6: a second report of e1 */
+	char ev[4096];
+	snprintf(ev, sizeof ev,
+	         "{\"id\":\"o1\",\"type\":\"launch\",\"time\":\"2026-03-01T00:00:10.5Z\",\"lat\":%.9f,\"lon\":%.9f,"
+	         "\"cep90_m\":300,\"party\":\"B\",\"emitted\":\"2026-03-01T00:00:25Z\"}\n"
+	         "{\"id\":\"o2\",\"type\":\"explosion\",\"time\":\"2026-03-01T00:00:51Z\",\"lat\":%.9f,\"lon\":%.9f,"
+	         "\"cov_m2\":[[2500,0],[0,2500]],\"party\":\"A\"}\n"
+	         "\n"
+	         "{\"id\":\"o3\",\"type\":\"launch\",\"time\":\"2026-03-01T00:10:00Z\",\"lat\":%.9f,\"lon\":%.9f}\n"
+	         "{\"id\":\"o4\",\"type\":\"impact\",\"time\":\"2026-03-01T00:10:40Z\",\"lat\":%.9f,\"lon\":%.9f,"
+	         "\"ellipse\":{\"smaj_m\":60,\"smin_m\":40,\"az_deg\":30}}\n"
+	         "{\"id\":\"o5\",\"type\":\"fire\",\"time\":\"2026-03-01T02:00:00Z\",\"lat\":%.9f,\"lon\":%.9f,"
+	         "\"cep90_m\":500,\"extra\":\"ignored\"}\n"
+	         "{\"id\":\"o6\",\"type\":\"launch\",\"time\":\"2026-03-01T00:00:11Z\",\"lat\":%.9f,\"lon\":%.9f,"
+	         "\"cep90_m\":300}\n",
+	         la[1], lo[1], la[2], lo[2], la[3], lo[3], la[4], lo[4], la[5], lo[5], l6, o6);
+	write_file("events.ndjson", ev);
+	double fl, fo, wl, wo;
+	move(48.0, 37.8, 90, 500, &fl, &fo);
+	move(48.3, 37.5, 0, 2000, &wl, &wo);
+	char fi[4096];
+	snprintf(fi, sizeof fi,
+	         "{\"rule\":\"no_fire\",\"party\":\"B\",\"p_party\":0.8,\"from\":\"2026-03-01T00:00:12Z\","
+	         "\"until\":\"2026-03-01T00:01:00Z\",\"lat\":%.9f,\"lon\":%.9f,\"emitted\":\"2026-03-01T00:02:00Z\"}\n"
+	         "{\"rule\":\"withdrawal\",\"party\":\"B\",\"p_party\":0.6,\"from\":\"2026-03-01T01:10:00Z\","
+	         "\"until\":\"2026-03-01T04:00:00Z\",\"lat\":%.9f,\"lon\":%.9f}\n"
+	         "{\"rule\":\"no_fire\",\"party\":\"A\",\"from\":\"2026-03-01T10:00:00Z\","
+	         "\"until\":\"2026-03-01T10:01:00Z\",\"lat\":47.0,\"lon\":36.0}\n"
+	         "{\"rule\":\"no_fly\",\"party\":\"A\",\"from\":\"2026-03-01T10:00:00Z\","
+	         "\"until\":\"2026-03-01T10:01:00Z\",\"lat\":48.0,\"lon\":37.8}\n",
+	         fl, fo, wl, wo);
+	write_file("findings.ndjson", fi);
+
+	char p1[256], p2[256], p3[256];
+	struct vg_score_result r;
+	struct vg_err err;
+	vg_err_clear(&err);
+	vg_status st = vg_score_files(path_of("truth.json", p1), path_of("events.ndjson", p2),
+	                              path_of("findings.ndjson", p3), NULL, &r, &err);
+	if (st)
+		fprintf(stderr, "%s\n", err.msg);
+	assert_int_equal(st, VG_OK);
+	vg_score_print_table(&r, stderr);
+
+	/* Events: 4 truths count (the dud does not), 6 outputs. */
+	assert_int_equal(r.n_truth_events, 4);
+	assert_int_equal(r.n_out_events, 6);
+	/* launch: e1 found (o1), e3 missed; outputs o1 right, o3 and o6 wrong. */
+	const struct vg_score_counts *c = &r.events[VG_SCORE_EV_LAUNCH];
+	assert_int_equal(c->tp, 1);
+	assert_int_equal(c->fp, 2);
+	assert_int_equal(c->fn, 1);
+	assert_float_equal(c->precision, 1.0 / 3, 1e-12);
+	assert_float_equal(c->recall, 0.5, 1e-12);
+	assert_float_equal(c->f1, 0.4, 1e-12);
+	/* impact: e2 found by the explosion o2; o4 at the dud is ignored. */
+	c = &r.events[VG_SCORE_EV_IMPACT];
+	assert_int_equal(c->tp, 1);
+	assert_int_equal(c->fp, 0);
+	assert_int_equal(c->fn, 0);
+	assert_true(isnan(c->precision)); /* no impact-typed output counted */
+	assert_float_equal(c->recall, 1.0, 1e-12);
+	c = &r.events[VG_SCORE_EV_EXPLOSION];
+	assert_int_equal(c->tp, 1);
+	assert_float_equal(c->precision, 1.0, 1e-12);
+	assert_true(isnan(c->recall));
+	c = &r.events[VG_SCORE_EV_FIRE];
+	assert_int_equal(c->tp, 1);
+	assert_float_equal(c->f1, 1.0, 1e-12);
+	c = &r.events[VG_SCORE_EV_ALL];
+	assert_int_equal(c->tp, 3);
+	assert_int_equal(c->fp, 2);
+	assert_int_equal(c->fn, 1);
+	assert_float_equal(c->precision, 0.6, 1e-12);
+	assert_float_equal(c->recall, 0.75, 1e-12);
+	assert_float_equal(c->f1, 2 * 0.6 * 0.75 / 1.35, 1e-12);
+	/* Errors 100 m and 200 m: median 150, p90 (nearest rank 2 of 2) 200;
+	 * 1 cm: the accuracy of the scorer's distance against Karney's. */
+	assert_int_equal(r.loc_err_m.n, 2);
+	assert_float_equal(r.loc_err_m.median, 150, 0.01);
+	assert_float_equal(r.loc_err_m.p90, 200, 0.01);
+	assert_float_equal(r.crlb_ratio.median, 10, 1e-3);
+	/* efficiency = sqrt((10^2 + 20^2) / (100^2 + 200^2)) = 0.1 */
+	assert_float_equal(r.efficiency, 0.1, 1e-5);
+	/* o1 (100 m <= cep90 300) inside; o2 (Mahalanobis^2 16 > 4.6) outside. */
+	assert_int_equal(r.cal_n, 2);
+	assert_int_equal(r.cal_in90, 1);
+	/* party: o1 right, o2 wrong, o5 none. */
+	assert_int_equal(r.attr_n, 2);
+	assert_int_equal(r.attr_ok, 1);
+	/* o1 emitted 5 s after e1 was decidable, 15 s after it happened. */
+	assert_int_equal(r.latency_s.n, 1);
+	assert_float_equal(r.latency_s.median, 5, 1e-9);
+	assert_float_equal(r.event_delay_s.median, 15, 1e-9);
+
+	/* Findings: f1 -> v1, f2 -> v2 (wrong party), f3 and f4 false, v3 missed. */
+	c = &r.rules[VG_SCORE_RULE_NO_FIRE];
+	assert_int_equal(c->tp, 1);
+	assert_int_equal(c->fp, 1);
+	assert_float_equal(c->precision, 0.5, 1e-12);
+	assert_float_equal(c->recall, 1.0, 1e-12);
+	c = &r.rules[VG_SCORE_RULE_WITHDRAWAL];
+	assert_int_equal(c->tp, 1);
+	assert_float_equal(c->f1, 1.0, 1e-12);
+	c = &r.rules[VG_SCORE_RULE_NO_FLY];
+	assert_int_equal(c->fp, 1);
+	assert_float_equal(c->precision, 0.0, 1e-12);
+	assert_true(isnan(c->recall));
+	c = &r.rules[VG_SCORE_RULE_FORTIFICATION];
+	assert_int_equal(c->fn, 1);
+	assert_float_equal(c->recall, 0.0, 1e-12);
+	c = &r.rules[VG_SCORE_RULE_ALL];
+	assert_int_equal(c->tp, 2);
+	assert_int_equal(c->fp, 2);
+	assert_int_equal(c->fn, 1);
+	assert_float_equal(c->recall, 2.0 / 3, 1e-12);
+	assert_int_equal(r.fattr_n, 2);
+	assert_int_equal(r.fattr_ok, 1);
+	/* Brier: ((0.8 - 1)^2 + (0.6 - 0)^2) / 2 = 0.2 */
+	assert_float_equal(r.fattr_brier, 0.2, 1e-12);
+	assert_float_equal(r.finding_latency_s.median, 110, 1e-9);
+
+	/* The JSON form parses back (spot check a value). */
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	vg_score_print_json(&r, f);
+	rewind(f);
+	char buf[8192];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	assert_non_null(strstr(buf, "\"all\":{\"tp\":3,\"fp\":2,\"fn\":1,\"precision\":0.6,\"recall\":0.75"));
+	assert_non_null(strstr(buf, "\"explosion\":{\"tp\":1,\"fp\":0,\"fn\":0,\"precision\":1,\"recall\":null"));
+}
+
+static void expect_fail(const char *truth, const char *events, vg_status want, const char *needle)
+{
+	char p1[256], p2[256];
+	write_file("t2.json", truth);
+	write_file("e2.ndjson", events);
+	struct vg_score_result r;
+	struct vg_err err;
+	vg_err_clear(&err);
+	vg_status st = vg_score_files(path_of("t2.json", p1), path_of("e2.ndjson", p2), NULL, NULL, &r, &err);
+	if (st != want || !strstr(err.msg, needle)) {
+		fprintf(stderr, "got %s: %s\nwant %s: ...%s...\n", vg_status_name(st), err.msg,
+		        vg_status_name(want), needle);
+		fail();
+	}
+}
+
+static void test_bad_inputs_named(void **state)
+{
+	(void)state;
+	expect_fail(TRUTH, "{\"type\":\"launch\",\"time\":\"yesterday\",\"lat\":1,\"lon\":2}\n", VG_ERR_TIME,
+	            "e2.ndjson line 1: time:");
+	expect_fail(TRUTH, "\n{\"type\":\"rocket\",\"time\":\"2026-03-01T00:00:00Z\",\"lat\":1,\"lon\":2}\n",
+	            VG_ERR_RANGE, "e2.ndjson line 2: type: must be launch, impact, explosion or fire");
+	expect_fail(TRUTH, "{\"type\":\"launch\",\"time\":\"2026-03-01T00:00:00Z\",\"lat\":91,\"lon\":2}\n",
+	            VG_ERR_RANGE, "line 1: lat: = 91: must be in [-90, 90]");
+	expect_fail(TRUTH, "{\"type\":\"launch\",\"time\":\"2026-03-01T00:00:00Z\",\"lat\":1,\"lon\":2,"
+	                   "\"cov_m2\":[[1,2],[3,4]]}\n",
+	            VG_ERR_RANGE, "cov_m2: must be symmetric positive definite");
+	expect_fail(TRUTH, "{\"type\":\"launch\",\"time\":\"2026-03-01T00:00:00Z\",\"lat\":1,\"lon\":2,"
+	                   "\"ellipse\":{\"smaj_m\":10,\"smin_m\":20,\"az_deg\":0}}\n",
+	            VG_ERR_RANGE, "ellipse.smin_m: must be <= smaj_m");
+	expect_fail(TRUTH, "{\"type\":\"launch\"", VG_ERR_JSON, "e2.ndjson line 1");
+	expect_fail("{\"events\":[]}", "", VG_ERR_VERSION, "not a Vigil truth file");
+	tu_rmdir(g_dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hand_made),
+		cmocka_unit_test(test_bad_inputs_named),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
