@@ -11,6 +11,7 @@
 #include "ingest.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -574,6 +575,104 @@ static bool buf_reserve(struct slot *sl, size_t more)
 	return true;
 }
 
+/* ---- Reading lines from a file descriptor --------------------------------
+ * Our own buffering over read(2) rather than stdio: it tells when no more
+ * input is waiting, so that a batch is closed (and acknowledged) as soon as
+ * a slow producer pauses, instead of waiting for batch_items lines. */
+
+struct reader {
+	int fd;
+	char *buf;
+	size_t lo, hi, cap;
+	bool eof;
+};
+
+enum { RD_LINE, RD_EOF, RD_ERROR, RD_IDLE };
+
+static int rd_fill(struct reader *r)
+{
+	if (r->lo == r->hi)
+		r->lo = r->hi = 0;
+	if (r->hi == r->cap) { /* compact */
+		memmove(r->buf, r->buf + r->lo, r->hi - r->lo);
+		r->hi -= r->lo;
+		r->lo = 0;
+	}
+	for (;;) {
+		ssize_t n = read(r->fd, r->buf + r->hi, r->cap - r->hi);
+		if (n > 0) {
+			r->hi += (size_t)n;
+			return RD_LINE;
+		}
+		if (n == 0) {
+			r->eof = true;
+			return RD_EOF;
+		}
+		if (errno != EINTR)
+			return RD_ERROR;
+	}
+}
+
+/* Input is waiting (buffered or readable now)? */
+static bool rd_ready(struct reader *r)
+{
+	if (r->lo < r->hi || r->eof)
+		return true;
+	struct pollfd p = {.fd = r->fd, .events = POLLIN};
+	return poll(&p, 1, 0) > 0;
+}
+
+/*
+ * Read one line into dst (at most VG_LINE_MAX bytes kept; beyond that only
+ * a running SHA-256 into it->line_sha256 and it->too_long). *len gets the
+ * full line length without the newline; *nl whether a newline ended it.
+ */
+static int rd_line(struct reader *r, char *dst, struct item *it, size_t *len, bool *nl)
+{
+	struct vg_sha256_ctx hc;
+	size_t n = 0;
+	*nl = false;
+	for (;;) {
+		if (r->lo == r->hi) {
+			if (r->eof)
+				break;
+			int f = rd_fill(r);
+			if (f == RD_ERROR)
+				return RD_ERROR;
+			if (f == RD_EOF)
+				break;
+		}
+		char *start = r->buf + r->lo;
+		char *e = memchr(start, '\n', r->hi - r->lo);
+		size_t chunk = e ? (size_t)(e - start) : r->hi - r->lo;
+		size_t keep = n < VG_LINE_MAX ? VG_LINE_MAX - n : 0;
+		if (chunk <= keep) {
+			memcpy(dst + n, start, chunk);
+		} else {
+			if (!it->too_long) {
+				it->too_long = true;
+				vg_sha256_init(&hc);
+				memcpy(dst + n, start, keep);
+				vg_sha256_update(&hc, (const uint8_t *)dst, n + keep);
+				vg_sha256_update(&hc, (const uint8_t *)start + keep, chunk - keep);
+			} else {
+				vg_sha256_update(&hc, (const uint8_t *)start, chunk);
+			}
+		}
+		n += chunk;
+		r->lo += chunk;
+		if (e) {
+			r->lo++; /* the newline */
+			*nl = true;
+			break;
+		}
+	}
+	if (it->too_long)
+		vg_sha256_final(&hc, it->line_sha256);
+	*len = n;
+	return n == 0 && !*nl ? RD_EOF : RD_LINE;
+}
+
 vg_status vg_ingest_stream(vg_store *st, FILE *in, const struct vg_ingest_opts *opts,
                            struct vg_ingest_stats *stats, struct vg_err *err)
 {
@@ -582,6 +681,12 @@ vg_status vg_ingest_stream(vg_store *st, FILE *in, const struct vg_ingest_opts *
 	vg_status s = setup(&g, st, opts, stats, err);
 	if (s)
 		return teardown(&g, s, err);
+	struct reader r = {.fd = fileno(in), .cap = 1u << 20};
+	r.buf = malloc(r.cap);
+	if (!r.buf) {
+		s = vg_err_set(err, VG_ERR_NOMEM, "ingest read buffer");
+		goto out;
+	}
 	int k = 0;
 	int64_t lineno = 0, bytes = 0;
 	bool at_eof = false;
@@ -592,45 +697,28 @@ vg_status vg_ingest_stream(vg_store *st, FILE *in, const struct vg_ingest_opts *
 		sl->n = 0;
 		sl->buf_len = 0;
 		while (sl->n < g.batch_items && sl->buf_len < g.batch_bytes) {
+			/* Close a non-empty batch as soon as no more input is waiting. */
+			if (sl->n > 0 && !rd_ready(&r))
+				break;
 			if (!buf_reserve(sl, VG_LINE_MAX + 1)) {
 				s = vg_err_set(err, VG_ERR_NOMEM, "ingest buffer");
 				goto out;
 			}
 			struct item it = {.off = sl->buf_len, .line = lineno + 1};
-			size_t len = 0;
-			int c;
-			struct vg_sha256_ctx hc;
-			flockfile(in);
-			while ((c = getc_unlocked(in)) != EOF && c != '\n') {
-				if (len < VG_LINE_MAX) {
-					sl->buf[sl->buf_len + len] = (char)c;
-				} else if (len == VG_LINE_MAX) {
-					/* Over the cap: keep only a running hash for the record. */
-					it.too_long = true;
-					vg_sha256_init(&hc);
-					vg_sha256_update(&hc, (const uint8_t *)sl->buf + sl->buf_len, len);
-					uint8_t b = (uint8_t)c;
-					vg_sha256_update(&hc, &b, 1);
-				} else {
-					uint8_t b = (uint8_t)c;
-					vg_sha256_update(&hc, &b, 1);
-				}
-				len++;
+			size_t len;
+			bool nl;
+			int rc = rd_line(&r, sl->buf + sl->buf_len, &it, &len, &nl);
+			if (rc == RD_ERROR) {
+				s = vg_err_set(err, VG_ERR_IO, "reading input: %s", strerror(errno));
+				goto out;
 			}
-			funlockfile(in);
-			if (c == EOF) {
-				if (ferror(in)) {
-					s = vg_err_set(err, VG_ERR_IO, "reading input: %s", strerror(errno));
-					goto out;
-				}
+			if (rc == RD_EOF) {
 				at_eof = true;
-				if (len == 0)
-					break; /* no trailing partial line */
+				break;
 			}
-			bytes += (int64_t)len + (c == '\n');
+			bytes += (int64_t)len + nl;
 			lineno++;
 			if (it.too_long) {
-				vg_sha256_final(&hc, it.line_sha256);
 				it.len = 0;
 			} else {
 				/* A final CR of CRLF input is not part of the JSON. */
@@ -643,8 +731,6 @@ vg_status vg_ingest_stream(vg_store *st, FILE *in, const struct vg_ingest_opts *
 				s = vg_err_set(err, VG_ERR_NOMEM, "ingest items");
 				goto out;
 			}
-			if (at_eof)
-				break;
 		}
 		if (sl->n == 0)
 			break;
@@ -655,6 +741,7 @@ vg_status vg_ingest_stream(vg_store *st, FILE *in, const struct vg_ingest_opts *
 	}
 out:
 	s = teardown(&g, s, err);
+	free(r.buf);
 	stats->elapsed_ns = vg_time_mono_ns() - t0;
 	return s;
 }

@@ -79,4 +79,12 @@ expect_exit 2 "bad bbox is a usage error" "$VIGIL" obs --db "$T/imp.db" --bbox 1
 expect_exit 2 "bad time is a usage error" "$VIGIL" obs --db "$T/imp.db" --from 2026-02-30T00:00:00Z
 check "time error names the day" grep -q 'day 30' "$T/err"
 
+# a slow producer: the first line is acknowledged while the pipe stays open
+printf 'not json\n' >"$T/slow.ndjson"
+(cat "$T/slow.ndjson"; sleep 4) | "$VIGIL" ingest --db "$T/slow.db" - >/dev/null 2>&1 &
+sleep 2
+check "a line from a still-open pipe is processed without waiting for more" \
+	test "$(sqlite3 "$T/slow.db" 'SELECT count(*) FROM rejections')" -eq 1
+wait
+
 finish
