@@ -5,6 +5,9 @@
  * payload text reach the schema checks without going through base64).
  * Each call gets an arena capped at 1 MiB, reset afterwards. A decode that
  * succeeds must satisfy the invariants codec.h promises; a break aborts.
+ * Differential: vg_envelope_decode (hand-written fast path first) and
+ * vg_envelope_decode_ref (jansson) must give the same status, message and
+ * output on every input.
  *
  * Build: make fuzz (clang, -fsanitize=fuzzer); the seed corpus is
  * fuzz/corpus/observation and CTest replays it (fuzz/replay_main.c).
@@ -45,11 +48,12 @@ static void check_obs(const struct vg_obs *o)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static bool ready;
-	static struct vg_arena arena;
+	static struct vg_arena arena, ref_arena;
 	if (!ready) {
 		if (vg_crypto_init() != VG_OK)
 			abort();
 		vg_arena_init(&arena, FUZZ_ARENA_CAP);
+		vg_arena_init(&ref_arena, FUZZ_ARENA_CAP);
 		ready = true;
 	}
 	struct vg_envelope env;
@@ -65,6 +69,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vg_assert(st == err.status && st > VG_OK && st < VG_STATUS_COUNT_ && err.msg[0]);
 	}
 	vg_arena_reset(&arena);
+
+	struct vg_envelope ref;
+	struct vg_err ref_err;
+	vg_err_clear(&err);
+	vg_err_clear(&ref_err);
+	st = vg_envelope_decode((const char *)data, size, &arena, &env, &err);
+	vg_status ref_st = vg_envelope_decode_ref((const char *)data, size, VG_PAYLOAD_TYPE,
+	                                          &ref_arena, &ref, &ref_err);
+	vg_assert(st == ref_st && strcmp(err.msg, ref_err.msg) == 0);
+	if (st == VG_OK) {
+		vg_assert(env.payload_len == ref.payload_len &&
+		          memcmp(env.payload, ref.payload, env.payload_len) == 0);
+		vg_assert(strcmp(env.keyid, ref.keyid) == 0 &&
+		          memcmp(env.sig, ref.sig, VG_SIG_BYTES) == 0);
+	}
+	vg_arena_reset(&arena);
+	vg_arena_reset(&ref_arena);
 
 	vg_err_clear(&err);
 	st = vg_obs_parse(data, size, &arena, &obs, &err);

@@ -1,6 +1,7 @@
 /* cmd_log.c - `vigil log`: create, append to, read, prove and audit the
  * transparency log (src/ledger/ledger.h, docs/log-format.md). */
 #include "cli.h"
+#include "ingest/journal.h"
 #include "ledger/ledger.h"
 
 #include <errno.h>
@@ -23,7 +24,7 @@ static void help(FILE *f)
 	        "       vigil log entry --dir DIR N\n"
 	        "       vigil log prove-inclusion --dir DIR N [--size S] [--json]\n"
 	        "       vigil log prove-consistency --dir DIR M N [--json]\n"
-	        "       vigil log verify --dir DIR --key VERIFIERKEY\n\n"
+	        "       vigil log verify --dir DIR --key VERIFIERKEY [--raw] | --db PATH\n\n"
 	        "The tamper-evident log: an RFC 9162 Merkle tree stored as C2SP tlog-tiles\n"
 	        "in DIR (checkpoint, tile/<L>/<N>, tile/entries/<N>), with a checkpoint\n"
 	        "signed by the log key in the C2SP signed-note format (docs/log-format.md).\n\n"
@@ -43,7 +44,11 @@ static void help(FILE *f)
 	        "  verify       an auditor's check trusting only VERIFIERKEY (the key string or\n"
 	        "               a file holding it): checkpoint signature and origin, every entry\n"
 	        "               bundle against its tile, every tile against the tiles below, the\n"
-	        "               root against the checkpoint. Exit 1 names the damaged file.\n\n"
+	        "               root against the checkpoint. Exit 1 names the damaged file.\n"
+	        "               Then every entry (unless --raw): registry statements must be\n"
+	        "               signed by the log key; observations by a sensor enrolled\n"
+	        "               earlier in the log and not revoked (strict Ed25519).\n"
+	        "               --db PATH: the store's own log PATH.log with PATH.logkey.\n\n"
 	        "Exit codes: 0 ok, 1 verification failed or input rejected, 2 usage, 3 fatal.\n\n"
 	        "examples:\n"
 	        "  vigil log init --dir /srv/log --origin vigil.example.org/log --key log.key\n"
@@ -65,6 +70,12 @@ static int exit_for(vg_status st)
 	case VG_ERR_LIMIT:
 	case VG_ERR_VERSION:
 	case VG_ERR_BASE64:
+	/* an entry refused by the registry check */
+	case VG_ERR_UNKNOWN_SENSOR:
+	case VG_ERR_REVOKED:
+	case VG_ERR_JSON:
+	case VG_ERR_ENVELOPE:
+	case VG_ERR_PAYLOAD_TYPE:
 		return VG_EXIT_REJECTED;
 	default:
 		return VG_EXIT_FATAL;
@@ -106,8 +117,8 @@ static bool parse_u64(const char *s, uint64_t *out)
 /* Shared option parsing (argv[0] is the subcommand): --dir, --key, --size,
  * --batch, --origin, --json and up to three positional arguments. */
 struct opts {
-	const char *dir, *key, *origin, *size, *batch;
-	bool json;
+	const char *dir, *key, *origin, *size, *batch, *db;
+	bool json, raw;
 	const char *pos[3];
 	int npos;
 };
@@ -128,8 +139,12 @@ static bool parse_opts(int argc, char **argv, struct opts *o)
 			v = &o->size;
 		else if (vg_cli_opt(argc, argv, &i, "--batch", &o->batch))
 			v = &o->batch;
+		else if (vg_cli_opt(argc, argv, &i, "--db", &o->db))
+			v = &o->db;
 		else if (vg_cli_opt(argc, argv, &i, "--json", NULL))
 			o->json = true;
+		else if (vg_cli_opt(argc, argv, &i, "--raw", NULL))
+			o->raw = true;
 		else if ((a[0] != '-' || !strcmp(a, "-")) && o->npos < 3)
 			o->pos[o->npos++] = a;
 		else {
@@ -209,8 +224,8 @@ static int cmd_append(const struct opts *o)
 	if (!need(o->dir, "--dir DIR") || !need(o->key, "--key KEYFILE"))
 		return VG_EXIT_USAGE;
 	uint64_t batch = 1000;
-	if (o->batch && (!parse_u64(o->batch, &batch) || batch == 0)) {
-		vg_cli_error(CMD, "--batch %s: must be a positive integer", o->batch);
+	if (o->batch && (!parse_u64(o->batch, &batch) || batch == 0 || batch > 100000)) {
+		vg_cli_error(CMD, "--batch %s: must be an integer in 1..100000", o->batch);
 		return VG_EXIT_USAGE;
 	}
 	if (o->npos > 1) {
@@ -431,18 +446,39 @@ out_fail:
 
 static int cmd_verify(const struct opts *o)
 {
-	if (!need(o->dir, "--dir DIR") || !need(o->key, "--key VERIFIERKEY"))
-		return VG_EXIT_USAGE;
+	char dirbuf[4096], keybuf[4096];
 	struct vg_note_verifier vk;
 	struct vg_err err;
-	vg_status st = load_verifier(o->key, &vk, &err);
-	if (st != VG_OK) {
-		vg_cli_error(CMD, "%s", err.msg);
-		return VG_EXIT_USAGE;
+	vg_status st;
+	const char *dir = o->dir;
+	if (o->db && !o->dir && !o->key) {
+		/* The operator's shortcut: the store's own log, its key's public half. */
+		struct vg_note_signer sk;
+		snprintf(dirbuf, sizeof dirbuf, "%s.log", o->db);
+		snprintf(keybuf, sizeof keybuf, "%s.logkey", o->db);
+		if ((st = vg_note_key_read(keybuf, &sk, &err)) != VG_OK)
+			return fail(st, &err);
+		vk = sk.pub;
+		vg_note_signer_wipe(&sk);
+		dir = dirbuf;
+	} else {
+		if (!need(o->dir, "--dir DIR (or --db PATH)") || !need(o->key, "--key VERIFIERKEY"))
+			return VG_EXIT_USAGE;
+		if ((st = load_verifier(o->key, &vk, &err)) != VG_OK) {
+			vg_cli_error(CMD, "%s", err.msg);
+			return VG_EXIT_USAGE;
+		}
 	}
 	struct vg_ledger_audit a;
-	st = vg_ledger_audit(o->dir, &vk, NULL, NULL, &a, &err);
+	struct vg_journal_audit *ja = NULL;
+	if (!o->raw && (st = vg_journal_audit_new(&vk, &ja, &err)) != VG_OK)
+		return fail(st, &err);
+	/* Each entry: a registry statement signed by the log key, or an
+	 * observation signed by a sensor enrolled (and not revoked) earlier in
+	 * the log (ingest/journal.h). --raw checks the tree only. */
+	st = vg_ledger_audit(dir, &vk, ja ? vg_journal_audit_entry : NULL, ja, &a, &err);
 	if (st != VG_OK) {
+		vg_journal_audit_free(ja);
 		vg_cli_error(CMD, "verify: FAILED: %s", err.msg);
 		return exit_for(st);
 	}
@@ -450,6 +486,14 @@ static int cmd_verify(const struct opts *o)
 	vg_b64_encode(a.checkpoint.root, VG_HASH_BYTES, root);
 	printf("ok: %s size %" PRIu64 " root %s: signature, %" PRIu64 " entries and %" PRIu64
 	       " tiles verified\n", a.checkpoint.origin, a.checkpoint.size, root, a.entries, a.tiles);
+	if (ja) {
+		int64_t nst, nobs, nsen;
+		vg_journal_audit_counts(ja, &nst, &nobs, &nsen);
+		printf("ok: %lld registry statements (%lld sensors) signed by the log key; %lld"
+		       " observations signed by sensors enrolled before them and not revoked\n",
+		       (long long)nst, (long long)nsen, (long long)nobs);
+		vg_journal_audit_free(ja);
+	}
 	return VG_EXIT_OK;
 }
 

@@ -217,6 +217,18 @@ vg_status vg_envelope_decode_type(const char *line, size_t len, const char *type
                                   struct vg_err *err) VG_WUR;
 
 /*
+ * The reference implementation of vg_envelope_decode_type: the same result
+ * (status, message, output) on every input. The two above try a
+ * hand-written parser of the one compact shape vg_envelope_encode writes
+ * first (for speed: ingest decodes every line), and fall back to this one,
+ * built on jansson, for anything else. Exposed for the tests and the
+ * fuzzer that check the two agree.
+ */
+vg_status vg_envelope_decode_ref(const char *line, size_t len, const char *type,
+                                 struct vg_arena *a, struct vg_envelope *out,
+                                 struct vg_err *err) VG_WUR;
+
+/*
  * DSSE pre-authentication encoding:
  *   "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body
  * written into out (cap bytes); returns the length, or 0 if it does not fit.

@@ -21,6 +21,7 @@
 #define MAX_THREADS 64
 #define CHUNK 32
 #define ARENA_CAP (64u << 20)
+#define BATCH_MAX_AGE_NS (500 * INT64_C(1000000))
 
 /* ---- Sensor map: id -> registry entry (open addressing, FNV-1a) ---------- */
 
@@ -696,9 +697,12 @@ vg_status vg_ingest_stream(vg_store *st, FILE *in, const struct vg_ingest_opts *
 		struct slot *sl = &g.slots[k];
 		sl->n = 0;
 		sl->buf_len = 0;
+		int64_t opened = 0;
 		while (sl->n < g.batch_items && sl->buf_len < g.batch_bytes) {
-			/* Close a non-empty batch as soon as no more input is waiting. */
-			if (sl->n > 0 && !rd_ready(&r))
+			/* Close a non-empty batch as soon as no more input is waiting, or
+			 * after BATCH_MAX_AGE_NS: a steady trickle still gets a durable
+			 * checkpoint (and its acknowledgements) at least twice a second. */
+			if (sl->n > 0 && (!rd_ready(&r) || vg_time_mono_ns() - opened > BATCH_MAX_AGE_NS))
 				break;
 			if (!buf_reserve(sl, VG_LINE_MAX + 1)) {
 				s = vg_err_set(err, VG_ERR_NOMEM, "ingest buffer");
@@ -716,6 +720,8 @@ vg_status vg_ingest_stream(vg_store *st, FILE *in, const struct vg_ingest_opts *
 				at_eof = true;
 				break;
 			}
+			if (sl->n == 0)
+				opened = vg_time_mono_ns();
 			bytes += (int64_t)len + nl;
 			lineno++;
 			if (it.too_long) {

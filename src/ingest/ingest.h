@@ -74,9 +74,10 @@ struct vg_ingest_opts {
 /*
  * Ingest every line of `in` into the store. The file descriptor under `in`
  * is read directly (nothing may have been read through the FILE before). A
- * batch closes at batch_items lines, batch_bytes bytes, or as soon as no
- * more input is waiting, so a slow producer (a pipe, a socket) gets each
- * line acknowledged within one commit of writing it. Returns VG_OK when the input was
+ * batch closes at batch_items lines, batch_bytes bytes, 500 ms after its
+ * first line, or as soon as no more input is waiting, so a slow producer (a
+ * pipe, a socket) gets each line acknowledged within one commit of writing
+ * it, and a steady stream gets a new checkpoint at least twice a second. Returns VG_OK when the input was
  * read to the end (rejections are not errors: see stats); a fatal error
  * (I/O, database) stops the run: batches already reported stay durable.
  */

@@ -471,6 +471,9 @@ static vg_status audit_statement(struct vg_journal_audit *a, uint64_t index,
 		else if (!k || vg_note_verifier_parse(k, strlen(k), &v, err) != VG_OK ||
 		         memcmp(v.pk, a->log_key.pk, VG_PK_BYTES) != 0)
 			s = vg_err_set(err, VG_ERR_INCONSISTENT, "log-key statement names another key");
+	} else if (index == 0) {
+		s = vg_err_set(err, VG_ERR_INCONSISTENT,
+		               "entry 0 is not the log-key statement a Vigil log starts with");
 	} else if (!strcmp(op, "enrol")) {
 		char *line = json_dumps(json_object_get(p, "sensor"), JSON_COMPACT | JSON_PRESERVE_ORDER);
 		struct vg_sensor sn;
@@ -520,6 +523,9 @@ vg_status vg_journal_audit_entry(void *ctx, uint64_t index, const uint8_t *entry
 	struct vg_err e;
 	vg_arena_reset(&a->arena);
 	vg_status s = vg_envelope_decode((const char *)entry, len, &a->arena, &env, &e);
+	if (index == 0 && s != VG_ERR_PAYLOAD_TYPE)
+		return vg_err_set(err, VG_ERR_INCONSISTENT,
+		                  "entry 0 is not the log-key statement a Vigil log starts with");
 	if (s == VG_ERR_PAYLOAD_TYPE) {
 		if ((s = vg_envelope_decode_type((const char *)entry, len, VG_REGISTRY_PAYLOAD_TYPE,
 		                                 &a->arena, &env, err)))

@@ -35,11 +35,12 @@
  * every appended entry durable and then publishes a new signed checkpoint
  * covering them, in this order: (1) new tile and entry-bundle files are
  * written (only paths beyond the last published checkpoint, so no
- * published file is ever rewritten), the private hash index is appended;
- * (2) all of them, and every directory that gained a name, are fsync'ed;
- * (3) the checkpoint is written to a temporary file, fsync'ed, renamed over
- * DIR/checkpoint and the directory fsync'ed. One round per batch (group
- * commit), never per entry. An entry may be acknowledged once sync returned
+ * published file is ever rewritten), the private hash index is appended
+ * and the new signed checkpoint is written to a temporary file; (2) all of
+ * them, and every directory that gained a name, are fsync'ed; (3) the
+ * temporary file is renamed over DIR/checkpoint and the directory
+ * fsync'ed. One round (two commit points) per batch (group commit), never
+ * per entry. An entry may be acknowledged once sync returned
  * VG_OK. After a crash, vg_ledger_open recovers the state of the last
  * checkpoint: whatever lies beyond it (a torn tail) is ignored and
  * overwritten by later appends, so the next checkpoint is consistent with
@@ -418,8 +419,8 @@ const char *vg_ledger_checkpoint(const vg_ledger *lg, size_t *len);
  * Append one entry (1..65,535 bytes; the empty entry is allowed too, as
  * RFC 9162 allows) in memory; *index gets its position. Costs one leaf
  * hash and amortised one node hash. Not durable until vg_ledger_sync.
- * VG_ERR_LIMIT if len > 65,535 or more than 256 MiB are pending (sync
- * first); VG_ERR_INVALID_ARG on a read-only handle.
+ * VG_ERR_LIMIT if len > 65,535 or more than 256 MiB or 1,048,576 entries
+ * are pending (sync first); VG_ERR_INVALID_ARG on a read-only handle.
  */
 vg_status vg_ledger_append(vg_ledger *lg, const uint8_t *entry, size_t len, uint64_t *index,
                            struct vg_err *err) VG_WUR;

@@ -27,11 +27,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define LEVELS 8                             /* 8 tile levels x 8 bits = 64 */
 #define PENDING_MAX ((size_t)256 << 20)      /* bytes of entries held in memory */
+#define PENDING_ENTRIES_MAX ((uint64_t)1 << 20) /* entries appended but not synced */
 #define STORE_REL ".vigil/hashes"
 #define LOCK_REL ".vigil/lock"
 #define CP_TMP_REL ".vigil/checkpoint.tmp"
@@ -57,8 +59,13 @@ struct vg_ledger {
 	size_t ent_len, ent_cap;
 	uint32_t *ent_off;
 	size_t ent_off_cap;
-	/* Hash index: store_count hashes in the file, pend after them. */
+	/* Hash index: store_count hashes in the file, pend after them. A
+	 * writable handle (the lock holder, the only one that ever truncates
+	 * the file) reads it through a read-only mapping; read-only handles
+	 * use pread, so a writer's truncation cannot fault them. */
 	uint64_t store_count;
+	const uint8_t *map;
+	size_t map_len;
 	struct hashbuf pend;
 	char cp[VG_NOTE_MAX + 1];
 	size_t cp_len;
@@ -183,10 +190,46 @@ static vg_status tile_node(vg_ledger *lg, unsigned level, uint64_t index, uint8_
 	return VG_OK;
 }
 
+static void store_unmap(vg_ledger *lg)
+{
+	if (lg->map)
+		munmap((void *)lg->map, lg->map_len);
+	lg->map = NULL;
+	lg->map_len = 0;
+}
+
+/*
+ * Map the index (writable handles only); false if not possible. The
+ * mapping reserves room to grow (the file is only ever read below
+ * store_count, so the part beyond its end is never touched) and is
+ * replaced only when the index outgrows it.
+ */
+static bool store_map(vg_ledger *lg, uint64_t need)
+{
+	if (need <= lg->map_len)
+		return true;
+	if (!lg->writable || need > (uint64_t)SIZE_MAX / 4)
+		return false;
+	store_unmap(lg);
+	size_t len = (size_t)need * 2;
+	if (len < ((size_t)64 << 20))
+		len = (size_t)64 << 20;
+	void *m = mmap(NULL, len, PROT_READ, MAP_SHARED, lg->storefd, 0);
+	if (m == MAP_FAILED)
+		return false;
+	lg->map = m;
+	lg->map_len = len;
+	return true;
+}
+
 static vg_status store_node(vg_ledger *lg, unsigned level, uint64_t index,
                             uint8_t out[VG_HASH_BYTES], struct vg_err *err)
 {
 	uint64_t si = vg_ledger_stored_index(level, index);
+	if (si < lg->store_count && store_map(lg, (si + 1) * VG_HASH_BYTES)) {
+		memcpy(out, lg->map + si * VG_HASH_BYTES, VG_HASH_BYTES);
+		return VG_OK;
+	}
 	if (si < lg->store_count)
 		return pread_all(lg->storefd, out, VG_HASH_BYTES, si * VG_HASH_BYTES, STORE_REL, err);
 	vg_assert(si - lg->store_count < lg->pend.n);
@@ -245,9 +288,9 @@ vg_status vg_ledger_append(vg_ledger *lg, const uint8_t *entry, size_t len, uint
 		                  VG_LEDGER_ENTRY_MAX);
 	if (lg->size >= VG_LEDGER_SIZE_MAX)
 		return vg_err_set(err, VG_ERR_LIMIT, "log full");
-	if (lg->ent_len + 2 + len > PENDING_MAX)
-		return vg_err_set(err, VG_ERR_LIMIT, "more than %zu MiB pending: sync first",
-		                  PENDING_MAX >> 20);
+	if (lg->ent_len + 2 + len > PENDING_MAX || lg->size - lg->durable >= PENDING_ENTRIES_MAX)
+		return vg_err_set(err, VG_ERR_LIMIT, "more than %zu MiB or %" PRIu64 " entries "
+		                  "pending: sync first", PENDING_MAX >> 20, PENDING_ENTRIES_MAX);
 	/* Reserve everything first so that a failure changes nothing. */
 	size_t ei = (size_t)(lg->size - lg->ent_base);
 	bool ok = grow((void **)&lg->ent, &lg->ent_cap, lg->ent_len + 2 + len, 1) &&
@@ -606,6 +649,7 @@ void vg_ledger_free(vg_ledger *lg)
 	if (!lg)
 		return;
 	close_fds(lg);
+	store_unmap(lg);
 	if (lg->storefd >= 0)
 		close(lg->storefd);
 	if (lg->lockfd >= 0)
@@ -730,6 +774,7 @@ static vg_status rebuild_store(vg_ledger *lg, uint64_t from, struct vg_err *err)
 			if (st != VG_OK)
 				return st;
 		}
+	store_unmap(lg);
 	if (ftruncate(lg->storefd, (off_t)(lg->store_count * VG_HASH_BYTES)) != 0)
 		return vg_err_set(err, VG_ERR_IO, "%s: truncate: %s", STORE_REL, strerror(errno));
 	struct hashbuf out = {0, 0, 0, NULL};

@@ -336,11 +336,8 @@ static vg_status observe_radars(struct obs_ctx *c)
 		struct vg_rng *r = &c->rng[si];
 		double facing = rs->facing_deg;
 		if (!rs->has_facing) {
-			/* Face the line: towards the other side, perpendicular to the front. */
-			double sv_s, sv_v;
-			sim_frame_xy_to_sv(&w->fr, s->p.x, s->p.y, &sv_s, &sv_v);
-			double az = atan2(w->fr.sin_az, w->fr.cos_az) / DEG;
-			facing = wrap360(az + (sv_v > sim_line_v(w, sv_s) ? -90.0 : 90.0));
+			/* Face the line, square to its course over +-15 km. */
+			facing = sim_line_facing_deg(w, s->p.x, s->p.y, 15000.0);
 		}
 		for (uint32_t ei = 0; ei < w->n_ev; ei++) {
 			struct sim_event *ev = &w->ev[ei];

@@ -418,6 +418,8 @@ static vg_status write_agreement(struct sim_world *w, const char *dir, struct vg
 	vg_status st = of_open(&of, dir, "agreement.geojson", err);
 	if (st)
 		return st;
+	if (sc->front.loaded) /* the agreement the scenario reused, byte for byte */
+		return of_close(&of, of_write(&of, sc->front.file_bytes, sc->front.file_len, err), err);
 	sim_buf_init(&b, 64u << 20);
 	sim_buf_puts(&b, "{\"type\":\"FeatureCollection\",\n\"agreement\":{");
 	kv_str(&b, "name", sc->agreement.name);

@@ -8,9 +8,12 @@
  * Defaults live here, next to the schema, and docs/simulator.md cites the
  * source of each.
  */
+#include "geo/geo.h"
 #include "sim/sim_int.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <geodesic.h>
 #include <jansson.h>
 #include <math.h>
 #include <stddef.h>
@@ -429,7 +432,237 @@ static vg_status parse_agreement(struct vg_sim_scenario *sc, json_t *root, struc
 	return VG_OK;
 }
 
-static vg_status parse_front(struct vg_sim_scenario *sc, json_t *root, struct vg_err *err)
+/* ---- An agreement file as the front (docs/agreement-format.md) ------------ */
+
+/* Message paths, cut if too long. */
+static void VG_PRINTF(3, 4) fmt_where(char *out, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out, cap, fmt, ap);
+	va_end(ap);
+}
+
+#define AGREEMENT_MAX_BYTES (64u << 20)
+#define AGREEMENT_MAX_PTS 1000000u
+
+/* An array of [lon, lat] positions into a fresh array. */
+static vg_status positions(json_t *a, const char *where, uint32_t min, double (**out)[2],
+                           uint32_t *n_out, struct vg_err *err)
+{
+	if (!json_is_array(a) || json_array_size(a) < min || json_array_size(a) > AGREEMENT_MAX_PTS)
+		return vg_err_set(err, VG_ERR_GEOMETRY, "%s: must be an array of %u to %u [lon, lat]",
+		                  where, min, AGREEMENT_MAX_PTS);
+	uint32_t n = (uint32_t)json_array_size(a);
+	double (*p)[2] = calloc(n, sizeof *p);
+	if (!p)
+		return vg_err_set(err, VG_ERR_NOMEM, "%s", where);
+	for (uint32_t i = 0; i < n; i++) {
+		json_t *q = json_array_get(a, i);
+		if (!json_is_array(q) || json_array_size(q) < 2 || !json_is_number(json_array_get(q, 0)) ||
+		    !json_is_number(json_array_get(q, 1))) {
+			free(p);
+			return vg_err_set(err, VG_ERR_GEOMETRY, "%s[%u]: must be [lon, lat]", where, i);
+		}
+		p[i][0] = json_number_value(json_array_get(q, 0));
+		p[i][1] = json_number_value(json_array_get(q, 1));
+		double lo = p[i][0], la = p[i][1];
+		if (!(lo >= -180 && lo <= 180 && la >= -89 && la <= 89)) {
+			free(p);
+			return vg_err_set(err, VG_ERR_GEOMETRY, "%s[%u] = [%g, %g]: not a lon, lat position",
+			                  where, i, lo, la);
+		}
+	}
+	*out = p;
+	*n_out = n;
+	return VG_OK;
+}
+
+/* The exterior ring of a Polygon geometry, checked with GEOS. */
+static vg_status polygon_ring(json_t *geom, const char *where, double (**out)[2], uint32_t *n,
+                              struct vg_err *err)
+{
+	char w[PATH_MAX_];
+	json_t *type = json_object_get(geom, "type"), *c = json_object_get(geom, "coordinates");
+	if (!json_is_string(type) || strcmp(json_string_value(type), "Polygon") || !json_is_array(c) ||
+	    json_array_size(c) < 1)
+		return vg_err_set(err, VG_ERR_GEOMETRY, "%s: must be a GeoJSON Polygon", where);
+	fmt_where(w, sizeof w, "%s.coordinates[0]", where);
+	vg_status st = positions(json_array_get(c, 0), w, 4, out, n, err);
+	if (st)
+		return st;
+	struct vg_err ge;
+	if (vg_geo_ring_check((const double (*)[2])*out, *n, &ge) != VG_OK) {
+		free(*out);
+		*out = NULL;
+		return vg_err_set(err, VG_ERR_GEOMETRY, "%s: %s", w, ge.msg);
+	}
+	return VG_OK;
+}
+
+static vg_status read_file(const char *path, size_t max, char **out, size_t *len, struct vg_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return vg_err_set(err, VG_ERR_IO, "%s: %s", path, strerror(errno));
+	char *buf = malloc(max + 1);
+	if (!buf) {
+		fclose(f);
+		return vg_err_set(err, VG_ERR_NOMEM, "%s", path);
+	}
+	size_t n = fread(buf, 1, max + 1, f);
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad || n > max) {
+		free(buf);
+		return vg_err_set(err, bad ? VG_ERR_IO : VG_ERR_LIMIT, "%s: %s", path,
+		                  bad ? "read error" : "too large");
+	}
+	buf[n] = 0;
+	*out = buf;
+	*len = n;
+	return VG_OK;
+}
+
+static vg_status load_agreement(struct vg_sim_scenario *sc, const char *file, const char *base_dir,
+                                struct vg_err *err)
+{
+	struct sim_front_spec *f = &sc->front;
+	char path[4096];
+	if (file[0] == '/' || !base_dir)
+		snprintf(path, sizeof path, "%s", file);
+	else
+		snprintf(path, sizeof path, "%s/%s", base_dir, file);
+	vg_status st = read_file(path, AGREEMENT_MAX_BYTES, &f->file_bytes, &f->file_len, err);
+	if (st)
+		return st;
+	json_error_t je;
+	json_t *root = json_loadb(f->file_bytes, f->file_len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return vg_err_set(err, VG_ERR_JSON, "%s: line %d column %d: %s", path, je.line, je.column,
+		                  je.text);
+	json_t *hdr = json_object_get(root, "agreement"), *feats = json_object_get(root, "features");
+	json_t *type = json_object_get(root, "type");
+	char w[PATH_MAX_];
+	if (!json_is_string(type) || strcmp(json_string_value(type), "FeatureCollection") ||
+	    !json_is_array(feats)) {
+		st = vg_err_set(err, VG_ERR_TYPE, "%s: not a GeoJSON FeatureCollection", path);
+		goto out;
+	}
+	if (!json_is_object(hdr)) {
+		st = vg_err_set(err, VG_ERR_MISSING, "%s: missing the \"agreement\" header", path);
+		goto out;
+	}
+	/* The header: name, effective, exactly two parties. */
+	json_t *parties = json_object_get(hdr, "parties");
+	if (!json_is_array(parties) || json_array_size(parties) != 2) {
+		st = vg_err_set(err, VG_ERR_RANGE, "%s: agreement.parties: the simulator needs exactly 2", path);
+		goto out;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		json_t *p = json_array_get(parties, i);
+		if (!json_is_string(p) || !vg_id_valid(json_string_value(p), json_string_length(p))) {
+			st = vg_err_set(err, VG_ERR_RANGE, "%s: agreement.parties[%zu]: must be a party id", path, i);
+			goto out;
+		}
+		snprintf(sc->agreement.parties[i], sizeof sc->agreement.parties[i], "%s", json_string_value(p));
+	}
+	fmt_where(w, sizeof w, "%s: agreement", path);
+	if ((st = str(hdr, w, "name", false, sc->agreement.name, sizeof sc->agreement.name, false, NULL, err)) ||
+	    (st = time_(hdr, w, "effective", true, &sc->agreement.effective_ns, err)))
+		goto out;
+	uint32_t cap_hold = 0;
+	for (size_t i = 0; i < json_array_size(feats); i++) {
+		json_t *ft = json_array_get(feats, i), *props = json_object_get(ft, "properties");
+		json_t *geom = json_object_get(ft, "geometry");
+		fmt_where(w, sizeof w, "%s: features[%zu]", path, i);
+		if (!json_is_object(props) || !json_is_object(geom))
+			continue;
+		const char *role = json_string_value(json_object_get(props, "role"));
+		if (!role)
+			continue;
+		char gw[PATH_MAX_];
+		fmt_where(gw, sizeof gw, "%s.geometry", w);
+		if (!strcmp(role, "contact_line")) {
+			json_t *gt = json_object_get(geom, "type");
+			if (f->line_ll) {
+				st = vg_err_set(err, VG_ERR_GEOMETRY, "%s: a second contact_line", w);
+				goto out;
+			}
+			if (!json_is_string(gt) || strcmp(json_string_value(gt), "LineString")) {
+				st = vg_err_set(err, VG_ERR_GEOMETRY, "%s: must be a LineString", gw);
+				goto out;
+			}
+			fmt_where(gw, sizeof gw, "%s.geometry.coordinates", w);
+			if ((st = positions(json_object_get(geom, "coordinates"), gw, 2, &f->line_ll, &f->n_line, err)))
+				goto out;
+		} else if (!strcmp(role, "side")) {
+			int party = -1;
+			if ((st = party_(sc, props, w, "party", true, &party, err)))
+				goto out;
+			if (f->side_ll[party]) {
+				st = vg_err_set(err, VG_ERR_GEOMETRY, "%s: a second side for party %s", w,
+				                sc->agreement.parties[party]);
+				goto out;
+			}
+			if ((st = polygon_ring(geom, gw, &f->side_ll[party], &f->n_side[party], err)))
+				goto out;
+		} else if (!strcmp(role, "zone")) {
+			const char *zone = json_string_value(json_object_get(props, "zone"));
+			if (zone && !strcmp(zone, "security_zone") && !f->zone_ll) {
+				if ((st = polygon_ring(geom, gw, &f->zone_ll, &f->n_zone, err)))
+					goto out;
+			} else if (zone && !strcmp(zone, "holding_area")) {
+				if ((st = sim_grow((void **)&f->holding, &cap_hold, f->n_holding, sizeof *f->holding,
+				                   SIM_MAX_LIST, "holding areas", err)))
+					goto out;
+				struct sim_holding_spec *h = &f->holding[f->n_holding];
+				memset(h, 0, sizeof *h);
+				f->n_holding++;
+				json_t *id = json_object_get(ft, "id");
+				if (json_is_string(id) && vg_id_valid(json_string_value(id), json_string_length(id)) &&
+				    json_string_length(id) < sizeof h->id)
+					snprintf(h->id, sizeof h->id, "%s", json_string_value(id));
+				else
+					snprintf(h->id, sizeof h->id, "holding-%zu", i);
+				if ((st = party_(sc, props, w, "party", true, &h->party, err)) ||
+				    (st = polygon_ring(geom, gw, &h->ring_ll, &h->n_ring, err)))
+					goto out;
+			}
+		}
+	}
+	if (!f->line_ll || !f->side_ll[0] || !f->side_ll[1]) {
+		st = vg_err_set(err, VG_ERR_MISSING, "%s: needs a contact_line and a side for each party", path);
+		goto out;
+	}
+	/* The frame: centred between the line's ends, along its chord. */
+	struct geod_geodesic g;
+	geod_init(&g, 6378137.0, 1 / 298.257223563);
+	double s12, az1, az2, len = 0;
+	const double (*L)[2] = (const double (*)[2])f->line_ll;
+	uint32_t n = f->n_line;
+	for (uint32_t i = 0; i + 1 < n; i++)
+		len += vg_sim_distance_m(L[i][1], L[i][0], L[i + 1][1], L[i + 1][0]);
+	geod_inverse(&g, L[0][1], L[0][0], L[n - 1][1], L[n - 1][0], &s12, &az1, &az2);
+	if (!(s12 > 1000)) {
+		st = vg_err_set(err, VG_ERR_GEOMETRY, "%s: the contact line's ends are less than 1 km apart", path);
+		goto out;
+	}
+	f->lat = (L[0][1] + L[n - 1][1]) / 2;
+	f->lon = (L[0][0] + L[n - 1][0]) / 2;
+	f->azimuth_deg = az1 < 0 ? az1 + 360 : az1;
+	f->length_km = len / 1000.0;
+	f->loaded = true;
+out:
+	if (st)
+		vg_err_prefix(err, "scenario.front.agreement");
+	json_decref(root);
+	return st;
+}
+
+
+static vg_status parse_front(struct vg_sim_scenario *sc, json_t *root, const char *base_dir,
+                             struct vg_err *err)
 {
 	struct sim_front_spec *f = &sc->front;
 	/* A Donbas-like sector by default (docs/simulator.md). */
@@ -447,6 +680,19 @@ static vg_status parse_front(struct vg_sim_scenario *sc, json_t *root, struct vg
 	vg_status st = object(root, "scenario", "front", &o, err);
 	if (st || !o)
 		return st;
+	if (json_object_get(o, "agreement")) {
+		static const char *const ma[] = {"agreement", "depth_km", NULL};
+		char file[4096];
+		if ((st = check_members(o, "scenario.front (with agreement)", ma, err)) ||
+		    (st = num(o, path, "depth_km", NB(5, 300), &f->depth_km, err)) ||
+		    (st = str(o, path, "agreement", true, file, sizeof file, false, NULL, err)))
+			return st;
+		if (json_object_get(root, "agreement"))
+			return vg_err_set(err, VG_ERR_RANGE,
+			                  "scenario.agreement: not allowed with front.agreement (the file's "
+			                  "header is the agreement)");
+		return load_agreement(sc, file, base_dir, err);
+	}
 	static const char *const m[] = {"center", "azimuth_deg", "length_km", "depth_km",
 	                                "meander_km", "meander_wavelength_km", "vertex_spacing_km",
 	                                "security_zone_km", "holding_areas", NULL};
@@ -521,8 +767,8 @@ void sim_env_default(struct sim_env *e)
 	                                  {0.50, 0.15, 0.15, 0.20}};
 	memcpy(e->confusion, conf, sizeof conf);
 	e->background_fires_per_day = 4;
-	e->fire_frp_median_mw = 1.5;
-	e->fire_frp_sigma_ln = 1.0;
+	e->fire_frp_median_mw = 2.3;
+	e->fire_frp_sigma_ln = 1.3;
 	e->fire_duration_median_h = 3;
 	e->fire_duration_sigma_ln = 0.8;
 }
@@ -1248,7 +1494,6 @@ static vg_status parse_sensors(struct vg_sim_scenario *sc, json_t *root, struct 
 vg_status vg_sim_scenario_parse(const char *text, size_t len, const char *base_dir,
                                 struct vg_sim_scenario **out, struct vg_err *err)
 {
-	(void)base_dir;
 	if (len > SCENARIO_MAX_BYTES)
 		return vg_err_set(err, VG_ERR_LIMIT, "scenario of %zu bytes, over the limit %u", len,
 		                  SCENARIO_MAX_BYTES);
@@ -1279,7 +1524,7 @@ vg_status vg_sim_scenario_parse(const char *text, size_t len, const char *base_d
 	    (st = num(root, "scenario", "duration_h", NB_POS(240), &dur_h, err)))
 		goto out_free;
 	sc->duration_ns = (int64_t)llround(dur_h * 3600.0 * 1e9);
-	if ((st = parse_agreement(sc, root, err)) || (st = parse_front(sc, root, err)) ||
+	if ((st = parse_agreement(sc, root, err)) || (st = parse_front(sc, root, base_dir, err)) ||
 	    (st = parse_env(sc, root, err)) || (st = parse_weapons(sc, root, err)) ||
 	    (st = parse_forces(sc, root, err)) || (st = parse_violations(sc, root, err)) ||
 	    (st = parse_sensors(sc, root, err)))
@@ -1313,8 +1558,16 @@ vg_status vg_sim_scenario_load(const char *path, struct vg_sim_scenario **out, s
 		st = vg_err_set(err, VG_ERR_IO, "%s: read error", path);
 	else if (n > SCENARIO_MAX_BYTES)
 		st = vg_err_set(err, VG_ERR_LIMIT, "%s: over %u bytes", path, SCENARIO_MAX_BYTES);
-	else
-		st = vg_sim_scenario_parse(buf, n, NULL, out, err);
+	else {
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%s", path);
+		char *slash = strrchr(dir, '/');
+		if (slash)
+			*slash = 0;
+		else
+			strcpy(dir, ".");
+		st = vg_sim_scenario_parse(buf, n, dir, out, err);
+	}
 	if (st && st != VG_ERR_IO && st != VG_ERR_LIMIT)
 		vg_err_prefix(err, "%s", path);
 	free(buf);
@@ -1328,7 +1581,14 @@ void vg_sim_scenario_free(struct vg_sim_scenario *sc)
 	for (uint32_t i = 0; i < sc->n_acoustic; i++)
 		free(sc->acoustic[i].points);
 	free(sc->acoustic);
+	for (uint32_t i = 0; i < sc->front.n_holding; i++)
+		free(sc->front.holding[i].ring_ll);
 	free(sc->front.holding);
+	free(sc->front.file_bytes);
+	free(sc->front.line_ll);
+	free(sc->front.side_ll[0]);
+	free(sc->front.side_ll[1]);
+	free(sc->front.zone_ll);
 	free(sc->units);
 	free(sc->viols);
 	free(sc->radars);

@@ -284,7 +284,7 @@ static vg_status load_truth(struct scorer *sc, const char *path, struct vg_err *
 		if (t->type == T_FIRE && (st = get_time(&s, e, p, "until", true, &t->until, &has)))
 			goto out;
 		json_t *dud = json_object_get(e, "dud");
-		t->dud = json_is_true(dud);
+		t->dud = json_is_true(dud) && t->type == T_IMPACT; /* a dud's launch is real */
 		t->party = party_index(sc, party);
 		sim_ecef(t->lat, t->lon, 0, t->ecef);
 		sc->n_t++;
@@ -833,13 +833,15 @@ vg_status vg_score_files(const char *truth_path, const char *events_path,
 	r.n_findings = sc.n_f;
 	if ((st = score_events(&sc, &opt, &r, err)) || (st = score_findings(&sc, &opt, &r, err)))
 		goto out;
+	r.scored_events = events_path != NULL;
+	r.scored_findings = findings_path != NULL;
 	if (!events_path) {
 		for (int k = 0; k < VG_SCORE_EV_COUNT_; k++)
-			r.events[k].precision = r.events[k].recall = r.events[k].f1 = NAN;
+			r.events[k] = (struct vg_score_counts){0, 0, 0, NAN, NAN, NAN};
 	}
 	if (!findings_path) {
 		for (int k = 0; k < VG_SCORE_RULE_COUNT_; k++)
-			r.rules[k].precision = r.rules[k].recall = r.rules[k].f1 = NAN;
+			r.rules[k] = (struct vg_score_counts){0, 0, 0, NAN, NAN, NAN};
 	}
 	*res = r;
 out:
@@ -881,6 +883,8 @@ static void dist_line(FILE *f, const char *name, const struct vg_score_dist *d, 
 
 void vg_score_print_table(const struct vg_score_result *r, FILE *f)
 {
+	if (!r->scored_events)
+		goto findings;
 	fprintf(f, "events: %llu truth (duds excluded), %llu output\n",
 	        (unsigned long long)r->n_truth_events, (unsigned long long)r->n_out_events);
 	fprintf(f, "  %-22s %7s %7s %7s %8s %8s %8s\n", "type", "TP", "FP", "FN", "prec", "recall", "F1");
@@ -898,6 +902,9 @@ void vg_score_print_table(const struct vg_score_result *r, FILE *f)
 		        (unsigned long long)r->attr_n);
 	dist_line(f, "latency after decidable", &r->latency_s, "s");
 	dist_line(f, "delay after the event", &r->event_delay_s, "s");
+findings:
+	if (!r->scored_findings)
+		return;
 	fprintf(f, "findings: %llu truth violations, %llu output\n",
 	        (unsigned long long)r->n_truth_violations, (unsigned long long)r->n_findings);
 	fprintf(f, "  %-22s %7s %7s %7s %8s %8s %8s\n", "rule", "TP", "FP", "FN", "prec", "recall", "F1");
@@ -947,9 +954,11 @@ static void jdist(FILE *f, const char *name, const struct vg_score_dist *d)
 
 void vg_score_print_json(const struct vg_score_result *r, FILE *f)
 {
-	fprintf(f, "{\"truth_events\":%llu,\"output_events\":%llu,\"truth_violations\":%llu,\"findings\":%llu,",
+	fprintf(f, "{\"truth_events\":%llu,\"output_events\":%llu,\"truth_violations\":%llu,\"findings\":%llu,"
+	           "\"scored_events\":%s,\"scored_findings\":%s,",
 	        (unsigned long long)r->n_truth_events, (unsigned long long)r->n_out_events,
-	        (unsigned long long)r->n_truth_violations, (unsigned long long)r->n_findings);
+	        (unsigned long long)r->n_truth_violations, (unsigned long long)r->n_findings,
+	        r->scored_events ? "true" : "false", r->scored_findings ? "true" : "false");
 	fputs("\"events\":{", f);
 	for (int k = 0; k < VG_SCORE_EV_COUNT_; k++)
 		jcounts(f, ev_names[k], &r->events[k], k == VG_SCORE_EV_COUNT_ - 1);

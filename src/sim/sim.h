@@ -27,8 +27,10 @@
  * wall-clock time is never read except for vg_sim_stats timings.
  *
  * Memory: vg_sim_run holds the whole observation set as compact records
- * (about 150 bytes each) plus a bounded signing pipeline; it fails with
- * VG_ERR_LIMIT rather than exceed vg_sim_options.max_observations.
+ * (112 bytes each, plus 8 for the two sort indexes) and the truth events
+ * (about 500 bytes each), plus a bounded signing pipeline (two chunks of
+ * 4,096 envelopes per thread); it fails with VG_ERR_LIMIT rather than
+ * exceed vg_sim_options.max_observations.
  *
  * Thread safety: everything is reentrant; no global mutable state.
  * vg_crypto_init() must have been called (cli/ does).
@@ -112,8 +114,9 @@ double vg_sim_detect_prob(const struct vg_sim_acoustic *m, double source_db, dou
 double vg_sim_pick_sigma_s(const struct vg_sim_acoustic *m, double snr_db);
 
 /* Geodesic distance (m) between two nearby points on WGS84, from the ECEF
- * chord with the spherical arc correction d + d^3 / (24 R^2): within 1 cm
- * of Karney's geodesic up to 200 km, and ~50x faster. */
+ * chord with the arc correction d + d^3 / (24 R^2), R the radius of
+ * curvature along the path (Euler): within 1 cm of Karney's geodesic up to
+ * 200 km (tests/unit/test_sim_physics.c), and much cheaper. */
 double vg_sim_distance_m(double lat1_deg, double lon1_deg, double lat2_deg, double lon2_deg);
 
 /* ---- Cramer-Rao lower bound of an impulsive event's location ------------- */
@@ -253,6 +256,7 @@ struct vg_score_result {
 	struct vg_score_dist event_delay_s;  /* event emitted - truth event time */
 	struct vg_score_dist finding_latency_s; /* finding emitted - violation start */
 	uint64_t n_truth_events, n_out_events, n_truth_violations, n_findings;
+	bool scored_events, scored_findings; /* which inputs were given */
 };
 
 /*

@@ -107,6 +107,8 @@ struct sim_holding_spec {
 	char id[SIM_NAME_MAX];
 	int party;
 	double along_km, dist_km, radius_km;
+	uint32_t n_ring;       /* from an agreement file: the polygon (lon, lat), closed */
+	double (*ring_ll)[2];
 };
 
 enum sim_layout { LAYOUT_GRID = 0, LAYOUT_RANDOM = 1, LAYOUT_LINE = 2, LAYOUT_POINTS = 3 };
@@ -194,6 +196,14 @@ struct sim_front_spec {
 	double meander_km, meander_wavelength_km, vertex_spacing_km, security_zone_km;
 	uint32_t n_holding;
 	struct sim_holding_spec *holding;
+	/* front.agreement: the geometry comes from a file (docs/agreement-format.md). */
+	bool loaded;
+	char *file_bytes;      /* written back verbatim as agreement.geojson */
+	size_t file_len;
+	uint32_t n_line, n_side[2], n_zone;
+	double (*line_ll)[2];  /* lon, lat */
+	double (*side_ll[2])[2];
+	double (*zone_ll)[2];  /* NULL: the file has no security zone */
 };
 
 struct vg_sim_scenario {
@@ -398,10 +408,12 @@ struct sim_obs {
 #define OBS_F_FRP 0x10
 
 struct sim_hold {
-	double x, y, r_m;
+	double x, y, r_m;    /* centre and radius (bounding radius of a polygon) */
 	int party;
 	uint32_t n;
 	double (*ll)[2];
+	uint32_t n_xy;       /* > 0: membership by this front-frame polygon, not the circle */
+	double (*xy)[2];
 };
 
 struct sim_world {
@@ -415,6 +427,9 @@ struct sim_world {
 	uint32_t n_line;
 	double (*line_xy)[2];
 	double (*line_sv)[2];
+	double *line_cum;     /* arc length (front frame) to each vertex */
+	int right_party;      /* the party whose side is to the right of the line's direction */
+	double (*side_xy[2])[2];
 	/* Polygons (lon, lat rings, closed) for the agreement. */
 	uint32_t n_side[2], n_zone;
 	double (*side_ll[2])[2];
@@ -465,12 +480,17 @@ bool sim_object_at(const struct sim_object *o, int64_t t, double *x, double *y, 
                    double *heading_deg);
 /* The contact line's lateral offset v at along-position s (front frame). */
 double sim_line_v(const struct sim_world *w, double s);
+/* Azimuth (deg) from (x, y) across the contact line: the normal of the
+ * line's chord over +-half_window_m around the nearest point, turned
+ * towards the line. */
+double sim_line_facing_deg(const struct sim_world *w, double x, double y, double half_window_m);
 /* The party index (0, 1) of the side that holds front-frame point (x, y). */
 int sim_side_of(const struct sim_world *w, double x, double y);
 /* Geodesic distance (m) from a point to the contact line (docs/simulator.md). */
 double sim_line_distance_m(const struct sim_world *w, double lat, double lon);
-/* Front-frame position from along/distance (distance into party's side,
- * or signed offset to the right when party < 0). */
+/* Front-frame position from along (arc length from the line's first vertex)
+ * and distance (into party's side, or a signed offset to the right of the
+ * line when party < 0), along the line's smoothed normal. */
 void sim_place_front(const struct sim_world *w, int party, double along_km, double dist_km,
                      double *x, double *y);
 /* Air temperature at t (diurnal cycle about the mean). */

@@ -167,23 +167,116 @@ double sim_line_v(const struct sim_world *w, double s)
 	return sv[lo][1] + t * (sv[hi][1] - sv[lo][1]);
 }
 
+static bool point_in_ring(const double (*r)[2], uint32_t n, double x, double y);
+static double seg_dist2(double px, double py, double ax, double ay, double bx, double by);
+
 int sim_side_of(const struct sim_world *w, double x, double y)
 {
-	double s, v;
-	sim_frame_xy_to_sv(&w->fr, x, y, &s, &v);
-	return v > sim_line_v(w, s) ? 1 : 0;
+	if (!w->sc->front.loaded) {
+		double s, v;
+		sim_frame_xy_to_sv(&w->fr, x, y, &s, &v);
+		return v > sim_line_v(w, s) ? 1 : 0;
+	}
+	for (int p = 0; p < 2; p++)
+		if (point_in_ring((const double (*)[2])w->side_xy[p], w->n_side[p], x, y))
+			return p;
+	/* Outside both polygons: the side of the nearest segment. */
+	double best = INFINITY, cr = 0;
+	for (uint32_t i = 0; i + 1 < w->n_line; i++) {
+		const double *a = w->line_xy[i], *b = w->line_xy[i + 1];
+		double d2 = seg_dist2(x, y, a[0], a[1], b[0], b[1]);
+		if (d2 < best) {
+			best = d2;
+			cr = (b[0] - a[0]) * (y - a[1]) - (b[1] - a[1]) * (x - a[0]);
+		}
+	}
+	return cr < 0 ? w->right_party : 1 - w->right_party;
+}
+
+static void line_at(const struct sim_world *w, double a, double *x, double *y);
+
+double sim_line_facing_deg(const struct sim_world *w, double x, double y, double half_window_m)
+{
+	/* The nearest point's arc length, then the chord over +-half_window. */
+	double best = INFINITY, an = 0;
+	for (uint32_t i = 0; i + 1 < w->n_line; i++) {
+		const double *a = w->line_xy[i], *b = w->line_xy[i + 1];
+		double dx = b[0] - a[0], dy = b[1] - a[1], l2 = dx * dx + dy * dy;
+		double t = l2 > 0 ? ((x - a[0]) * dx + (y - a[1]) * dy) / l2 : 0;
+		t = t < 0 ? 0 : t > 1 ? 1 : t;
+		double px = a[0] + t * dx, py = a[1] + t * dy, d2 = (px - x) * (px - x) + (py - y) * (py - y);
+		if (d2 < best) {
+			best = d2;
+			an = w->line_cum[i] + t * (w->line_cum[i + 1] - w->line_cum[i]);
+		}
+	}
+	double ax, ay, bx, by, mx, my;
+	line_at(w, an - half_window_m, &ax, &ay);
+	line_at(w, an + half_window_m, &bx, &by);
+	line_at(w, an, &mx, &my);
+	double tx = bx - ax, ty = by - ay;
+	/* The normal (ty, -tx) or its opposite, whichever points at the line. */
+	double nx = ty, ny = -tx;
+	if (nx * (mx - x) + ny * (my - y) < 0) {
+		nx = -nx;
+		ny = -ny;
+	}
+	double az = atan2(nx, ny) / DEG;
+	return az < 0 ? az + 360 : az;
+}
+
+/* The point at arc length a (m) along the line, clamped to its ends. */
+static void line_at(const struct sim_world *w, double a, double *x, double *y)
+{
+	uint32_t n = w->n_line;
+	const double *cum = w->line_cum;
+	if (a <= 0) {
+		*x = w->line_xy[0][0];
+		*y = w->line_xy[0][1];
+		return;
+	}
+	if (a >= cum[n - 1]) {
+		*x = w->line_xy[n - 1][0];
+		*y = w->line_xy[n - 1][1];
+		return;
+	}
+	uint32_t lo = 0, hi = n - 1;
+	while (hi - lo > 1) {
+		uint32_t mid = (lo + hi) / 2;
+		if (cum[mid] <= a)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	double seg = cum[hi] - cum[lo], f = seg > 0 ? (a - cum[lo]) / seg : 0;
+	*x = w->line_xy[lo][0] + f * (w->line_xy[hi][0] - w->line_xy[lo][0]);
+	*y = w->line_xy[lo][1] + f * (w->line_xy[hi][1] - w->line_xy[lo][1]);
 }
 
 void sim_place_front(const struct sim_world *w, int party, double along_km, double dist_km,
                      double *x, double *y)
 {
-	double s = along_km * 1000.0;
-	double v = sim_line_v(w, s);
-	if (party < 0)
-		v += dist_km * 1000.0;
-	else
-		v += (party == 0 ? -1.0 : 1.0) * dist_km * 1000.0;
-	sim_frame_sv_to_xy(&w->fr, s, v, x, y);
+	/* along: arc length from the line's first vertex; the offset goes along
+	 * the normal of the line smoothed over +-max(2 km, |d|/2), so that far
+	 * placements do not follow every bend. */
+	double a = along_km * 1000.0, d = dist_km * 1000.0;
+	double h = fabs(d) / 2 > 2000.0 ? fabs(d) / 2 : 2000.0;
+	double px, py, ax, ay, bx, by;
+	line_at(w, a, &px, &py);
+	line_at(w, a - h, &ax, &ay);
+	line_at(w, a + h, &bx, &by);
+	double tx = bx - ax, ty = by - ay, tn = hypot(tx, ty);
+	if (tn > 0) {
+		tx /= tn;
+		ty /= tn;
+	} else {
+		tx = w->fr.sin_az;
+		ty = w->fr.cos_az;
+	}
+	/* Right of the direction (tx, ty) is (ty, -tx). */
+	double sg = party < 0 ? 1.0 : party == w->right_party ? 1.0 : -1.0;
+	*x = px + sg * d * ty;
+	*y = py - sg * d * tx;
 }
 
 static double seg_dist2(double px, double py, double ax, double ay, double bx, double by)
@@ -258,6 +351,11 @@ bool sim_in_holding(const struct sim_world *w, int party, double x, double y)
 	for (uint32_t i = 0; i < w->n_hold; i++) {
 		if (w->hold[i].party != party)
 			continue;
+		if (w->hold[i].n_xy) {
+			if (point_in_ring((const double (*)[2])w->hold[i].xy, w->hold[i].n_xy, x, y))
+				return true;
+			continue;
+		}
 		double dx = x - w->hold[i].x, dy = y - w->hold[i].y;
 		if (dx * dx + dy * dy <= w->hold[i].r_m * w->hold[i].r_m)
 			return true;
@@ -350,6 +448,110 @@ out_finish:
 	return st;
 }
 
+/* Copy a lon/lat ring into the front frame. */
+static double (*ring_xy(const struct sim_world *w, const double (*ll)[2], uint32_t n))[2]
+{
+	double (*r)[2] = calloc(n ? n : 1, sizeof *r);
+	if (r)
+		for (uint32_t i = 0; i < n; i++)
+			sim_frame_from_ll(&w->fr, ll[i][1], ll[i][0], &r[i][0], &r[i][1]);
+	return r;
+}
+
+static double (*ring_dup(const double (*ll)[2], uint32_t n))[2]
+{
+	double (*r)[2] = calloc(n ? n : 1, sizeof *r);
+	if (r)
+		memcpy(r, ll, (size_t)n * sizeof *r);
+	return r;
+}
+
+/* Arc lengths, side polygons in the front frame, and which party is right. */
+static vg_status line_common(struct sim_world *w, struct vg_err *err)
+{
+	if (w->line_cum)
+		return VG_OK;
+	w->line_cum = calloc(w->n_line, sizeof *w->line_cum);
+	if (!w->line_cum)
+		return vg_err_set(err, VG_ERR_NOMEM, "contact line");
+	for (uint32_t i = 1; i < w->n_line; i++)
+		w->line_cum[i] = w->line_cum[i - 1] + hypot(w->line_xy[i][0] - w->line_xy[i - 1][0],
+		                                            w->line_xy[i][1] - w->line_xy[i - 1][1]);
+	for (int p = 0; p < 2; p++) {
+		if (w->side_xy[p])
+			continue;
+		w->side_xy[p] = ring_xy(w, (const double (*)[2])w->side_ll[p], w->n_side[p]);
+		if (!w->side_xy[p])
+			return vg_err_set(err, VG_ERR_NOMEM, "sides");
+	}
+	w->right_party = 1;
+	if (w->sc->front.loaded) {
+		/* Probe 50 m to the right of the middle of the line. */
+		uint32_t k = w->n_line / 2 - (w->n_line % 2 == 0 && w->n_line > 1 ? 1 : 0);
+		if (k + 1 >= w->n_line)
+			k = w->n_line - 2;
+		const double *a = w->line_xy[k], *b = w->line_xy[k + 1];
+		double tx = b[0] - a[0], ty = b[1] - a[1], tn = hypot(tx, ty);
+		if (tn > 0) {
+			double mx = (a[0] + b[0]) / 2 + 50 * ty / tn, my = (a[1] + b[1]) / 2 - 50 * tx / tn;
+			if (point_in_ring((const double (*)[2])w->side_xy[0], w->n_side[0], mx, my))
+				w->right_party = 0;
+		}
+	}
+	return VG_OK;
+}
+
+/* The geometry of an agreement file (front.agreement). */
+static vg_status load_front(struct sim_world *w, struct vg_err *err)
+{
+	const struct sim_front_spec *f = &w->sc->front;
+	uint32_t n = f->n_line;
+	w->n_line = n;
+	w->line_xy = ring_xy(w, (const double (*)[2])f->line_ll, n);
+	if (!w->line_xy)
+		return vg_err_set(err, VG_ERR_NOMEM, "contact line");
+	for (int p = 0; p < 2; p++) {
+		w->n_side[p] = f->n_side[p];
+		w->side_ll[p] = ring_dup((const double (*)[2])f->side_ll[p], f->n_side[p]);
+		if (!w->side_ll[p])
+			return vg_err_set(err, VG_ERR_NOMEM, "sides");
+	}
+	if (f->zone_ll) {
+		w->n_zone = f->n_zone;
+		w->zone_ll = ring_dup((const double (*)[2])f->zone_ll, f->n_zone);
+		w->zone_xy = ring_xy(w, (const double (*)[2])f->zone_ll, f->n_zone);
+		if (!w->zone_ll || !w->zone_xy)
+			return vg_err_set(err, VG_ERR_NOMEM, "security zone");
+	}
+	w->n_hold = f->n_holding;
+	w->hold = calloc(f->n_holding + 1, sizeof *w->hold);
+	if (!w->hold)
+		return vg_err_set(err, VG_ERR_NOMEM, "holding areas");
+	for (uint32_t i = 0; i < f->n_holding; i++) {
+		const struct sim_holding_spec *hs = &f->holding[i];
+		struct sim_hold *h = &w->hold[i];
+		h->party = hs->party;
+		h->n = h->n_xy = hs->n_ring;
+		h->ll = ring_dup((const double (*)[2])hs->ring_ll, hs->n_ring);
+		h->xy = ring_xy(w, (const double (*)[2])hs->ring_ll, hs->n_ring);
+		if (!h->ll || !h->xy)
+			return vg_err_set(err, VG_ERR_NOMEM, "holding area");
+		double cx = 0, cy = 0;
+		for (uint32_t k = 0; k + 1 < hs->n_ring; k++) {
+			cx += h->xy[k][0] / (hs->n_ring - 1);
+			cy += h->xy[k][1] / (hs->n_ring - 1);
+		}
+		h->x = cx;
+		h->y = cy;
+		for (uint32_t k = 0; k < hs->n_ring; k++) {
+			double r = hypot(h->xy[k][0] - cx, h->xy[k][1] - cy);
+			if (r > h->r_m)
+				h->r_m = r;
+		}
+	}
+	return VG_OK;
+}
+
 static vg_status build_front(struct sim_world *w, struct vg_err *err)
 {
 	const struct sim_front_spec *f = &w->sc->front;
@@ -358,6 +560,16 @@ static vg_status build_front(struct sim_world *w, struct vg_err *err)
 	double L = f->length_km * 1000.0;
 	sim_frame_init(&w->fr, f->lat, f->lon, f->azimuth_deg, L / 2);
 	geod_init(&w->geod, WGS84_A, WGS84_F);
+	vg_status st;
+	if (f->loaded) {
+		/* s = 0 at the line's first vertex. */
+		double x0, y0;
+		sim_frame_from_ll(&w->fr, f->line_ll[0][1], f->line_ll[0][0], &x0, &y0);
+		w->fr.half_len_m = -(x0 * w->fr.sin_az + y0 * w->fr.cos_az);
+		if ((st = load_front(w, err)))
+			return st;
+		goto out_common;
+	}
 
 	/* A smooth random line: four sinusoids, wavelengths falling by ~1.8x
 	 * and amplitudes by 2x, normalised so |v| <= meander. */
@@ -404,10 +616,11 @@ static vg_status build_front(struct sim_world *w, struct vg_err *err)
 		w->side_ll[side] = r;
 		w->n_side[side] = m;
 	}
-	vg_status st = build_zone(w, f->security_zone_km * 1000.0, err);
-	if (st)
+	if ((st = build_zone(w, f->security_zone_km * 1000.0, err)))
 		return st;
 
+	if ((st = line_common(w, err)))
+		return st;
 	/* Holding areas: 32-gons. */
 	w->n_hold = f->n_holding;
 	w->hold = calloc(f->n_holding + 1, sizeof *w->hold);
@@ -435,6 +648,8 @@ static vg_status build_front(struct sim_world *w, struct vg_err *err)
 		w->hold[i].ll[32][1] = w->hold[i].ll[0][1];
 	}
 	return VG_OK;
+out_common:
+	return line_common(w, err);
 }
 
 /* ---- Objects and tracks ------------------------------------------------------- */
@@ -493,9 +708,16 @@ static void place_point(const struct sim_world *w, int party, const struct sim_p
 	}
 	case PLACE_HOLDING: {
 		const struct sim_hold *h = &w->hold[pl->holding];
-		double r = h->r_m * 0.8 * sqrt(vg_rng_uniform(rng)), a = vg_rng_range(rng, 0, 2 * M_PI);
-		*x = h->x + r * cos(a);
-		*y = h->y + r * sin(a);
+		for (int tries = 0; tries < 1000; tries++) {
+			double r = h->r_m * (h->n_xy ? 1.0 : 0.8) * sqrt(vg_rng_uniform(rng));
+			double a = vg_rng_range(rng, 0, 2 * M_PI);
+			*x = h->x + r * cos(a);
+			*y = h->y + r * sin(a);
+			if (!h->n_xy || point_in_ring((const double (*)[2])h->xy, h->n_xy, *x, *y))
+				return;
+		}
+		*x = h->x; /* a very thin polygon: its centroid */
+		*y = h->y;
 		return;
 	}
 	default: {
@@ -785,18 +1007,18 @@ static vg_status fire_mission(struct sim_world *w, struct vg_rng *rng, uint32_t 
 			m = &w->mis[mi];
 			if (tk < m->from_ns)
 				m->from_ns = tk;
-			int64_t end = tk;
 			m->n_rounds++;
-			if (!l.dud) {
-				if ((st = add_event(w, &im, &ii, err)))
-					return st;
-				w->ev[li].pair = ii + 1;
-				w->ev[ii].pair = li + 1;
-				end = im.t_ns;
-				if (vg_rng_uniform(&frng) < wp->fire_prob &&
-				    (st = add_fire(w, &frng, im.t_ns, ix, iy, u->party, err)))
-					return st;
-			}
+			/* A dud lands too (radars still predict it) but makes no
+			 * detonation: no impulse, no crater, no fire. */
+			im.dud = l.dud;
+			if ((st = add_event(w, &im, &ii, err)))
+				return st;
+			w->ev[li].pair = ii + 1;
+			w->ev[ii].pair = li + 1;
+			int64_t end = im.t_ns;
+			if (!l.dud && vg_rng_uniform(&frng) < wp->fire_prob &&
+			    (st = add_fire(w, &frng, im.t_ns, ix, iy, u->party, err)))
+				return st;
 			m = &w->mis[mi];
 			if (end > m->until_ns)
 				m->until_ns = end;
@@ -1113,7 +1335,8 @@ static vg_status build_violations(struct sim_world *w, struct vg_err *err)
 	/* no_new_fortification: inside the security zone after the effective time. */
 	for (uint32_t i = 0; i < w->n_fort; i++) {
 		const struct sim_fort *f = &w->fort[i];
-		if (f->t_ns < sc->agreement.effective_ns || !point_in_ring(w->zone_xy, w->n_zone, f->x, f->y))
+		if (f->t_ns < sc->agreement.effective_ns || !w->n_zone ||
+		    !point_in_ring((const double (*)[2])w->zone_xy, w->n_zone, f->x, f->y))
 			continue;
 		struct sim_violation v = {VR_FORTIFICATION, f->party, VG_CLS_UNKNOWN, f->t_ns, w->t1,
 		                          f->p.lat, f->p.lon, 0, i, true};
@@ -1143,12 +1366,15 @@ void sim_world_release(struct sim_world *w)
 {
 	free(w->line_xy);
 	free(w->line_sv);
+	free(w->line_cum);
+	free(w->side_xy[0]);
+	free(w->side_xy[1]);
 	free(w->side_ll[0]);
 	free(w->side_ll[1]);
 	free(w->zone_ll);
 	free(w->zone_xy);
 	for (uint32_t i = 0; i < w->n_hold; i++)
-		free(w->hold[i].ll);
+		free(w->hold[i].ll), free(w->hold[i].xy);
 	free(w->hold);
 	free(w->units);
 	for (uint32_t i = 0; i < w->n_obj; i++)

@@ -1304,6 +1304,187 @@ static void test_doc_examples(void **state)
 	assert_non_null(strstr(doc, "DSSEv1 29 http://example.com/HelloWorld 11 hello world"));
 }
 
+/* ---- The envelope fast path agrees with the reference (jansson) path ------ */
+
+/* Both decoders on line: same status, same message, same output. */
+static void expect_same_decode(const char *line, size_t len)
+{
+	static struct vg_arena fa, ra;
+	static bool ready;
+	if (!ready) {
+		vg_arena_init(&fa, ARENA_CAP);
+		vg_arena_init(&ra, ARENA_CAP);
+		ready = true;
+	}
+	struct vg_envelope fe, re;
+	struct vg_err ferr, rerr;
+	vg_err_clear(&ferr);
+	vg_err_clear(&rerr);
+	memset(&fe, 0xa5, sizeof fe);
+	memset(&re, 0x5a, sizeof re);
+	vg_status fs = vg_envelope_decode(line, len, &fa, &fe, &ferr);
+	vg_status rs = vg_envelope_decode_ref(line, len, VG_PAYLOAD_TYPE, &ra, &re, &rerr);
+	if (fs != rs || strcmp(ferr.msg, rerr.msg) != 0)
+		fail_msg("decode: %s \"%s\", reference: %s \"%s\" on \"%.*s\"", vg_status_name(fs),
+		         ferr.msg, vg_status_name(rs), rerr.msg, (int)(len < 300 ? len : 300), line);
+	if (fs == VG_OK) {
+		assert_int_equal(fe.payload_len, re.payload_len);
+		assert_memory_equal(fe.payload, re.payload, fe.payload_len);
+		assert_string_equal(fe.keyid, re.keyid);
+		assert_memory_equal(fe.sig, re.sig, VG_SIG_BYTES);
+	}
+	vg_arena_reset(&fa);
+	vg_arena_reset(&ra);
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* One to four edits, biased to the bytes that matter to the shape. */
+static size_t mutate(char *buf, size_t len, size_t cap, uint64_t *rng)
+{
+	static const char hot[] = "=\"\\ {}[]:,A/+0\t";
+	int edits = 1 + (int)(xorshift(rng) % 4);
+	for (int e = 0; e < edits && len > 0; e++) {
+		size_t at = (size_t)(xorshift(rng) % len);
+		uint64_t r = xorshift(rng);
+		char c = r & 1 ? hot[(r >> 1) % (sizeof hot - 1)] : (char)(r >> 8);
+		switch ((r >> 16) % 6) {
+		case 0: /* replace */
+			buf[at] = c;
+			break;
+		case 1: /* delete */
+			memmove(buf + at, buf + at + 1, len - at - 1);
+			len--;
+			break;
+		case 2: /* insert */
+			if (len + 1 < cap) {
+				memmove(buf + at + 1, buf + at, len - at);
+				buf[at] = c;
+				len++;
+			}
+			break;
+		case 3: /* truncate */
+			len = at;
+			break;
+		case 4: /* append */
+			if (len + 1 < cap)
+				buf[len++] = c;
+			break;
+		default: /* the end of a base64 run: padding, trailing bits */
+			for (size_t i = at; i < len; i++)
+				if (buf[i] == '"' && i >= 3) {
+					buf[i - 1 - (r >> 24) % 3] = c;
+					break;
+				}
+			break;
+		}
+	}
+	return len;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	static char data[VG_LINE_MAX * 2];
+	*len = fread(data, 1, sizeof data, f);
+	fclose(f);
+	return data;
+}
+
+static void test_envelope_fast_path(void **state)
+{
+	(void)state;
+	static char seeds[64][BUF];
+	static size_t seed_len[64];
+	size_t n = 0;
+	/* Signed lines: payload lengths 0, 1 and 2 mod 3 (all three paddings),
+	 * keyids at the alphabet's edges, 1 and 64 characters. */
+	static const char *const payloads[] = {
+		"{\"v\":1}", "{\"v\":1} ", "{\"v\":1}  ",
+		"{\"v\":1,\"sensor\":\"ac-0042\",\"seq\":7,\"kind\":\"status\",\"status\":"
+		"{\"time\":\"2026-03-01T00:00:00Z\",\"alive\":true}}",
+	};
+	static const char *const keyids[] = {
+		"ac-0042", "x", "A.Z_a:z-09",
+		"k123456789012345678901234567890123456789012345678901234567890123",
+	};
+	for (size_t p = 0; p < sizeof payloads / sizeof *payloads; p++)
+		for (size_t k = 0; k < sizeof keyids / sizeof *keyids; k++)
+			seed_len[n] = sign_line(payloads[p], keyids[k], seeds[n], BUF), n++;
+	/* Hand-made shapes the fast path must leave to the reference. */
+	static const char *const shapes[] = {
+		" {\"payloadType\":\"" VG_PAYLOAD_TYPE "\",\"payload\":\"e30=\",\"signatures\":"
+		"[{\"keyid\":\"a\",\"sig\":\"SIG\"}]}",
+		"{\"payloadType\":\"" VG_PAYLOAD_TYPE "\",\"payload\":\"e30=\",\"signatures\":"
+		"[{\"keyid\":\"a\",\"sig\":\"SIG\"}]} ",
+		"{\"payloadType\":\"application\\/vnd.vigil.observation+json\",\"payload\":\"e30=\","
+		"\"signatures\":[{\"keyid\":\"a\",\"sig\":\"SIG\"}]}",
+		"{\"payload\":\"e30=\",\"payloadType\":\"" VG_PAYLOAD_TYPE "\",\"signatures\":"
+		"[{\"keyid\":\"a\",\"sig\":\"SIG\"}]}",
+		"{\"payloadType\":\"" VG_PAYLOAD_TYPE "\",\"payload\":\"e30=\",\"signatures\":"
+		"[{\"sig\":\"SIG\",\"keyid\":\"a\"}]}",
+		"{\"payloadType\":\"" VG_PAYLOAD_TYPE "\",\"payload\":\"e30=\",\"signatures\":"
+		"[{\"keyid\":\"\\u0061\",\"sig\":\"SIG\"}]}",
+	};
+	char sig[128];
+	uint8_t zero[VG_SIG_BYTES] = {0};
+	vg_b64_encode(zero, sizeof zero, sig);
+	for (size_t i = 0; i < sizeof shapes / sizeof *shapes; i++) {
+		subst(seeds[n], BUF, shapes[i], "SIG", sig);
+		seed_len[n] = strlen(seeds[n]);
+		n++;
+	}
+	for (size_t i = 0; i < n; i++)
+		expect_same_decode(seeds[i], seed_len[i]);
+
+	/* The fuzz corpus, as is. */
+	char path[2048], dir[1024];
+	const char *src = getenv("VG_SRC");
+	if (src)
+		snprintf(dir, sizeof dir, "%s/fuzz/corpus/observation", src);
+	else
+		snprintf(dir, sizeof dir, "%.*s/../../fuzz/corpus/observation",
+		         (int)(strrchr(__FILE__, '/') - __FILE__), __FILE__);
+	static const char *const corpus[] = {
+		"valid-impulse", "valid-detection", "valid-fire", "valid-change-point",
+		"valid-change-polygon", "valid-coverage", "valid-status", "bad-base64-char",
+		"bad-base64-padding", "bad-base64-trailing-bits", "bad-payload-type",
+		"bad-two-signatures", "bad-missing-member", "bad-unknown-member",
+		"bad-duplicate-key-envelope", "bad-deep-envelope", "bad-over-cap", "bad-truncated",
+		"bad-utf8-overlong", "bad-sig-bitflip", "bad-keyid-mismatch", "bad-blank", "bad-empty",
+	};
+	for (size_t i = 0; i < sizeof corpus / sizeof *corpus; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, corpus[i]);
+		size_t len = 0;
+		const char *d = read_file(path, &len);
+		if (!d)
+			fail_msg("cannot open %s", path);
+		expect_same_decode(d, len);
+		if (len < BUF && n < 64 && !strncmp(corpus[i], "valid-", 6)) {
+			memcpy(seeds[n], d, len);
+			seed_len[n++] = len;
+		}
+	}
+
+	/* Random mutations of every seed, fixed seed for the generator. */
+	uint64_t rng = 0x9e3779b97f4a7c15ull;
+	char buf[BUF];
+	for (int round = 0; round < 40000; round++) {
+		size_t i = (size_t)(xorshift(&rng) % n);
+		memcpy(buf, seeds[i], seed_len[i]);
+		size_t len = mutate(buf, seed_len[i], sizeof buf, &rng);
+		expect_same_decode(buf, len);
+	}
+}
+
 int main(void)
 {
 	if (vg_crypto_init() != VG_OK)
@@ -1323,6 +1504,7 @@ int main(void)
 		T_(test_line_level),
 		T_(test_envelope_schema),
 		T_(test_base64),
+		T_(test_envelope_fast_path),
 		T_(test_prescan),
 		T_(test_numbers),
 		T_(test_schema_members),

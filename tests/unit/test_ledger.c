@@ -1251,7 +1251,7 @@ static void finality(void **state)
 	assert_int_equal(vg_checkpoint_final(forged, strlen(forged), &k.pub, cfg, 4, 1, &count, &fin,
 	                                     &e),
 	                 VG_ERR_SIGNATURE);
-	/* Without the log's signature, no finality. */
+	/* A log key configured as a witness is refused. */
 	assert_int_equal(vg_checkpoint_final(note, strlen(note), &k.pub, &k.pub, 1, 1, &count, &fin,
 	                                     &e),
 	                 VG_ERR_INVALID_ARG);

@@ -296,6 +296,87 @@ static void test_spot_check_travel_time(void **state)
 	tu_rmdir(dir);
 }
 
+/* front.agreement: reuse the agreement of a run; launches stay on their
+ * party's side, impacts land on the other, the file is copied verbatim. */
+static void test_reuse_agreement(void **state)
+{
+	(void)state;
+	struct vg_sim_scenario *sc = load("test-small");
+	char d1[64], d2[64];
+	assert_non_null(tu_tmpdir(d1, sizeof d1));
+	assert_non_null(tu_tmpdir(d2, sizeof d2));
+	run(sc, 9, 2, 1, d1, NULL);
+	vg_sim_scenario_free(sc);
+	char json[8192];
+	snprintf(json, sizeof json,
+	         "{\"name\":\"reuse\",\"start\":\"2026-03-01T00:00:00Z\",\"duration_h\":1,"
+	         "\"front\":{\"agreement\":\"%s/agreement.geojson\",\"depth_km\":80},"
+	         "\"forces\":[{\"party\":\"A\",\"units\":[{\"class\":\"mortar\",\"count\":3,"
+	         "\"placement\":{\"along_km\":[5,35],\"distance_km\":[2,4]},\"fire\":{\"missions_per_h\":4}},"
+	         "{\"class\":\"artillery\",\"placement\":{\"holding_area\":\"ha-A-1\"}}]},"
+	         "{\"party\":\"B\",\"units\":[{\"class\":\"artillery\",\"count\":2,"
+	         "\"placement\":{\"along_km\":[5,35],\"distance_km\":[8,12]},\"fire\":{\"missions_per_h\":3}}]}],"
+	         "\"sensors\":{\"acoustic\":[{\"count\":12,\"along_km\":[0,40],\"offset_km\":[-10,10]}],"
+	         "\"radars\":[{\"along_km\":20,\"offset_km\":-12}],\"firms\":{\"enabled\":false}}}",
+	         d1);
+	struct vg_err err;
+	vg_err_clear(&err);
+	assert_int_equal(vg_sim_scenario_parse(json, strlen(json), NULL, &sc, &err), VG_OK);
+	struct vg_sim_stats st;
+	run(sc, 9, 2, 0, d2, &st);
+	vg_sim_scenario_free(sc);
+	uint8_t h1[32], h2[32];
+	file_sha(d1, "agreement.geojson", h1);
+	file_sha(d2, "agreement.geojson", h2);
+	assert_memory_equal(h1, h2, 32);
+	assert_true(st.n_launch > 10 && st.n_obs_kind[VG_OBS_FIRE] > 0);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/truth.json", d2);
+	json_error_t je;
+	json_t *t = json_load_file(path, 0, &je);
+	assert_non_null(t);
+	json_t *evs = json_object_get(t, "events");
+	for (size_t i = 0; i < json_array_size(evs); i++) {
+		json_t *e = json_array_get(evs, i);
+		const char *type = json_string_value(json_object_get(e, "type"));
+		const char *party = json_string_value(json_object_get(e, "party"));
+		const char *side = json_string_value(json_object_get(e, "side"));
+		if (!strcmp(type, "launch"))
+			assert_string_equal(party, side);
+		else if (!strcmp(type, "impact"))
+			assert_string_not_equal(party, side);
+	}
+	json_decref(t);
+	struct reg *r = calloc(1, sizeof *r);
+	load_registry(d2, r);
+	uint64_t kinds[7] = {0};
+	assert_true(check_observations(d2, r, kinds) == st.n_obs);
+	free(r);
+
+	/* A file without sides is refused, the member named. */
+	snprintf(path, sizeof path, "%s/bad.geojson", d2);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"type\":\"FeatureCollection\",\"agreement\":{\"parties\":[\"A\",\"B\"],"
+	      "\"effective\":\"2026-01-01T00:00:00Z\"},\"features\":[{\"type\":\"Feature\","
+	      "\"properties\":{\"role\":\"contact_line\"},\"geometry\":{\"type\":\"LineString\","
+	      "\"coordinates\":[[37.7,47.9],[37.8,48.1]]}}]}",
+	      f);
+	fclose(f);
+	snprintf(json, sizeof json,
+	         "{\"name\":\"bad\",\"start\":\"2026-03-01T00:00:00Z\",\"front\":{\"agreement\":\"%s\"}}", path);
+	assert_int_equal(vg_sim_scenario_parse(json, strlen(json), NULL, &sc, &err), VG_ERR_MISSING);
+	assert_non_null(strstr(err.msg, "scenario.front.agreement: "));
+	assert_non_null(strstr(err.msg, "needs a contact_line and a side for each party"));
+	snprintf(json, sizeof json,
+	         "{\"name\":\"bad\",\"start\":\"2026-03-01T00:00:00Z\",\"front\":{\"agreement\":\"%s\","
+	         "\"length_km\":10}}", path);
+	assert_int_equal(vg_sim_scenario_parse(json, strlen(json), NULL, &sc, &err), VG_ERR_UNKNOWN_MEMBER);
+	assert_non_null(strstr(err.msg, "unknown member \"length_km\""));
+	tu_rmdir(d1);
+	tu_rmdir(d2);
+}
+
 int main(void)
 {
 	if (vg_crypto_init() != VG_OK)
@@ -304,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_small_decodes_and_verifies),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_spot_check_travel_time),
+		cmocka_unit_test(test_reuse_agreement),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
