@@ -27,8 +27,11 @@ demo: build
 test: build-asan
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
 
+# Benchmarks print their figures; none of them gates anything.
 bench: build
 	./build/bench_ingest
+	./build/bench_log
+	./build/bench_sim
 
 fuzz: deps
 	@$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \

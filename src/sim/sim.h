@@ -23,7 +23,9 @@
  * Determinism: the same scenario bytes, seed and build give byte-identical
  * output files, whatever the thread count. Every random draw comes from an
  * explicit vg_rng (xoshiro256**, seeded through splitmix64) derived from the
- * seed and a fixed stream number per component; iteration orders are fixed;
+ * seed and a fixed stream number per component (per sensor: a hash of its
+ * id, so adding a sensor leaves the others' reports alone); iteration
+ * orders are fixed;
  * wall-clock time is never read except for vg_sim_stats timings.
  *
  * Memory: vg_sim_run holds the whole observation set as compact records

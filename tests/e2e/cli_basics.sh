@@ -26,10 +26,12 @@ check "list shows the sensor" grep -q '^ac-1 ' "$T/out"
 expect_exit 0 "sensor list --json" "$VIGIL" sensor list --db "$DB" --json
 check "json list has the pubkey" grep -q '"pubkey":"vigil-ed25519-public:' "$T/out"
 
-# bulk import from the demo's signed data set
-"$VIGIL" demo --dir "$T/demo" >"$T/demo.out" 2>&1 || { bad "demo runs"; cat "$T/demo.out"; }
-check "demo accepted everything good" grep -q '411 accepted, 1 duplicates, 10 rejected' "$T/demo.out"
-"$VIGIL" sensor list --db "$T/demo/vigil.db" --json >"$T/reg.ndjson"
+# the test fixture: 8 sensors, 411 good observations, 10 bad lines, 1 duplicate
+"$VG_BUILD/fixture" --dir "$T/fx" >/dev/null || bad "fixture"
+expect_exit 0 "import the fixture's registry" "$VIGIL" sensor import --db "$T/fx.db" "$T/fx/registry.ndjson"
+expect_exit 1 "ingest the fixture" "$VIGIL" ingest "$T/fx/observations.ndjson" --db "$T/fx.db"
+check "everything good accepted, each bad line rejected" grep -q '411 accepted, 1 duplicates, 10 rejected' "$T/out"
+"$VIGIL" sensor list --db "$T/fx.db" --json >"$T/reg.ndjson"
 printf '{"id":"bad one"}\n' >>"$T/reg.ndjson"
 expect_exit 1 "import with one bad line" "$VIGIL" sensor import --db "$T/imp.db" "$T/reg.ndjson"
 check "bad line named with its line number" grep -q 'reg.ndjson:9:' "$T/err"
@@ -38,7 +40,7 @@ expect_exit 1 "re-import: unchanged, not errors" "$VIGIL" sensor import --db "$T
 check "re-import summary" grep -q '0 enrolled, 8 unchanged, 1 rejected' "$T/out"
 
 # ingest exit codes and summary
-OBS=$T/demo/observations.ndjson
+OBS=$T/fx/observations.ndjson
 head -n 411 "$OBS" >"$T/good.ndjson"
 expect_exit 0 "ingest of good lines exits 0" "$VIGIL" ingest "$T/good.ndjson" --db "$T/imp.db" --json
 check "json summary counts" grep -q '"accepted":411' "$T/out"

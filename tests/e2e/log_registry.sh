@@ -4,9 +4,11 @@
 # logs re-assembled from the same entries in a wrong order, or holding an
 # observation after its sensor's revocation, are refused.
 . "$(dirname "$0")/lib/common.sh"
-"$VIGIL" demo --dir "$T/demo" >/dev/null 2>&1 || { bad "demo"; finish; }
-DB=$T/demo/vigil.db
-expect_exit 0 "verify the demo store's log (--db)" "$VIGIL" log verify --db "$DB"
+"$VG_BUILD/fixture" --dir "$T/fx" >/dev/null || { bad "fixture"; finish; }
+DB=$T/fx.db
+"$VIGIL" sensor import --db "$DB" "$T/fx/registry.ndjson" >/dev/null
+"$VIGIL" ingest "$T/fx/observations.ndjson" --db "$DB" >/dev/null 2>&1 || true  # 10 bad lines: exit 1
+expect_exit 0 "verify the store's log (--db)" "$VIGIL" log verify --db "$DB"
 check "8 sensors and 411 observations checked" grep -q '9 registry statements (8 sensors).*411 observations' "$T/out"
 "$VIGIL" log key --key "$DB.logkey" >"$T/log.vkey"
 expect_exit 0 "verify as an auditor (--dir, --key)" "$VIGIL" log verify --dir "$DB.log" --key "$T/log.vkey"
