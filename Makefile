@@ -38,9 +38,16 @@ fuzz: deps
 		-DVG_FUZZ=ON -DVG_SANITIZE=ON -DBUILD_TESTING=OFF >/dev/null
 	@$(CMAKE) --build build-fuzz -j $(JOBS)
 	@mkdir -p fuzz/findings
-	./build-fuzz/fuzz_observation -max_total_time=$${FUZZ_SECONDS:-60} \
-		-artifact_prefix=fuzz/findings/ -dict=fuzz/observation.dict \
-		fuzz/findings fuzz/corpus/observation
+	@# Each target FUZZ_SECONDS (default 60); new inputs go to fuzz/findings/<name>,
+	@# crashes to fuzz/findings/<name>-crash-*; FUZZ_TARGETS="note proof" picks some.
+	@set -e; for n in $${FUZZ_TARGETS:-$(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))}; do \
+		mkdir -p fuzz/findings/$$n; \
+		dict=; [ -f fuzz/$$n.dict ] && dict=-dict=fuzz/$$n.dict; \
+		echo "== fuzz_$$n"; \
+		./build-fuzz/fuzz_$$n -max_total_time=$${FUZZ_SECONDS:-60} \
+			-artifact_prefix=fuzz/findings/$$n- $$dict \
+			fuzz/findings/$$n fuzz/corpus/$$n; \
+	done
 
 clean:
 	rm -rf build build-asan build-fuzz out

@@ -2,7 +2,7 @@
  * bench/ingest.c - durable ingest throughput against the Ed25519 verify limit.
  *
  *   bench_ingest [--n 1000000] [--sensors 300] [--dir DIR] [--threads 2]
- *                [--reuse] [--only T] [--no-log]
+ *                [--reuse] [--only T] [--no-log] [--batch N]
  *   bench_ingest --generate N --dir DIR     (only write DIR/registry.ndjson
  *                                            and DIR/obs.ndjson; used by tests)
  *
@@ -17,7 +17,8 @@
  * --reuse ingests DIR/obs.ndjson and DIR/registry.ndjson left by an earlier
  * run with the same --n and --sensors instead of generating them again
  * (repeated measurements, perf record); --only T runs only the T-thread
- * ingest. The verify rate is always measured: it is the yardstick.
+ * ingest; --batch N is `vigil ingest --batch N` (lines per transaction,
+ * default 4096). The verify rate is always measured: it is the yardstick.
  * Prints figures; asserts nothing about time.
  */
 #include "codec/codec.h"
@@ -221,7 +222,8 @@ struct ingest_run {
 	int64_t accepted;
 };
 
-static void run_ingest(const char *dir, int threads, bool with_log, struct ingest_run *out)
+static void run_ingest(const char *dir, int threads, bool with_log, size_t batch,
+                       struct ingest_run *out)
 {
 	int fd[2];
 	if (pipe(fd) != 0)
@@ -268,7 +270,8 @@ static void run_ingest(const char *dir, int threads, bool with_log, struct inges
 		FILE *in = fopen(path, "rb");
 		if (!in)
 			die("open obs");
-		struct vg_ingest_opts o = {.threads = threads, .source = path, .journal = j};
+		struct vg_ingest_opts o = {
+			.threads = threads, .source = path, .journal = j, .batch_items = batch};
 		struct vg_ingest_stats s;
 		double c0 = cpu_s(CLOCK_PROCESS_CPUTIME_ID);
 		if (vg_ingest_stream(st, in, &o, &s, &e) != VG_OK)
@@ -303,6 +306,7 @@ int main(int argc, char **argv)
 	int64_t n = 1000000, sensors = 300, gen_only = 0;
 	int threads = 2, only = 0;
 	bool reuse = false, with_log = true;
+	size_t batch = 0; /* the CLI's default (--batch of `vigil ingest`) */
 	const char *dir = "out/bench-ingest";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--n") && i + 1 < argc)
@@ -317,6 +321,8 @@ int main(int argc, char **argv)
 			only = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--reuse"))
 			reuse = true;
+		else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
+			batch = (size_t)atoll(argv[++i]);
 		else if (!strcmp(argv[i], "--no-log"))
 			with_log = false;
 		else if (!strcmp(argv[i], "--generate") && i + 1 < argc)
@@ -324,6 +330,7 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr, "usage: bench_ingest [--n N] [--sensors S] [--dir DIR] [--threads T]\n"
 			                "                    [--reuse] [--only T] [--no-log]\n"
+			                "                    [--batch N]\n"
 			                "       bench_ingest --generate N --dir DIR\n");
 			return 2;
 		}
@@ -357,7 +364,7 @@ int main(int argc, char **argv)
 	       vcpu);
 	struct ingest_run r1 = {.accepted = n}, rn = {.accepted = n};
 	if (!only || only == 1) {
-		run_ingest(dir, 1, with_log, &r1);
+		run_ingest(dir, 1, with_log, batch, &r1);
 		printf("  durable ingest, 1 thread:            %9.0f /s   (%.0f%% of 1-core verify), peak RSS %ld MB\n",
 		       r1.rate, 100 * r1.rate / vr, r1.rss_kb / 1024);
 		printf("      CPU per observation %.1f us = %.2f verifies\n", r1.cpu_us, r1.cpu_us / vcpu);
@@ -365,7 +372,7 @@ int main(int argc, char **argv)
 	if (only)
 		threads = only;
 	if (threads > 1) {
-		run_ingest(dir, threads, with_log, &rn);
+		run_ingest(dir, threads, with_log, batch, &rn);
 		printf("  durable ingest, %d threads:           %9.0f /s   (%.0f /s per core; %.0f%% of %d-core verify), peak RSS %ld MB\n",
 		       threads, rn.rate, rn.rate / threads, 100 * rn.rate / (vr * threads), threads,
 		       rn.rss_kb / 1024);

@@ -34,6 +34,8 @@ int vg_cmd_log(int argc, char **argv);
 int vg_cmd_witness(int argc, char **argv);
 int vg_cmd_sim(int argc, char **argv);
 int vg_cmd_score(int argc, char **argv);
+int vg_cmd_fuse(int argc, char **argv);
+int vg_cmd_events(int argc, char **argv);
 
 /* Helpers shared by subcommands (cli_util.c). */
 

@@ -480,7 +480,9 @@ static int cmd_verify(const struct opts *o)
 	if (st != VG_OK) {
 		vg_journal_audit_free(ja);
 		vg_cli_error(CMD, "verify: FAILED: %s", err.msg);
-		return exit_for(st);
+		/* Anything but an I/O or memory failure is a verification failure. */
+		return st == VG_ERR_IO || st == VG_ERR_NOMEM || st == VG_ERR_NOT_FOUND ? exit_for(st)
+		                                                                        : VG_EXIT_REJECTED;
 	}
 	char root[48];
 	vg_b64_encode(a.checkpoint.root, VG_HASH_BYTES, root);

@@ -324,7 +324,8 @@ static int cmd_revoke(const char *db, const char *id, const char *at)
 	vg_status r = vg_journal_revoke(j, st, id, t, &err);
 	if (r) {
 		vg_cli_error("sensor revoke", "%s", err.msg);
-		rc = r == VG_ERR_NOT_FOUND || r == VG_ERR_EXISTS ? VG_EXIT_REJECTED : VG_EXIT_FATAL;
+		rc = r == VG_ERR_NOT_FOUND || r == VG_ERR_EXISTS || r == VG_ERR_RANGE ? VG_EXIT_REJECTED
+		                                                                      : VG_EXIT_FATAL;
 	} else {
 		char ts[VG_TIME_STR_MAX];
 		vg_time_format(t, ts);

@@ -16,6 +16,8 @@ static const struct vg_cmd commands[] = {
 	{"obs", "query stored observations (NDJSON, CSV, GeoJSON)", vg_cmd_obs},
 	{"sim", "simulate a scenario: agreement, sensors, signed observations, truth", vg_cmd_sim},
 	{"score", "score events and findings against a simulation's truth", vg_cmd_score},
+	{"fuse", "associate and locate impulses into events (launch, impact, explosion)", vg_cmd_fuse},
+	{"events", "query fused events (NDJSON, CSV, GeoJSON with error ellipses)", vg_cmd_events},
 	{"log", "the tamper-evident log: init, append, checkpoint, proofs, verify", vg_cmd_log},
 	{"witness", "cosign consistent log checkpoints; detect split views; finality", vg_cmd_witness},
 	{"demo", "run the end-to-end demonstration", vg_cmd_demo},

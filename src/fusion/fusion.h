@@ -64,6 +64,7 @@ struct vg_fusion_fix {
 	double c_mps, c_sigma_mps;    /* posterior medium */
 	double we_mps, wn_mps;
 	double medium_cov[3][3];      /* c, we, wn */
+	double param_cov[6][6];       /* east, north, t0, c, we, wn (after scaling) */
 	double chi2;                  /* of the used measurements (no priors) */
 	int dof;                      /* used scalar measurements - free parameters */
 	uint32_t n_used, n_rejected;

@@ -36,6 +36,9 @@ void vg_journal_free(struct vg_journal *j)
 vg_status vg_journal_append(struct vg_journal *j, int64_t idx, const uint8_t *entry, size_t len,
                             struct vg_err *err)
 {
+	if ((int64_t)vg_ledger_size(j->lg) != idx)
+		return vg_err_set(err, VG_ERR_CORRUPT, "log entry %lld out of order (log size %llu)",
+		                  (long long)idx, (unsigned long long)vg_ledger_size(j->lg));
 	uint64_t got;
 	vg_status s = vg_ledger_append(j->lg, entry, len, &got, err);
 	if (s)
@@ -144,6 +147,12 @@ vg_status vg_journal_stage_revoke(struct vg_journal *j, vg_store *st, const char
 	char payload[512], env[2048];
 	size_t n;
 	int64_t idx;
+	/* The log orders a revocation by its position: a revocation dated in the
+	 * future would make observations received before that date look like
+	 * they came after it. Revoke when the time comes. */
+	if (at_ns > vg_time_now_ns() + 60 * VG_NS_PER_S)
+		return vg_err_set(err, VG_ERR_RANGE,
+		                  "revocation time is in the future: revoke when it takes effect");
 	revoke_payload(id, at_ns, payload, sizeof payload);
 	vg_status r = vg_store_sensor_revoke(st, id, at_ns, err);
 	if (!r)
@@ -151,10 +160,17 @@ vg_status vg_journal_stage_revoke(struct vg_journal *j, vg_store *st, const char
 	return r;
 }
 
+/* Catching up (after a crash, or adopting a large store): sync every
+ * CATCH_UP_SYNC entries so that the ledger's pending limit is never hit. */
+#define CATCH_UP_SYNC 65536
 static vg_status append_cb(void *ctx, int64_t idx, const uint8_t *entry, size_t len,
                            struct vg_err *err)
 {
-	return vg_journal_append(ctx, idx, entry, len, err);
+	struct vg_journal *j = ctx;
+	vg_status s = vg_journal_append(j, idx, entry, len, err);
+	if (!s && vg_ledger_size(j->lg) - vg_ledger_durable_size(j->lg) >= CATCH_UP_SYNC)
+		s = vg_ledger_sync(j->lg, err);
+	return s;
 }
 
 vg_status vg_journal_catch_up(struct vg_journal *j, vg_store *st, struct vg_err *err)
@@ -234,7 +250,7 @@ struct adopt {
 	char *payload, *env;
 };
 
-static int adopt_sensor(void *ctx, const struct vg_sensor *sn)
+static int adopt_enrol(void *ctx, const struct vg_sensor *sn)
 {
 	struct adopt *a = ctx;
 	bool has = false;
@@ -248,6 +264,17 @@ static int adopt_sensor(void *ctx, const struct vg_sensor *sn)
 		                            VG_LINE_MAX + 1, &n, &idx, a->err)))
 			return 1;
 	}
+	return 0;
+}
+
+/* Revocations go after the adopted observations: those were received
+ * (and checked) before the sensor was revoked. */
+static int adopt_revoke(void *ctx, const struct vg_sensor *sn)
+{
+	struct adopt *a = ctx;
+	bool has = false;
+	size_t n;
+	int64_t idx;
 	if (sn->revoked_at_ns != INT64_MAX) {
 		if ((a->s = vg_store_registry_logged(a->st, "revoke", sn->id, &has, a->err)))
 			return 1;
@@ -288,7 +315,7 @@ static vg_status adopt(struct vg_journal *j, vg_store *st, struct vg_err *err)
 		                         &n, &idx, err)))
 			goto out_rollback;
 	}
-	if ((s = vg_store_sensor_each(st, adopt_sensor, &a, err)) || (s = a.s))
+	if ((s = vg_store_sensor_each(st, adopt_enrol, &a, err)) || (s = a.s))
 		goto out_rollback;
 	if ((s = vg_store_obs_unlogged(st, collect_id, &ids, err)))
 		goto out_rollback;
@@ -299,6 +326,8 @@ static vg_status adopt(struct vg_journal *j, vg_store *st, struct vg_err *err)
 	for (size_t i = 0; i < ids.n; i++)
 		if ((s = vg_store_obs_set_log_index(st, ids.v[i], vg_journal_reserve(j), err)))
 			goto out_rollback;
+	if ((s = vg_store_sensor_each(st, adopt_revoke, &a, err)) || (s = a.s))
+		goto out_rollback;
 	if ((s = vg_store_commit(st, err)))
 		j->next = next0;
 	goto out_free;
@@ -310,6 +339,43 @@ out_free:
 	free(a.payload);
 	free(a.env);
 	return s;
+}
+
+struct leaf_ctx {
+	uint8_t hash[VG_HASH_BYTES];
+	bool got;
+};
+
+static vg_status leaf_cb(void *ctx, int64_t idx, const uint8_t *entry, size_t len,
+                         struct vg_err *err)
+{
+	struct leaf_ctx *c = ctx;
+	(void)idx;
+	(void)err;
+	if (!c->got)
+		vg_merkle_leaf_hash(entry, len, c->hash);
+	c->got = true;
+	return VG_ERR_EXISTS; /* stop after the first */
+}
+
+/* The store's entry at idx must be the ledger's: a store restored from an
+ * older backup that then took other entries would otherwise pass. */
+static vg_status check_same_entry(struct vg_journal *j, vg_store *st, int64_t idx,
+                                  struct vg_err *err)
+{
+	struct leaf_ctx c = {.got = false};
+	uint8_t want[VG_HASH_BYTES];
+	vg_status s = vg_store_log_each(st, idx, leaf_cb, &c, err);
+	if (s && s != VG_ERR_EXISTS)
+		return s;
+	if ((s = vg_ledger_leaf_hash(j->lg, (uint64_t)idx, want, err)))
+		return s;
+	if (!c.got || memcmp(c.hash, want, sizeof want) != 0)
+		return vg_err_set(err, VG_ERR_CORRUPT,
+		                  "log entry %lld differs between the store and its log: the store"
+		                  " does not belong to this log (restored from a backup?)",
+		                  (long long)idx);
+	return VG_OK;
 }
 
 static bool exists(const char *p)
@@ -331,7 +397,24 @@ vg_status vg_journal_open(vg_store *st, const char *db_path, const char *origin,
 		return vg_err_set(err, VG_ERR_NOMEM, "journal");
 	vg_status s;
 	bool have_key = exists(keyp), have_log = exists(cp);
-	if (!have_key && !have_log) {
+	int64_t logged;
+	if ((s = vg_store_log_next(st, &logged, err)))
+		goto out_free;
+	if (!have_log && logged > 0) {
+		/* Never start a new log under a store whose entries were logged:
+		 * the old statements are signed by the old key, and members hold
+		 * checkpoints of the old log. */
+		s = vg_err_set(err, VG_ERR_CORRUPT,
+		               "%s: the store holds %lld logged entries but %s is missing:"
+		               " restore %s and %s from backup",
+		               db_path, (long long)logged, cp, dir, keyp);
+		goto out_free;
+	}
+	if (have_key && !have_log) {
+		/* A crash between writing the key and creating the log. */
+		if ((s = vg_note_key_read(keyp, &j->key, err)) || (s = vg_ledger_create(dir, &j->key, err)))
+			goto out_free;
+	} else if (!have_key && !have_log) {
 		char name[VG_NOTE_NAME_MAX + 1], host[128] = "localhost";
 		if (!origin) {
 			gethostname(host, sizeof host - 1);
@@ -347,9 +430,9 @@ vg_status vg_journal_open(vg_store *st, const char *db_path, const char *origin,
 		    (s = vg_note_key_write(keyp, &j->key, err)) ||
 		    (s = vg_ledger_create(dir, &j->key, err)))
 			goto out_free;
-	} else if (have_key != have_log) {
-		s = vg_err_set(err, VG_ERR_CORRUPT, "%s: %s exists but %s does not", db_path,
-		               have_key ? keyp : cp, have_key ? cp : keyp);
+	} else if (!have_key) {
+		s = vg_err_set(err, VG_ERR_CORRUPT, "%s: the log %s exists but its key %s does not",
+		               db_path, dir, keyp);
 		goto out_free;
 	} else if ((s = vg_note_key_read(keyp, &j->key, err))) {
 		goto out_free;
@@ -371,6 +454,8 @@ vg_status vg_journal_open(vg_store *st, const char *db_path, const char *origin,
 		               dir, (long long)lsize, (long long)snext);
 		goto out_free;
 	}
+	if (lsize > 0 && (s = check_same_entry(j, st, lsize - 1, err)))
+		goto out_free;
 	j->next = lsize;
 	if (snext > lsize) {
 		vg_log(VG_LOG_INFO, "log: appending %lld entries committed before a crash",
@@ -400,6 +485,8 @@ struct audit_sensor {
 	char id[VG_ID_MAX + 1];
 	uint8_t pk[VG_PK_BYTES];
 	bool revoked;
+	bool has_seq;
+	int64_t last_seq;
 };
 
 struct vg_journal_audit {
@@ -469,7 +556,8 @@ static vg_status audit_statement(struct vg_journal_audit *a, uint64_t index,
 			s = vg_err_set(err, VG_ERR_INCONSISTENT, "log-key statement at index %llu, not 0",
 			               (unsigned long long)index);
 		else if (!k || vg_note_verifier_parse(k, strlen(k), &v, err) != VG_OK ||
-		         memcmp(v.pk, a->log_key.pk, VG_PK_BYTES) != 0)
+		         memcmp(v.pk, a->log_key.pk, VG_PK_BYTES) != 0 ||
+		         strcmp(v.name, a->log_key.name) != 0 || v.key_id != a->log_key.key_id)
 			s = vg_err_set(err, VG_ERR_INCONSISTENT, "log-key statement names another key");
 	} else if (index == 0) {
 		s = vg_err_set(err, VG_ERR_INCONSISTENT,
@@ -497,6 +585,8 @@ static vg_status audit_statement(struct vg_journal_audit *a, uint64_t index,
 			snprintf(e->id, sizeof e->id, "%s", sn.id);
 			memcpy(e->pk, sn.pk, VG_PK_BYTES);
 			e->revoked = false;
+			e->has_seq = false;
+			e->last_seq = 0;
 		}
 		free(line);
 	} else if (!strcmp(op, "revoke")) {
@@ -504,6 +594,8 @@ static vg_status audit_statement(struct vg_journal_audit *a, uint64_t index,
 		struct audit_sensor *e = id ? audit_find(a, id) : NULL;
 		if (!e)
 			s = vg_err_set(err, VG_ERR_INCONSISTENT, "revocation of a sensor never enrolled");
+		else if (e->revoked)
+			s = vg_err_set(err, VG_ERR_INCONSISTENT, "sensor %s revoked twice", id);
 		else
 			e->revoked = true;
 	} else {
@@ -543,6 +635,19 @@ vg_status vg_journal_audit_entry(void *ctx, uint64_t index, const uint8_t *entry
 		                  "observation by \"%s\" logged after its revocation", env.keyid);
 	if (!vg_envelope_verify(&env, sn->pk))
 		return vg_err_set(err, VG_ERR_SIGNATURE, "signature by \"%s\" does not verify", env.keyid);
+	/* What ingest checked on receipt, re-checked from the log alone. */
+	struct vg_obs obs;
+	if ((s = vg_obs_parse(env.payload, env.payload_len, &a->arena, &obs, &e)))
+		return vg_err_set(err, s, "payload: %s", e.msg);
+	if (strcmp(obs.sensor, env.keyid) != 0)
+		return vg_err_set(err, VG_ERR_KEYID, "payload.sensor \"%s\" signed by keyid \"%s\"",
+		                  obs.sensor, env.keyid);
+	if (sn->has_seq && obs.seq <= sn->last_seq)
+		return vg_err_set(err, VG_ERR_REPLAY,
+		                  "seq %lld of \"%s\" not above its previous %lld in the log",
+		                  (long long)obs.seq, env.keyid, (long long)sn->last_seq);
+	sn->has_seq = true;
+	sn->last_seq = obs.seq;
 	a->observations++;
 	return VG_OK;
 }

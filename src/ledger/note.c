@@ -244,6 +244,25 @@ size_t vg_note_signer_format(const struct vg_note_signer *sk, char *out, size_t 
 	return n < 0 ? 0 : (size_t)n;
 }
 
+/* fsync the directory holding path, so that a new name in it is durable. */
+static int fsync_parent(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int r = fsync(fd);
+	close(fd);
+	return r;
+}
+
 vg_status vg_note_key_write(const char *path, const struct vg_note_signer *sk, struct vg_err *err)
 {
 	char line[VG_NOTE_SKEY_MAX + 1];
@@ -261,6 +280,8 @@ vg_status vg_note_key_write(const char *path, const struct vg_note_signer *sk, s
 		st = vg_err_set(err, VG_ERR_IO, "%s: %s", path, strerror(errno));
 	if (close(fd) != 0 && st == VG_OK)
 		st = vg_err_set(err, VG_ERR_IO, "%s: %s", path, strerror(errno));
+	if (st == VG_OK && fsync_parent(path) != 0)
+		st = vg_err_set(err, VG_ERR_IO, "%s: fsync of its directory: %s", path, strerror(errno));
 	if (st != VG_OK)
 		unlink(path);
 out_wipe:

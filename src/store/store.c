@@ -108,6 +108,18 @@ static const char *const migrations[] = {
 	"CREATE VIEW log_entries(idx, entry) AS"
 	" SELECT log_index, envelope FROM observations WHERE log_index IS NOT NULL"
 	" UNION ALL SELECT idx, entry FROM registry_log;",
+	/* 2 -> 3: fused events (src/fusion): the deterministic record line plus
+	 * columns for queries; an R*Tree over the event positions. */
+	"CREATE TABLE events("
+	" seq INTEGER PRIMARY KEY,"
+	" type TEXT NOT NULL,"
+	" t_ns INTEGER NOT NULL,"
+	" lat REAL NOT NULL, lon REAL NOT NULL,"
+	" cep90_m REAL,"
+	" emitted_ns INTEGER NOT NULL,"
+	" record BLOB NOT NULL"
+	") STRICT;"
+	"CREATE INDEX events_time ON events(t_ns);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -726,6 +738,81 @@ vg_status vg_store_obs_set_log_index(vg_store *st, int64_t id, int64_t idx, stru
 	sqlite3_bind_int64(q, 1, id);
 	sqlite3_bind_int64(q, 2, idx);
 	vg_status s = sqlite3_step(q) == SQLITE_DONE ? VG_OK : db_err(st, err, "setting a log index");
+	sqlite3_finalize(q);
+	return s;
+}
+
+/* ---- Fused events (schema 3) ---------------------------------------------- */
+
+vg_status vg_store_events_clear(vg_store *st, struct vg_err *err)
+{
+	return exec(st, "DELETE FROM events", err);
+}
+
+vg_status vg_store_event_insert(vg_store *st, const struct vg_event_row *e, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "INSERT INTO events(seq, type, t_ns, lat, lon, cep90_m, emitted_ns, record)"
+	                       " VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "inserting event");
+	sqlite3_bind_int64(q, 1, e->seq);
+	sqlite3_bind_text(q, 2, e->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, e->t_ns);
+	sqlite3_bind_double(q, 4, e->lat_deg);
+	sqlite3_bind_double(q, 5, e->lon_deg);
+	bind_opt_double(q, 6, e->cep90_m > 0, e->cep90_m);
+	sqlite3_bind_int64(q, 7, e->emitted_ns);
+	sqlite3_bind_blob(q, 8, e->record, (int)e->record_len, SQLITE_STATIC);
+	vg_status s = step_done(st, q, err, "event");
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_event_query(vg_store *st, const struct vg_event_filter *f,
+                               int (*fn)(void *ctx, const struct vg_event_row *e), void *ctx,
+                               struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT seq, type, t_ns, lat, lon, cep90_m, emitted_ns, record FROM events"
+	                       " WHERE (?1 = 0 OR (t_ns >= ?2 AND t_ns <= ?3))"
+	                       " AND (?4 = 0 OR (lat >= ?5 AND lat <= ?6 AND lon >= ?7 AND lon <= ?8))"
+	                       " AND (?9 IS NULL OR type = ?9) ORDER BY seq",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "querying events");
+	sqlite3_bind_int(q, 1, f->has_time);
+	sqlite3_bind_int64(q, 2, f->t0_ns);
+	sqlite3_bind_int64(q, 3, f->t1_ns);
+	sqlite3_bind_int(q, 4, f->has_bbox);
+	sqlite3_bind_double(q, 5, f->min_lat_deg);
+	sqlite3_bind_double(q, 6, f->max_lat_deg);
+	sqlite3_bind_double(q, 7, f->min_lon_deg);
+	sqlite3_bind_double(q, 8, f->max_lon_deg);
+	if (f->type)
+		sqlite3_bind_text(q, 9, f->type, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, 9);
+	vg_status s = VG_OK;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct vg_event_row e = {
+			.seq = sqlite3_column_int64(q, 0),
+			.type = (const char *)sqlite3_column_text(q, 1),
+			.t_ns = sqlite3_column_int64(q, 2),
+			.lat_deg = sqlite3_column_double(q, 3),
+			.lon_deg = sqlite3_column_double(q, 4),
+			.cep90_m = sqlite3_column_type(q, 5) == SQLITE_NULL ? 0 : sqlite3_column_double(q, 5),
+			.emitted_ns = sqlite3_column_int64(q, 6),
+			.record = sqlite3_column_blob(q, 7),
+			.record_len = (size_t)sqlite3_column_bytes(q, 7),
+		};
+		if (fn(ctx, &e))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = db_err(st, err, "querying events");
 	sqlite3_finalize(q);
 	return s;
 }

@@ -28,7 +28,7 @@
 
 typedef struct vg_store vg_store;
 
-enum { VG_STORE_SCHEMA_VERSION = 2 };
+enum { VG_STORE_SCHEMA_VERSION = 3 };
 
 /* Open (creating and migrating if needed). *out untouched on failure. */
 vg_status vg_store_open(const char *path, vg_store **out, struct vg_err *err) VG_WUR;
@@ -166,5 +166,34 @@ vg_status vg_store_obs_unlogged(vg_store *st, int (*fn)(void *ctx, int64_t id), 
                                 struct vg_err *err) VG_WUR;
 vg_status vg_store_obs_set_log_index(vg_store *st, int64_t id, int64_t idx,
                                      struct vg_err *err) VG_WUR;
+
+/* ---- Fused events (src/fusion; schema 3) ----------------------------------
+ * The events of the last `vigil fuse`: each its deterministic record line
+ * (vg_fusion_event_json) plus columns for queries. */
+struct vg_event_row {
+	int64_t seq;              /* 1, 2, ... in emission order (id e-%06lld) */
+	const char *type;         /* launch, impact, explosion */
+	int64_t t_ns;
+	double lat_deg, lon_deg;
+	double cep90_m;           /* 0: none */
+	int64_t emitted_ns;
+	const char *record;       /* the NDJSON line, no newline */
+	size_t record_len;
+};
+/* Remove all events (inside the caller's transaction, before a re-fusion). */
+vg_status vg_store_events_clear(vg_store *st, struct vg_err *err) VG_WUR;
+vg_status vg_store_event_insert(vg_store *st, const struct vg_event_row *e, struct vg_err *err) VG_WUR;
+struct vg_event_filter {
+	bool has_time;            /* origin time in [t0, t1] */
+	int64_t t0_ns, t1_ns;
+	bool has_bbox;            /* position inside the box */
+	double min_lat_deg, max_lat_deg, min_lon_deg, max_lon_deg;
+	const char *type;         /* NULL: any */
+};
+/* Calls fn for each matching event in seq order (pointers valid during the
+ * call); fn returns non-zero to stop. */
+vg_status vg_store_event_query(vg_store *st, const struct vg_event_filter *f,
+                               int (*fn)(void *ctx, const struct vg_event_row *e), void *ctx,
+                               struct vg_err *err) VG_WUR;
 
 #endif

@@ -36,6 +36,20 @@ expect_exit 1 "a log that does not open with the log-key statement is refused" \
 rebuild twice 0 1 1
 expect_exit 1 "a sensor enrolled twice is refused" "$VIGIL" log verify --dir "$T/twice" --key "$T/log.vkey"
 
+# the same observation logged twice (a replay inside the log) is refused
+rebuild replay 0 1 2 3 4 5 6 7 8 9 9
+expect_exit 1 "an observation logged twice is refused" "$VIGIL" log verify --dir "$T/replay" --key "$T/log.vkey"
+check "the message names the replayed seq" grep -q 'not above its previous' "$T/err"
+
+# a revocation dated in the future is refused (the log orders by position)
+expect_exit 1 "a future revocation is refused" "$VIGIL" sensor revoke --db "$DB" ac-0002 --at 2099-01-01T00:00:00Z
+check "the message says why" grep -q 'in the future' "$T/err"
+
+# a store whose log and key went missing is not given a fresh log
+cp "$DB" "$T/copy.db"
+expect_exit 3 "a logged store without its log is refused" "$VIGIL" ingest /dev/null --db "$T/copy.db"
+check "the message asks for the backup" grep -q 'restore' "$T/err"
+
 # Revocation: the real CLI records it; a log holding a later observation of
 # the revoked sensor is refused.
 "$VIGIL" sensor revoke --db "$DB" ac-0001 >/dev/null

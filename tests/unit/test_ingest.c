@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "ingest/ingest.h"
+#include "ingest/journal.h"
 #include "test_util.h"
 
 #include <sqlite3.h>
@@ -471,6 +472,61 @@ static void query_filters(void **state)
 	assert_int_equal(c, 2);
 }
 
+static vg_status count_entry(void *ctx, uint64_t index, const uint8_t *entry, size_t len,
+                             struct vg_err *err)
+{
+	return vg_journal_audit_entry(ctx, index, entry, len, err);
+}
+
+/* A store filled without a log (older stores), with a sensor revoked after
+ * its observations, is adopted into a log that an auditor accepts: the
+ * revocation is logged after the observations it followed. */
+static void journal_adopts_old_store(void **state)
+{
+	struct fx *f = *state;
+	char p[1024], buf[8192];
+	size_t n = 0;
+	for (int i = 1; i <= 3; i++) {
+		impulse(p, sizeof p, "ac-1", i, T0, "");
+		n += env(buf + n, sizeof buf - n, p, "ac-1", &f->k1);
+		buf[n++] = '\n';
+	}
+	struct results rs;
+	struct vg_ingest_stats s;
+	run(f, buf, n, &rs, &s); /* no journal */
+	assert_int_equal(s.accepted, 3);
+	struct vg_err e;
+	assert_int_equal(vg_store_sensor_revoke(f->st, "ac-1", vg_time_now_ns(), &e), VG_OK);
+
+	struct vg_journal *j = NULL;
+	if (vg_journal_open(f->st, f->db, "test.vigil.example/log", &j, &e) != VG_OK)
+		fail_msg("journal open: %s", e.msg);
+	/* log key + 3 enrolments + 3 observations + 2 revocations (ac-1, ac-3) */
+	assert_int_equal(vg_journal_next(j), 9);
+	struct vg_note_verifier vk;
+	const char *vs = vg_journal_verifier(j);
+	assert_int_equal(vg_note_verifier_parse(vs, strlen(vs), &vk, &e), VG_OK);
+	struct vg_journal_audit *ja;
+	assert_int_equal(vg_journal_audit_new(&vk, &ja, &e), VG_OK);
+	struct vg_ledger_audit la;
+	char dir[256];
+	snprintf(dir, sizeof dir, "%s.log", f->db);
+	if (vg_ledger_audit(dir, &vk, count_entry, ja, &la, &e) != VG_OK)
+		fail_msg("audit: %s", e.msg);
+	int64_t nst, nobs, nsen;
+	vg_journal_audit_counts(ja, &nst, &nobs, &nsen);
+	assert_int_equal(nst, 6);
+	assert_int_equal(nobs, 3);
+	assert_int_equal(nsen, 3);
+	vg_journal_audit_free(ja);
+	vg_journal_free(j);
+
+	/* Reopening changes nothing; new observations of ac-2 get the next index. */
+	assert_int_equal(vg_journal_open(f->st, f->db, NULL, &j, &e), VG_OK);
+	assert_int_equal(vg_journal_next(j), 9);
+	vg_journal_free(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +535,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reopen_keeps_state, setup, teardown),
 		cmocka_unit_test_setup_teardown(newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(query_filters, setup, teardown),
+		cmocka_unit_test_setup_teardown(journal_adopts_old_store, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,361 @@
+/* cmd_fuse.c - `vigil fuse`: associate and locate impulses (src/fusion). */
+#include "cli.h"
+#include "codec/codec.h"
+#include "fusion/fusion.h"
+#include "store/store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void help(FILE *f)
+{
+	fprintf(f,
+	        "usage: vigil fuse [--db PATH] [--out EVENTS.ndjson] [options]\n"
+	        "       vigil fuse --obs OBS.ndjson --sensors SENSORS.ndjson [--out EVENTS.ndjson]\n\n"
+	        "Replay the stored observations in receipt order through impulse fusion:\n"
+	        "associate acoustic arrivals into events, locate them (position, time, error\n"
+	        "ellipse, CEP), pair launches with impacts, join counter-battery radar reports.\n"
+	        "Events go to the store's events table (replacing the previous run) and, with\n"
+	        "--out, to an NDJSON file (docs/fusion.md; `-` for stdout). Same observations,\n"
+	        "same options: byte-identical events.\n"
+	        "The second form reads a simulator's files directly, WITHOUT verifying\n"
+	        "signatures (for measurements only; nothing is stored).\n\n"
+	        "  --sound-speed MPS        configured effective sound speed (default 335)\n"
+	        "  --sound-speed-sigma MPS  its prior 1-sigma (default 10)\n"
+	        "  --wind-sigma MPS         prior 1-sigma of each wind component (default 5)\n"
+	        "  --no-track-medium        do not learn the medium from located events\n"
+	        "  --max-range-km KM        farthest detection considered (default 40)\n"
+	        "  --latency-max S          delivery delay bound before an event is final (default 20)\n"
+	        "  --min-arrivals N         arrival times an event needs (default 4)\n"
+	        "  --no-radar-only          no events from radar reports alone\n"
+	        "  --clock observed|received  stream clock: the latest observed time (default;\n"
+	        "                           right when replaying a log ingested later) or the\n"
+	        "                           receive time\n"
+	        "  --stats                  print fusion statistics to stderr\n\n"
+	        "example:\n"
+	        "  vigil fuse --db vigil.db --out events.ndjson\n"
+	        "  vigil score --truth out/truth.json --events events.ndjson\n");
+}
+
+struct fctx {
+	FILE *out;
+	vg_store *st;
+	char line[VG_LINE_MAX + 1];
+	uint64_t n;
+};
+
+static vg_status on_event(void *ctx, const struct vg_fusion_event *ev, struct vg_err *err)
+{
+	struct fctx *c = ctx;
+	size_t len = vg_fusion_event_json(ev, c->line, sizeof c->line);
+	if (!len)
+		return vg_err_set(err, VG_ERR_LIMIT, "event e-%06llu: record over %d bytes",
+		                  (unsigned long long)ev->seq, VG_LINE_MAX);
+	if (c->out) {
+		fwrite(c->line, 1, len, c->out);
+		fputc('\n', c->out);
+		if (ferror(c->out))
+			return vg_err_set(err, VG_ERR_IO, "writing events: %s", strerror(errno));
+	}
+	if (c->st) {
+		struct vg_event_row r = {
+			.seq = (int64_t)ev->seq,
+			.type = vg_fusion_type_name(ev->type),
+			.t_ns = ev->t_ns,
+			.lat_deg = ev->lat_deg,
+			.lon_deg = ev->lon_deg,
+			.cep90_m = ev->cep90_m,
+			.emitted_ns = ev->emitted_ns,
+			.record = c->line,
+			.record_len = len,
+		};
+		vg_status s = vg_store_event_insert(c->st, &r, err);
+		if (s)
+			return s;
+	}
+	c->n++;
+	return VG_OK;
+}
+
+struct rctx {
+	vg_fusion *f;
+	struct vg_arena arena;
+	bool clock_received;
+	int64_t clock;
+	vg_status s;
+	struct vg_err err;
+	uint64_t n;
+};
+
+static int add_sensor(void *ctx, const struct vg_sensor *s)
+{
+	struct rctx *c = ctx;
+	c->s = vg_fusion_sensor_add(c->f, s, &c->err);
+	return c->s != VG_OK;
+}
+
+static vg_status push_line(struct rctx *c, const char *line, size_t len, int64_t log_index,
+                           int64_t obs_id, int64_t received_ns, const char *where)
+{
+	struct vg_envelope env;
+	struct vg_obs obs;
+	vg_arena_reset(&c->arena);
+	vg_status s = vg_observation_decode(line, len, &c->arena, &env, &obs, &c->err);
+	if (s) {
+		vg_err_prefix(&c->err, "%s", where);
+		return s;
+	}
+	int64_t clk = c->clock_received ? received_ns : obs.t_ns;
+	if (clk > c->clock)
+		c->clock = clk;
+	c->n++;
+	s = vg_fusion_push(c->f, &obs, log_index, obs_id, c->clock, &c->err);
+	if (s)
+		vg_err_prefix(&c->err, "%s", where);
+	return s;
+}
+
+static int row_cb(void *ctx, const struct vg_obs_stored *o)
+{
+	struct rctx *c = ctx;
+	if (o->kind != VG_OBS_IMPULSE && o->kind != VG_OBS_FIRE) {
+		/* other kinds only advance the clock */
+		int64_t clk = c->clock_received ? o->received_ns : o->t_ns;
+		if (clk > c->clock)
+			c->clock = clk;
+		return 0;
+	}
+	char where[64];
+	snprintf(where, sizeof where, "observation %lld", (long long)o->id);
+	c->s = push_line(c, o->envelope, o->envelope_len, o->log_index, o->id, o->received_ns, where);
+	return c->s != VG_OK;
+}
+
+static bool read_file_lines(struct rctx *c, const char *path, bool sensors)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp) {
+		vg_cli_error("fuse", "%s: %s", path, strerror(errno));
+		return false;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	bool ok = true;
+	while ((len = getline(&line, &cap, fp)) > 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		if (len == 0)
+			continue;
+		if (sensors) {
+			struct vg_sensor s;
+			if (vg_sensor_parse(line, (size_t)len, &s, &c->err) ||
+			    vg_fusion_sensor_add(c->f, &s, &c->err)) {
+				vg_cli_error("fuse", "%s:%ld: %s", path, lineno, c->err.msg);
+				ok = false;
+				break;
+			}
+			continue;
+		}
+		char where[600];
+		snprintf(where, sizeof where, "%s:%ld", path, lineno);
+		if (push_line(c, line, (size_t)len, -1, lineno, 0, where)) {
+			vg_cli_error("fuse", "%s", c->err.msg);
+			ok = false;
+			break;
+		}
+	}
+	free(line);
+	fclose(fp);
+	return ok;
+}
+
+int vg_cmd_fuse(int argc, char **argv)
+{
+	const char *db = NULL, *out_path = NULL, *obs_path = NULL, *sen_path = NULL, *v = NULL;
+	bool stats = false, clock_received = false;
+	struct vg_fusion_config cfg;
+	vg_fusion_config_default(&cfg);
+	if (vg_cli_help_requested(argc, argv)) {
+		help(stdout);
+		return VG_EXIT_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		double x;
+		int64_t k;
+		if (vg_cli_opt(argc, argv, &i, "--db", &v)) {
+			if (!(db = v))
+				return VG_EXIT_USAGE;
+		} else if (vg_cli_opt(argc, argv, &i, "--out", &v)) {
+			if (!(out_path = v))
+				return VG_EXIT_USAGE;
+		} else if (vg_cli_opt(argc, argv, &i, "--obs", &v)) {
+			if (!(obs_path = v))
+				return VG_EXIT_USAGE;
+		} else if (vg_cli_opt(argc, argv, &i, "--sensors", &v)) {
+			if (!(sen_path = v))
+				return VG_EXIT_USAGE;
+		} else if (vg_cli_opt(argc, argv, &i, "--sound-speed", &v)) {
+			if (!v || !vg_cli_parse_double(v, &x) || !(x > 50 && x < 10000)) {
+				vg_cli_error("fuse", "--sound-speed %s: want m/s in (50, 10000)", v ? v : "");
+				return VG_EXIT_USAGE;
+			}
+			cfg.medium.c_mps = x;
+		} else if (vg_cli_opt(argc, argv, &i, "--sound-speed-sigma", &v)) {
+			if (!v || !vg_cli_parse_double(v, &x) || !(x > 0 && x < 1000)) {
+				vg_cli_error("fuse", "--sound-speed-sigma %s: want m/s in (0, 1000)", v ? v : "");
+				return VG_EXIT_USAGE;
+			}
+			cfg.medium.c_sigma_mps = x;
+		} else if (vg_cli_opt(argc, argv, &i, "--wind-sigma", &v)) {
+			if (!v || !vg_cli_parse_double(v, &x) || !(x > 0 && x < 100)) {
+				vg_cli_error("fuse", "--wind-sigma %s: want m/s in (0, 100)", v ? v : "");
+				return VG_EXIT_USAGE;
+			}
+			cfg.medium.w_sigma_mps = x;
+		} else if (vg_cli_opt(argc, argv, &i, "--max-range-km", &v)) {
+			if (!v || !vg_cli_parse_double(v, &x) || !(x > 0 && x <= 2000)) {
+				vg_cli_error("fuse", "--max-range-km %s: want km in (0, 2000]", v ? v : "");
+				return VG_EXIT_USAGE;
+			}
+			cfg.max_range_m = x * 1000;
+		} else if (vg_cli_opt(argc, argv, &i, "--latency-max", &v)) {
+			if (!v || !vg_cli_parse_double(v, &x) || !(x >= 0 && x <= 86400)) {
+				vg_cli_error("fuse", "--latency-max %s: want s in [0, 86400]", v ? v : "");
+				return VG_EXIT_USAGE;
+			}
+			cfg.latency_max_s = x;
+		} else if (vg_cli_opt(argc, argv, &i, "--min-arrivals", &v)) {
+			if (!v || !vg_cli_parse_i64(v, 4, 1000, &k)) {
+				vg_cli_error("fuse", "--min-arrivals %s: want 4..1000", v ? v : "");
+				return VG_EXIT_USAGE;
+			}
+			cfg.min_arrivals = (uint32_t)k;
+		} else if (vg_cli_opt(argc, argv, &i, "--clock", &v)) {
+			if (!v || (strcmp(v, "observed") && strcmp(v, "received"))) {
+				vg_cli_error("fuse", "--clock %s: want observed or received", v ? v : "");
+				return VG_EXIT_USAGE;
+			}
+			clock_received = !strcmp(v, "received");
+		} else if (!strcmp(argv[i], "--no-track-medium")) {
+			cfg.track_medium = false;
+		} else if (!strcmp(argv[i], "--no-radar-only")) {
+			cfg.radar_only_events = false;
+		} else if (!strcmp(argv[i], "--stats")) {
+			stats = true;
+		} else {
+			vg_cli_error("fuse", "unknown argument '%s' (see --help)", argv[i]);
+			return VG_EXIT_USAGE;
+		}
+	}
+	if ((obs_path != NULL) != (sen_path != NULL) || (obs_path && db)) {
+		vg_cli_error("fuse", "--obs and --sensors go together, without --db");
+		return VG_EXIT_USAGE;
+	}
+	if (!obs_path && !db)
+		db = vg_cli_default_db();
+
+	int rc = VG_EXIT_FATAL;
+	struct fctx fc;
+	memset(&fc, 0, sizeof fc);
+	struct rctx rc_ctx;
+	memset(&rc_ctx, 0, sizeof rc_ctx);
+	rc_ctx.clock_received = clock_received;
+	rc_ctx.clock = INT64_MIN;
+	vg_arena_init(&rc_ctx.arena, 1 << 20);
+	struct vg_err err;
+	vg_err_clear(&err);
+	vg_store *st = NULL;
+	if (out_path) {
+		fc.out = strcmp(out_path, "-") ? fopen(out_path, "w") : stdout;
+		if (!fc.out) {
+			vg_cli_error("fuse", "%s: %s", out_path, strerror(errno));
+			goto out_arena;
+		}
+	}
+	if (db) {
+		if (vg_store_open(db, &st, &err)) {
+			vg_cli_error("fuse", "%s", err.msg);
+			goto out_close;
+		}
+		fc.st = st;
+	}
+	if (vg_fusion_new(&cfg, on_event, &fc, &rc_ctx.f, &err)) {
+		vg_cli_error("fuse", "%s", err.msg);
+		goto out_store;
+	}
+	if (st) {
+		if (vg_store_sensor_each(st, add_sensor, &rc_ctx, &err) || rc_ctx.s) {
+			vg_cli_error("fuse", "%s", rc_ctx.s ? rc_ctx.err.msg : err.msg);
+			goto out_fusion;
+		}
+		if (vg_store_begin(st, &err) || vg_store_events_clear(st, &err)) {
+			vg_cli_error("fuse", "%s", err.msg);
+			goto out_fusion;
+		}
+		struct vg_obs_filter flt;
+		memset(&flt, 0, sizeof flt);
+		if (vg_store_obs_query(st, &flt, row_cb, &rc_ctx, &err) || rc_ctx.s) {
+			vg_cli_error("fuse", "%s", rc_ctx.s ? rc_ctx.err.msg : err.msg);
+			goto out_rollback;
+		}
+	} else {
+		if (!read_file_lines(&rc_ctx, sen_path, true) || !read_file_lines(&rc_ctx, obs_path, false))
+			goto out_fusion;
+	}
+	if (vg_fusion_flush(rc_ctx.f, rc_ctx.clock, &err)) {
+		vg_cli_error("fuse", "%s", err.msg);
+		goto out_rollback;
+	}
+	if (st && vg_store_commit(st, &err)) {
+		vg_cli_error("fuse", "%s", err.msg);
+		goto out_fusion;
+	}
+	struct vg_fusion_stats s;
+	vg_fusion_get_stats(rc_ctx.f, &s);
+	if (stats) {
+		fprintf(stderr,
+		        "vigil fuse: %llu observations read; %llu impulses, %llu radar reports, %llu ignored\n"
+		        "vigil fuse: %llu events (%llu launch, %llu impact, %llu explosion); %llu paired, "
+		        "%llu radar joins, %llu radar-only\n"
+		        "vigil fuse: %llu arrivals unassociated, %llu outliers reported, %llu dropped at the cap; "
+		        "peak pool %u\n"
+		        "vigil fuse: %llu hypotheses, %llu fits; medium c = %.2f +- %.2f m/s, wind (%.2f, %.2f) m/s\n",
+		        (unsigned long long)rc_ctx.n, (unsigned long long)s.n_impulse,
+		        (unsigned long long)s.n_fire_obs, (unsigned long long)s.n_ignored,
+		        (unsigned long long)s.n_events, (unsigned long long)s.n_launch,
+		        (unsigned long long)s.n_impact, (unsigned long long)s.n_explosion,
+		        (unsigned long long)s.n_paired, (unsigned long long)s.n_radar_joined,
+		        (unsigned long long)s.n_radar_only, (unsigned long long)s.n_unassociated,
+		        (unsigned long long)s.n_rejected, (unsigned long long)s.n_dropped, s.peak_pending,
+		        (unsigned long long)s.n_hypotheses, (unsigned long long)s.n_fits, s.c_mps,
+		        s.c_sigma_mps, s.we_mps, s.wn_mps);
+	} else {
+		fprintf(stderr, "vigil fuse: %llu events from %llu impulses\n",
+		        (unsigned long long)s.n_events, (unsigned long long)s.n_impulse);
+	}
+	rc = VG_EXIT_OK;
+	goto out_fusion;
+out_rollback:
+	if (st)
+		vg_store_rollback(st);
+out_fusion:
+	vg_fusion_free(rc_ctx.f);
+out_store:
+	vg_store_free(st);
+out_close:
+	if (fc.out && fc.out != stdout) {
+		if (fclose(fc.out) && rc == VG_EXIT_OK) {
+			vg_cli_error("fuse", "%s: %s", out_path, strerror(errno));
+			rc = VG_EXIT_FATAL;
+		}
+	} else if (fc.out) {
+		fflush(fc.out);
+	}
+out_arena:
+	vg_arena_release(&rc_ctx.arena);
+	return rc;
+}

@@ -1,0 +1,1352 @@
+/*
+ * associate.c - the stream of fusion.h: association of impulse arrivals into
+ * events, the medium tracker, launch/impact pairing and radar joins.
+ *
+ * Method: seeded back-projection with a probabilistic refinement, in the
+ * family of the grid/pair back-projection associators (REAL: M. Zhang,
+ * W. L. Ellsworth, G. C. Beroza, "Rapid earthquake association and location",
+ * Seismol. Res. Lett. 90(6):2276, 2019, doi:10.1785/0220190052) refined by
+ * a maximum a posteriori fit with per-arrival gates from the fit's own
+ * covariance (the predictive gate of PDA-style association: Y. Bar-Shalom,
+ * T. E. Fortmann, Tracking and Data Association, 1988, ch. 6):
+ *
+ *  1. Arrivals wait in a pool sorted by arrival time. The earliest one, A,
+ *     is taken as a seed once no arrival of an event it could belong to
+ *     can still come in: when the stream clock passes
+ *     t_A + max_range / c_min + latency_max (so every event is final when
+ *     emitted, and the pool - the memory - is bounded by that window).
+ *  2. Hypotheses: for pairs (B, C) among the seed's nearest candidate
+ *     arrivals (other sensors, time differences allowed by the distance),
+ *     the source is back-projected in closed form (spherical intersection
+ *     of the three range differences in A's tangent plane: H. C. Schau,
+ *     A. Z. Robinson, IEEE Trans. ASSP 35(8):1223, 1987,
+ *     doi:10.1109/TASSP.1987.1165266) and scored by the number of sensors
+ *     with an arrival inside a gate around the predicted time.
+ *  3. The best hypothesis is refined by the locator (locate.c: geodesic
+ *     MAP fit with the medium), arrivals are re-gated at 4 sigma of the
+ *     predictive distribution (fit covariance + pick sigma), one per
+ *     sensor, and refitted until the set is stable. The event is accepted
+ *     if it keeps min_arrivals arrival times and its chi-square passes; its
+ *     arrivals leave the pool (an arrival is never assigned twice; outliers
+ *     the fit rejected stay in the pool and are reported with the event).
+ *  4. Medium: every well-determined event's posterior (c, wind) becomes the
+ *     prior of the next (a Kalman filter with a random-walk drift), so the
+ *     sound speed and the wind are learnt from the data: that is what lets
+ *     a network whose configured speed is several per cent off locate at
+ *     the Cramer-Rao bound of a known medium.
+ *  5. Type from the arrivals' class hints (naive Bayes on the hint
+ *     confusion), then pairing: an impact and an earlier launch whose
+ *     distance over time of flight matches a weapon class's mean speed and
+ *     range become one fire (the later-emitted event names the other).
+ *     Counter-battery radar reports join the event whose location they
+ *     match (Mahalanobis gate); radar launches no acoustic event took
+ *     become radar-only launch events.
+ */
+#include "fusion.h"
+#include "fusion_int.h"
+
+#include <geodesic.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double DEG = 3.14159265358979323846 / 180.0;
+#define WGS84_A 6378137.0
+#define WGS84_F (1 / 298.257223563)
+
+/* Weapon classes the pairing knows: mean speed along the path and range.
+ * The simulator's table (docs/simulator.md, "Weapons"); in a deployment
+ * these come from the agreement's weapon classes. */
+static const struct {
+	int cls;
+	double speed_mps, rmin_m, rmax_m;
+} weapons[] = {
+	{VG_CLS_ARTILLERY, 340, 3000, 24000},       {VG_CLS_ARTILLERY_LIGHT, 350, 2000, 15000},
+	{VG_CLS_MORTAR, 170, 500, 7000},            {VG_CLS_MLRS, 450, 4000, 20000},
+	{VG_CLS_MLRS_HEAVY, 700, 10000, 70000},     {VG_CLS_TACTICAL_MISSILE, 800, 15000, 120000},
+};
+#define N_WEAPONS (sizeof weapons / sizeof weapons[0])
+#define MAX_TOF_S 200.0
+
+/* Class-hint confusion P(hint | true type), hints ordered as enum
+ * vg_impulse_class (unknown, launch, impact, explosion): the simulator's
+ * defaults (docs/simulator.md, environment.class_confusion). */
+static const double hint_p[2][4] = {
+	{0.15, 0.70, 0.10, 0.05}, /* launch */
+	{0.15, 0.10, 0.65, 0.10}, /* impact */
+};
+
+struct sensor {
+	char id[VG_ID_MAX + 1];
+	double lat, lon, survey_sigma_m;
+	bool used;
+};
+
+struct arr {
+	int64_t t_ns, log_index, obs_id, seq;
+	double lat, lon, ecef[3];
+	double sigma_s, survey_sigma_m;
+	bool has_bearing;
+	double bearing_deg, bearing_sigma_deg;
+	int cls;
+	uint32_t sensor;
+	bool taken;
+};
+
+struct radar {
+	int64_t log_index, obs_id, seq;
+	uint32_t sensor;
+	bool has_launch, has_impact, launch_done, impact_done;
+	struct vg_fire_point launch, impact;
+	int cls;
+};
+
+struct recent {
+	uint64_t seq;
+	int type;
+	int64_t t_ns;
+	double lat, lon, sigma_m, t_sigma_s;
+	bool paired;
+};
+
+struct vg_fusion {
+	struct vg_fusion_config cfg;
+	vg_fusion_emit_fn emit;
+	void *ctx;
+	struct geod_geodesic g;
+
+	struct sensor *sen;
+	uint32_t n_sen, cap_sen;
+	uint32_t *hash; /* open addressing, index + 1, 0 empty */
+	uint32_t hash_cap;
+
+	struct arr *pend; /* sorted by t_ns */
+	uint32_t n_pend;
+
+	struct radar *rad;
+	uint32_t n_rad, cap_rad;
+
+	struct recent *rec;
+	uint32_t n_rec, cap_rec;
+
+	/* the medium tracker */
+	struct vg_fusion_medium med;
+	int64_t med_t_ns;
+	bool med_started;
+
+	int64_t clock_ns;
+	uint64_t next_seq;
+	struct vg_fusion_stats st;
+
+	/* scratch (bounded by VG_FUSION_LOCATE_MAX) */
+	struct vg_fusion_meas *meas;
+	uint32_t *meas_arr;
+	uint8_t *use;
+	double *resid;
+	struct vg_fusion_evidence *ev;
+	uint32_t *cand;
+	double (*cand_xy)[3];
+	uint32_t *grp_start, *grp_ord;
+	double *grp_dist;
+	bool *grp_in;
+	uint32_t cap_cand;
+};
+
+void vg_fusion_config_default(struct vg_fusion_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->medium.c_mps = 335.0;        /* ~8 degC dry air */
+	c->medium.c_sigma_mps = 10.0;   /* 3 %: +-15 degC */
+	c->medium.we_mps = 0;
+	c->medium.wn_mps = 0;
+	c->medium.w_sigma_mps = 5.0;
+	c->track_medium = true;
+	c->medium_drift_mps_per_h = 1.0;
+	c->max_range_m = 40000;
+	c->latency_max_s = 20;
+	c->min_arrivals = 4;
+	c->max_pending = 200000;
+	c->max_candidates = 14;
+	c->chi2_p = 1e-4;
+	c->radar_gate_chi2 = 13.8;
+	c->radar_only_events = true;
+}
+
+const char *vg_fusion_type_name(int type)
+{
+	switch (type) {
+	case VG_FEV_LAUNCH: return "launch";
+	case VG_FEV_IMPACT: return "impact";
+	case VG_FEV_EXPLOSION: return "explosion";
+	default: return NULL;
+	}
+}
+
+static void ecef(double lat_deg, double lon_deg, double out[3])
+{
+	double e2 = WGS84_F * (2 - WGS84_F);
+	double sl = sin(lat_deg * DEG), cl = cos(lat_deg * DEG);
+	double N = WGS84_A / sqrt(1 - e2 * sl * sl);
+	out[0] = N * cl * cos(lon_deg * DEG);
+	out[1] = N * cl * sin(lon_deg * DEG);
+	out[2] = N * (1 - e2) * sl;
+}
+
+/* East/north of point p in the tangent plane at origin o (both ECEF). */
+static void enu(const struct arr *o, const double p[3], double *x, double *y)
+{
+	double d[3] = {p[0] - o->ecef[0], p[1] - o->ecef[1], p[2] - o->ecef[2]};
+	double sl = sin(o->lat * DEG), cl = cos(o->lat * DEG);
+	double so = sin(o->lon * DEG), co = cos(o->lon * DEG);
+	*x = -so * d[0] + co * d[1];
+	*y = -sl * co * d[0] - sl * so * d[1] + cl * d[2];
+}
+
+static double chord(const double a[3], const double b[3])
+{
+	double dx = a[0] - b[0], dy = a[1] - b[1], dz = a[2] - b[2];
+	return sqrt(dx * dx + dy * dy + dz * dz);
+}
+
+static uint64_t hash_id(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ULL;
+	return h;
+}
+
+static int64_t sensor_find(const vg_fusion *f, const char *id)
+{
+	if (!f->hash_cap)
+		return -1;
+	for (uint64_t h = hash_id(id) & (f->hash_cap - 1);; h = (h + 1) & (f->hash_cap - 1)) {
+		uint32_t v = f->hash[h];
+		if (!v)
+			return -1;
+		if (!strcmp(f->sen[v - 1].id, id))
+			return v - 1;
+	}
+}
+
+static vg_status sensor_insert(vg_fusion *f, const char *id, double lat, double lon, double sig,
+                               uint32_t *idx, struct vg_err *err)
+{
+	if (f->n_sen == f->cap_sen) {
+		uint32_t nc = f->cap_sen ? f->cap_sen * 2 : 64;
+		struct sensor *ns = realloc(f->sen, nc * sizeof *ns);
+		if (!ns)
+			return vg_err_set(err, VG_ERR_NOMEM, "fusion sensors");
+		f->sen = ns;
+		f->cap_sen = nc;
+	}
+	if ((f->n_sen + 1) * 2 > f->hash_cap) {
+		uint32_t nc = f->hash_cap ? f->hash_cap * 2 : 128;
+		uint32_t *nh = calloc(nc, sizeof *nh);
+		if (!nh)
+			return vg_err_set(err, VG_ERR_NOMEM, "fusion sensor index");
+		for (uint32_t i = 0; i < f->n_sen; i++) {
+			uint64_t h = hash_id(f->sen[i].id) & (nc - 1);
+			while (nh[h])
+				h = (h + 1) & (nc - 1);
+			nh[h] = i + 1;
+		}
+		free(f->hash);
+		f->hash = nh;
+		f->hash_cap = nc;
+	}
+	struct sensor *s = &f->sen[f->n_sen];
+	memset(s, 0, sizeof *s);
+	snprintf(s->id, sizeof s->id, "%s", id);
+	s->lat = lat;
+	s->lon = lon;
+	s->survey_sigma_m = sig;
+	uint64_t h = hash_id(id) & (f->hash_cap - 1);
+	while (f->hash[h])
+		h = (h + 1) & (f->hash_cap - 1);
+	f->hash[h] = f->n_sen + 1;
+	*idx = f->n_sen++;
+	return VG_OK;
+}
+
+vg_status vg_fusion_new(const struct vg_fusion_config *cfg, vg_fusion_emit_fn emit, void *ctx,
+                        vg_fusion **out, struct vg_err *err)
+{
+	struct vg_fusion_config d;
+	if (!cfg) {
+		vg_fusion_config_default(&d);
+		cfg = &d;
+	}
+	if (!(cfg->medium.c_mps > 50 && cfg->medium.c_mps < 10000))
+		return vg_err_set(err, VG_ERR_RANGE, "sound_speed_mps = %g: must be in (50, 10000)",
+		                  cfg->medium.c_mps);
+	if (!(cfg->medium.c_sigma_mps > 0) || !(cfg->medium.w_sigma_mps > 0))
+		return vg_err_set(err, VG_ERR_RANGE, "medium sigmas must be > 0");
+	if (!(cfg->max_range_m > 0) || !(cfg->latency_max_s >= 0))
+		return vg_err_set(err, VG_ERR_RANGE, "max_range_m = %g: must be > 0", cfg->max_range_m);
+	if (cfg->min_arrivals < 4)
+		return vg_err_set(err, VG_ERR_RANGE, "min_arrivals = %u: must be >= 4",
+		                  cfg->min_arrivals);
+	if (cfg->max_pending < 16 || cfg->max_candidates < 2)
+		return vg_err_set(err, VG_ERR_RANGE, "max_pending / max_candidates too small");
+	vg_fusion *f = calloc(1, sizeof *f);
+	if (!f)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion");
+	f->cfg = *cfg;
+	f->emit = emit;
+	f->ctx = ctx;
+	geod_init(&f->g, WGS84_A, WGS84_F);
+	f->med = cfg->medium;
+	f->next_seq = 1;
+	f->pend = malloc(cfg->max_pending * sizeof *f->pend);
+	f->meas = malloc(VG_FUSION_LOCATE_MAX * sizeof *f->meas);
+	f->meas_arr = malloc(VG_FUSION_LOCATE_MAX * sizeof *f->meas_arr);
+	f->use = malloc(VG_FUSION_LOCATE_MAX);
+	f->resid = malloc(VG_FUSION_LOCATE_MAX * sizeof *f->resid);
+	f->ev = malloc(VG_FUSION_LOCATE_MAX * sizeof *f->ev);
+	if (!f->pend || !f->meas || !f->meas_arr || !f->use || !f->resid || !f->ev) {
+		vg_fusion_free(f);
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion buffers");
+	}
+	*out = f;
+	return VG_OK;
+}
+
+void vg_fusion_free(vg_fusion *f)
+{
+	if (!f)
+		return;
+	free(f->sen);
+	free(f->hash);
+	free(f->pend);
+	free(f->rad);
+	free(f->rec);
+	free(f->meas);
+	free(f->meas_arr);
+	free(f->use);
+	free(f->resid);
+	free(f->ev);
+	free(f->cand);
+	free(f->cand_xy);
+	free(f->grp_start);
+	free(f->grp_ord);
+	free(f->grp_dist);
+	free(f->grp_in);
+	free(f);
+}
+
+vg_status vg_fusion_sensor_add(vg_fusion *f, const struct vg_sensor *s, struct vg_err *err)
+{
+	if (sensor_find(f, s->id) >= 0)
+		return vg_err_set(err, VG_ERR_EXISTS, "sensor %s: already added", s->id);
+	uint32_t idx;
+	double sig = s->has_pos && s->survey_sigma_m > 0 ? s->survey_sigma_m : 0;
+	vg_status st = sensor_insert(f, s->id, s->has_pos ? s->lat_deg : NAN,
+	                             s->has_pos ? s->lon_deg : NAN, sig, &idx, err);
+	return st;
+}
+
+/* ---- The medium tracker ---------------------------------------------------- */
+
+static struct vg_fusion_medium medium_at(const vg_fusion *f, int64_t t_ns)
+{
+	struct vg_fusion_medium m = f->med;
+	if (f->med_started) {
+		double h = fabs((double)(t_ns - f->med_t_ns)) / 3.6e12;
+		double q = f->cfg.medium_drift_mps_per_h * f->cfg.medium_drift_mps_per_h * h;
+		m.c_sigma_mps = sqrt(m.c_sigma_mps * m.c_sigma_mps + q);
+		m.w_sigma_mps = sqrt(m.w_sigma_mps * m.w_sigma_mps + q);
+		/* never tighter or looser than the data can justify */
+		if (m.c_sigma_mps > f->cfg.medium.c_sigma_mps)
+			m.c_sigma_mps = f->cfg.medium.c_sigma_mps;
+		if (m.w_sigma_mps > f->cfg.medium.w_sigma_mps)
+			m.w_sigma_mps = f->cfg.medium.w_sigma_mps;
+	}
+	return m;
+}
+
+static void medium_update(vg_fusion *f, const struct vg_fusion_fix *fx, int64_t t_ns)
+{
+	if (!f->cfg.track_medium)
+		return;
+	f->med.c_mps = fx->c_mps;
+	f->med.we_mps = fx->we_mps;
+	f->med.wn_mps = fx->wn_mps;
+	/* the marginal sigmas (conservative: correlations dropped), floored */
+	double sc = sqrt(fx->medium_cov[0][0]);
+	double sw = sqrt(fmax(fx->medium_cov[1][1], fx->medium_cov[2][2]));
+	f->med.c_sigma_mps = fmax(sc, 0.02);
+	f->med.w_sigma_mps = fmax(sw, 0.02);
+	f->med_t_ns = t_ns;
+	f->med_started = true;
+}
+
+/* ---- Pool ------------------------------------------------------------------ */
+
+static void pool_compact(vg_fusion *f)
+{
+	uint32_t w = 0;
+	for (uint32_t r = 0; r < f->n_pend; r++)
+		if (!f->pend[r].taken)
+			f->pend[w++] = f->pend[r];
+	f->n_pend = w;
+}
+
+static vg_status grow_cand(vg_fusion *f, uint32_t need, struct vg_err *err)
+{
+	if (need <= f->cap_cand)
+		return VG_OK;
+	uint32_t nc = f->cap_cand ? f->cap_cand : 256;
+	while (nc < need)
+		nc *= 2;
+	uint32_t *c = realloc(f->cand, nc * sizeof *c);
+	if (!c)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
+	f->cand = c;
+	double(*xy)[3] = realloc(f->cand_xy, nc * sizeof *xy);
+	if (!xy)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
+	f->cand_xy = xy;
+	uint32_t *gs = realloc(f->grp_start, (nc + 1) * sizeof *gs);
+	if (!gs)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
+	f->grp_start = gs;
+	uint32_t *go = realloc(f->grp_ord, (nc + 1) * sizeof *go);
+	if (!go)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
+	f->grp_ord = go;
+	double *gd = realloc(f->grp_dist, (nc + 1) * sizeof *gd);
+	if (!gd)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
+	f->grp_dist = gd;
+	bool *gi = realloc(f->grp_in, (nc + 1) * sizeof *gi);
+	if (!gi)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
+	f->grp_in = gi;
+	f->cap_cand = nc;
+	return VG_OK;
+}
+
+/* ---- Hypotheses -------------------------------------------------------------- */
+
+/*
+ * Source positions consistent with arrivals at A (origin), B, C in A's plane,
+ * celerity c: the spherical-intersection equations
+ *   2 s_i . p + 2 c dt_i dA = |s_i|^2 - c^2 dt_i^2  (i = B, C),  |p| = dA.
+ * Writes up to 2 solutions (x, y, dA); returns their number.
+ */
+static int triple(double bx, double by, double dtb, double cx, double cy, double dtc, double c,
+                  double sol[2][3])
+{
+	double a11 = 2 * bx, a12 = 2 * by, a21 = 2 * cx, a22 = 2 * cy;
+	double det = a11 * a22 - a12 * a21;
+	if (fabs(det) < 1e-6 * (fabs(a11 * a22) + fabs(a12 * a21)) || det == 0)
+		return 0;
+	double rb = bx * bx + by * by - c * c * dtb * dtb, rc = cx * cx + cy * cy - c * c * dtc * dtc;
+	double kb = -2 * c * dtb, kc = -2 * c * dtc;
+	/* p = P0 + P1 dA */
+	double p0x = (a22 * rb - a12 * rc) / det, p0y = (-a21 * rb + a11 * rc) / det;
+	double p1x = (a22 * kb - a12 * kc) / det, p1y = (-a21 * kb + a11 * kc) / det;
+	/* |P0 + P1 dA|^2 = dA^2 */
+	double qa = p1x * p1x + p1y * p1y - 1, qb = 2 * (p0x * p1x + p0y * p1y),
+	       qc = p0x * p0x + p0y * p0y;
+	int n = 0;
+	if (fabs(qa) < 1e-12) {
+		if (qb != 0) {
+			double d = -qc / qb;
+			if (d >= 0) {
+				sol[n][0] = p0x + p1x * d;
+				sol[n][1] = p0y + p1y * d;
+				sol[n][2] = d;
+				n++;
+			}
+		}
+		return n;
+	}
+	double disc = qb * qb - 4 * qa * qc;
+	if (disc < 0)
+		return 0;
+	double sq = sqrt(disc);
+	double r1 = (-qb - sq) / (2 * qa), r2 = (-qb + sq) / (2 * qa);
+	double rs[2] = {r1 < r2 ? r1 : r2, r1 < r2 ? r2 : r1};
+	for (int k = 0; k < 2; k++) {
+		if (rs[k] < 0)
+			continue;
+		sol[n][0] = p0x + p1x * rs[k];
+		sol[n][1] = p0y + p1y * rs[k];
+		sol[n][2] = rs[k];
+		n++;
+	}
+	return n;
+}
+
+/* ---- Emission ---------------------------------------------------------------- */
+
+static vg_status emit_event(vg_fusion *f, struct vg_fusion_event *e, struct vg_err *err)
+{
+	e->seq = f->next_seq++;
+	e->emitted_ns = f->clock_ns;
+	f->st.n_events++;
+	if (e->type == VG_FEV_LAUNCH)
+		f->st.n_launch++;
+	else if (e->type == VG_FEV_IMPACT)
+		f->st.n_impact++;
+	else
+		f->st.n_explosion++;
+	if (e->pair_seq)
+		f->st.n_paired++;
+	/* remember it for pairing */
+	int64_t horizon = (int64_t)((MAX_TOF_S + 60) * 1e9);
+	uint32_t w = 0;
+	for (uint32_t i = 0; i < f->n_rec; i++)
+		if (f->rec[i].t_ns >= e->t_ns - horizon)
+			f->rec[w++] = f->rec[i];
+	f->n_rec = w;
+	if (f->n_rec == f->cap_rec) {
+		uint32_t nc = f->cap_rec ? f->cap_rec * 2 : 64;
+		struct recent *nr = realloc(f->rec, nc * sizeof *nr);
+		if (!nr)
+			return vg_err_set(err, VG_ERR_NOMEM, "fusion recent events");
+		f->rec = nr;
+		f->cap_rec = nc;
+	}
+	struct recent *r = &f->rec[f->n_rec++];
+	r->seq = e->seq;
+	r->type = e->type;
+	r->t_ns = e->t_ns;
+	r->lat = e->lat_deg;
+	r->lon = e->lon_deg;
+	r->sigma_m = sqrt((e->cov_m2[0][0] + e->cov_m2[1][1]) / 2);
+	r->t_sigma_s = e->time_sigma_s;
+	r->paired = e->pair_seq != 0;
+	if (!f->emit)
+		return VG_OK;
+	return f->emit(f->ctx, e, err);
+}
+
+/*
+ * Pair event e (about to be emitted) with a recent event of the other role.
+ * Sets pair_seq, tof_s, cls, and decides an explosion's type.
+ */
+static void pair(vg_fusion *f, struct vg_fusion_event *e)
+{
+	double best = INFINITY;
+	int best_r = -1, best_cls = VG_CLS_UNKNOWN, best_role = 0;
+	double e_sig = sqrt((e->cov_m2[0][0] + e->cov_m2[1][1]) / 2);
+	for (uint32_t i = 0; i < f->n_rec; i++) {
+		struct recent *r = &f->rec[i];
+		if (r->paired)
+			continue;
+		/* role: +1 if e is the impact of launch r, -1 if e is the launch of impact r */
+		for (int role = 1; role >= -1; role -= 2) {
+			const struct recent *L = role > 0 ? r : NULL;
+			int ltype = role > 0 ? r->type : e->type, itype = role > 0 ? e->type : r->type;
+			if (ltype == VG_FEV_IMPACT || itype == VG_FEV_LAUNCH)
+				continue;
+			double dt = role > 0 ? (double)(e->t_ns - r->t_ns) / 1e9 : (double)(r->t_ns - e->t_ns) / 1e9;
+			(void)L;
+			if (!(dt > 0.5) || dt > MAX_TOF_S)
+				continue;
+			double d;
+			geod_inverse(&f->g, r->lat, r->lon, e->lat_deg, e->lon_deg, &d, NULL, NULL);
+			double sd = hypot(r->sigma_m, e_sig), st = hypot(r->t_sigma_s, e->time_sigma_s);
+			for (size_t k = 0; k < N_WEAPONS; k++) {
+				if (d < weapons[k].rmin_m * 0.9 || d > weapons[k].rmax_m * 1.1)
+					continue;
+				double v = d / dt, vk = weapons[k].speed_mps;
+				double sv = v * hypot(sd / fmax(d, 1), st / dt) + 0.01 * vk;
+				double z = (v - vk) / sv;
+				if (fabs(z) < 3 && z * z < best) {
+					best = z * z;
+					best_r = (int)i;
+					best_cls = weapons[k].cls;
+					best_role = role;
+				}
+			}
+		}
+	}
+	if (best_r < 0)
+		return;
+	struct recent *r = &f->rec[best_r];
+	r->paired = true;
+	e->pair_seq = r->seq;
+	e->cls = best_cls;
+	e->tof_s = fabs((double)(e->t_ns - r->t_ns)) / 1e9;
+	if (e->type == VG_FEV_EXPLOSION)
+		e->type = best_role > 0 ? VG_FEV_IMPACT : VG_FEV_LAUNCH;
+}
+
+/* Join radar reports whose launch (or impact) point matches the event. */
+static uint32_t join_radar(vg_fusion *f, struct vg_fusion_event *e, uint32_t nev)
+{
+	for (uint32_t i = 0; i < f->n_rad; i++) {
+		struct radar *r = &f->rad[i];
+		for (int part = 0; part < 2; part++) {
+			bool is_launch = part == 0;
+			if (is_launch ? (!r->has_launch || r->launch_done) : (!r->has_impact || r->impact_done))
+				continue;
+			if (is_launch ? e->type == VG_FEV_IMPACT : e->type == VG_FEV_LAUNCH)
+				continue;
+			const struct vg_fire_point *p = is_launch ? &r->launch : &r->impact;
+			double tsig = is_launch ? 0.3 : 0.5 + 0.02 * (double)(r->impact.t_ns - r->launch.t_ns) / 1e9;
+			if (fabs((double)(p->t_ns - e->t_ns) / 1e9) > 3 * hypot(tsig, e->time_sigma_s) + 0.5)
+				continue;
+			double s12, az;
+			geod_inverse(&f->g, e->lat_deg, e->lon_deg, p->lat_deg, p->lon_deg, &s12, &az, NULL);
+			double dx = s12 * sin(az * DEG), dy = s12 * cos(az * DEG);
+			double sr = p->cep_m / 1.1774;
+			double a = e->cov_m2[0][0] + sr * sr, b = e->cov_m2[0][1], d = e->cov_m2[1][1] + sr * sr;
+			double det = a * d - b * b;
+			double m2 = (d * dx * dx - 2 * b * dx * dy + a * dy * dy) / det;
+			if (!(m2 <= f->cfg.radar_gate_chi2))
+				continue;
+			if (is_launch)
+				r->launch_done = true;
+			else
+				r->impact_done = true;
+			if (nev < VG_FUSION_LOCATE_MAX) {
+				struct vg_fusion_evidence *x = &f->ev[nev++];
+				memset(x, 0, sizeof *x);
+				x->log_index = r->log_index;
+				x->obs_id = r->obs_id;
+				snprintf(x->sensor, sizeof x->sensor, "%s", f->sen[r->sensor].id);
+				x->seq = r->seq;
+				x->kind = VG_OBS_FIRE;
+				x->used = true;
+				x->resid = sqrt(m2);
+			}
+			e->n_radar++;
+			f->st.n_radar_joined++;
+			if (e->cls == VG_CLS_UNKNOWN && r->cls != VG_CLS_UNKNOWN)
+				e->cls = r->cls;
+			break;
+		}
+	}
+	return nev;
+}
+
+static void fill_geometry(struct vg_fusion_event *e, const double cov[2][2])
+{
+	memcpy(e->cov_m2, cov, sizeof e->cov_m2);
+	vg_fusion_ellipse(cov, &e->smaj_m, &e->smin_m, &e->az_deg);
+	e->cep50_m = vg_fusion_cep(cov, 0.5);
+	e->cep90_m = vg_fusion_cep(cov, 0.9);
+}
+
+/* ---- One seed ---------------------------------------------------------------- */
+
+struct hyp {
+	int n;            /* sensors matched, the seed included */
+	double cost;
+	double x, y, dA;  /* in A's plane */
+	uint32_t b, c;    /* the candidates that made it */
+};
+
+/* Score a back-projected source: arrivals within a gate, one per sensor. */
+static struct hyp score_hyp(vg_fusion *f, uint32_t nc, double x, double y, double dA, double c,
+                            double kappa, double sigA, const struct arr *A)
+{
+	struct hyp h = {.n = 1, .cost = 0, .x = x, .y = y, .dA = dA};
+	double R = f->cfg.max_range_m;
+	double t0 = -dA / c; /* s relative to t_A */
+	uint32_t last_sensor = UINT32_MAX;
+	double best_z = 0;
+	bool have = false;
+	/* candidates are sorted by sensor, then time: one best per sensor */
+	for (uint32_t k = 0; k <= nc; k++) {
+		if (k == nc || f->pend[f->cand[k]].sensor != last_sensor) {
+			if (have) {
+				h.n++;
+				h.cost += best_z * best_z;
+			}
+			have = false;
+			if (k == nc)
+				break;
+			last_sensor = f->pend[f->cand[k]].sensor;
+		}
+		const struct arr *B = &f->pend[f->cand[k]];
+		double bx = f->cand_xy[k][0], by = f->cand_xy[k][1];
+		double d = hypot(bx - x, by - y);
+		if (d > R)
+			continue;
+		double pred = t0 + d / c;
+		double res = f->cand_xy[k][2] - pred;
+		double gate = 4 * hypot(B->sigma_s, sigA) + 0.1 + kappa * fabs(d - dA) / c;
+		double z = res / gate;
+		if (fabs(z) <= 1 && (!have || fabs(z) < fabs(best_z))) {
+			best_z = z;
+			have = true;
+		}
+	}
+	(void)A;
+	return h;
+}
+
+/* Sort candidates by (sensor, time) - insertion sort, deterministic. */
+static void sort_cand(vg_fusion *f, uint32_t nc)
+{
+	for (uint32_t i = 1; i < nc; i++) {
+		uint32_t ci = f->cand[i];
+		double xy[3] = {f->cand_xy[i][0], f->cand_xy[i][1], f->cand_xy[i][2]};
+		uint32_t j = i;
+		while (j > 0) {
+			const struct arr *p = &f->pend[f->cand[j - 1]], *q = &f->pend[ci];
+			if (p->sensor < q->sensor || (p->sensor == q->sensor && f->cand[j - 1] < ci))
+				break;
+			f->cand[j] = f->cand[j - 1];
+			memcpy(f->cand_xy[j], f->cand_xy[j - 1], sizeof xy);
+			j--;
+		}
+		f->cand[j] = ci;
+		memcpy(f->cand_xy[j], xy, sizeof xy);
+	}
+}
+
+static double arr_sigma(const struct arr *a, double c)
+{
+	double s = a->survey_sigma_m / c;
+	return sqrt(a->sigma_s * a->sigma_s + s * s);
+}
+
+/* Build the measurement list from pool indices (A first), relative to t_A. */
+static uint32_t build_meas(vg_fusion *f, const uint32_t *idx, uint32_t n, int64_t tA, double c)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		const struct arr *a = &f->pend[idx[i]];
+		struct vg_fusion_meas *m = &f->meas[i];
+		memset(m, 0, sizeof *m);
+		m->lat_deg = a->lat;
+		m->lon_deg = a->lon;
+		m->has_time = true;
+		m->t_s = (double)(a->t_ns - tA) / 1e9;
+		m->sigma_s = arr_sigma(a, c);
+		if (a->has_bearing) {
+			m->has_bearing = true;
+			m->bearing_deg = a->bearing_deg;
+			m->bearing_sigma_deg = a->bearing_sigma_deg;
+		}
+		f->meas_arr[i] = idx[i];
+		f->use[i] = 1;
+	}
+	return n;
+}
+
+/*
+ * Grow an event from a hypothesis: fit the triple (A, B, C), then take the
+ * other sensors nearest first, a few at a time, each with its arrival that
+ * best fits the predictive distribution of the current fit (|z| <= 4), and
+ * refit; finally re-gate every candidate once against the final fit.
+ * sel: pool indices (A first); *n_used: arrivals the last fit kept.
+ */
+static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, uint32_t nc,
+                      const struct vg_fusion_medium *med, uint32_t *sel, uint32_t *nsel,
+                      uint32_t *n_used, struct vg_fusion_fix *fx, struct vg_err *err)
+{
+	(void)err;
+	double R = f->cfg.max_range_m;
+	struct vg_fusion_locate_opts lo;
+	vg_fusion_locate_opts_default(&lo);
+	*nsel = 0;
+	*n_used = 0;
+	memset(fx, 0, sizeof *fx);
+	/* sensor groups of the candidate list (sorted by sensor), by distance */
+	uint32_t ng = 0;
+	uint32_t *gs = f->grp_start;
+	double *gd = f->grp_dist;
+	for (uint32_t k = 0; k < nc; k++) {
+		if (k == 0 || f->pend[f->cand[k]].sensor != f->pend[f->cand[k - 1]].sensor) {
+			gs[ng] = k;
+			gd[ng] = hypot(f->cand_xy[k][0] - h->x, f->cand_xy[k][1] - h->y);
+			ng++;
+		}
+	}
+	gs[ng] = nc;
+	/* order of groups by distance (insertion sort on an index array) */
+	uint32_t *ord = f->grp_ord;
+	for (uint32_t i = 0; i < ng; i++) {
+		uint32_t j = i;
+		while (j > 0 && gd[ord[j - 1]] > gd[i]) {
+			ord[j] = ord[j - 1];
+			j--;
+		}
+		ord[j] = i;
+	}
+	uint32_t sb = f->pend[f->cand[h->b]].sensor, sc = f->pend[f->cand[h->c]].sensor;
+	sel[(*nsel)++] = 0;
+	sel[(*nsel)++] = f->cand[h->b];
+	sel[(*nsel)++] = f->cand[h->c];
+	double lat0, lon0;
+	{
+		double dist = hypot(h->x, h->y), az = atan2(h->x, h->y) / DEG;
+		geod_direct(&f->g, A->lat, A->lon, az, dist, &lat0, &lon0, NULL);
+	}
+	struct vg_err e2;
+	uint32_t n = build_meas(f, sel, *nsel, A->t_ns, med->c_mps);
+	lo.max_reject = 0;
+	f->st.n_fits++;
+	if (vg_fusion_locate(f->meas, n, med, lat0, lon0, &lo, f->use, NULL, fx, &e2))
+		return VG_OK;
+	uint32_t step = 2;
+	uint32_t gi = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		bool added = false;
+		while (gi < ng || (pass == 1 && !added)) {
+			uint32_t taken_now = 0;
+			uint32_t lim = pass == 0 ? step : ng;
+			for (; gi < ng && taken_now < lim; gi++, taken_now++) {
+				uint32_t g = ord[gi];
+				uint32_t s0 = f->pend[f->cand[gs[g]]].sensor;
+				if (s0 == sb || s0 == sc || gd[g] > R + 5000)
+					continue;
+				uint32_t pick = UINT32_MAX;
+				double bz = 0;
+				for (uint32_t k = gs[g]; k < gs[g + 1]; k++) {
+					const struct arr *B = &f->pend[f->cand[k]];
+					double tp, var;
+					vg_fusion_predict_arrival(fx, B->lat, B->lon, &tp, &var);
+					double sg = arr_sigma(B, fx->c_mps);
+					double z = (f->cand_xy[k][2] - tp) / sqrt(var + sg * sg);
+					if (fabs(z) <= 4 && (pick == UINT32_MAX || fabs(z) < fabs(bz))) {
+						bz = z;
+						pick = k;
+					}
+				}
+				vg_log(VG_LOG_DEBUG, "    pass %d group %u (%s, %.0f m): best z %.2f of %u", pass, g,
+				       f->sen[s0].id, gd[g], pick == UINT32_MAX ? NAN : bz, gs[g + 1] - gs[g]);
+				if (pick != UINT32_MAX && *nsel < VG_FUSION_LOCATE_MAX) {
+					sel[(*nsel)++] = f->cand[pick];
+					added = true;
+				}
+			}
+			if (added || pass == 1) {
+				n = build_meas(f, sel, *nsel, A->t_ns, med->c_mps);
+				lo.max_reject = pass == 1 ? 1 : 0;
+				f->st.n_fits++;
+				struct vg_fusion_fix t;
+				if (vg_fusion_locate(f->meas, n, med, fx->lat_deg, fx->lon_deg, &lo, f->use, NULL,
+				                     &t, &e2))
+					return VG_OK;
+				*fx = t;
+				vg_log(VG_LOG_DEBUG, "    fit %u: %.6f %.6f t0 %.4f c %.2f+-%.2f w %.2f %.2f chi2 %.1f/%d sx %.1f",
+				       n, t.lat_deg, t.lon_deg, t.t0_s, t.c_mps, t.c_sigma_mps, t.we_mps, t.wn_mps, t.chi2, t.dof, sqrt(t.cov_m2[0][0]));
+				/* drop what the fit rejected */
+				uint32_t w = 0;
+				for (uint32_t i = 0; i < *nsel; i++)
+					if (f->use[i] || i == 0)
+						sel[w++] = sel[i];
+				*nsel = w;
+				added = false;
+				step += 2;
+			}
+			if (pass == 1)
+				break;
+		}
+		if (pass == 0) {
+			/* re-gate everything against the final fit */
+			uint32_t keep = 1;
+			for (uint32_t i = 1; i < *nsel; i++) {
+				const struct arr *B = &f->pend[sel[i]];
+				double tp, var;
+				vg_fusion_predict_arrival(fx, B->lat, B->lon, &tp, &var);
+				double sg = arr_sigma(B, fx->c_mps);
+				double z = ((double)(B->t_ns - A->t_ns) / 1e9 - tp) / sqrt(var + sg * sg);
+				if (fabs(z) <= 4.5)
+					sel[keep++] = sel[i];
+			}
+			*nsel = keep;
+			gi = 0;
+			sb = sc = UINT32_MAX;
+			/* sensors already in the set are skipped in the second pass */
+			for (uint32_t g = 0; g < ng; g++)
+				f->grp_in[g] = false;
+			for (uint32_t i = 1; i < *nsel; i++)
+				for (uint32_t g = 0; g < ng; g++)
+					if (f->pend[sel[i]].sensor == f->pend[f->cand[gs[g]]].sensor)
+						f->grp_in[g] = true;
+			uint32_t w = 0;
+			for (uint32_t i = 0; i < ng; i++)
+				if (!f->grp_in[ord[i]])
+					ord[w++] = ord[i];
+			ng = w;
+		}
+	}
+	*n_used = 0;
+	for (uint32_t i = 0; i < *nsel; i++)
+		*n_used += 1;
+	return VG_OK;
+}
+
+/* Try to form an event seeded by pool entry 0. Returns true if one was emitted. */
+static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
+{
+	*formed = false;
+	const struct arr *A = &f->pend[0];
+	struct vg_fusion_medium med = medium_at(f, A->t_ns);
+	double c = med.c_mps;
+	double c_lo = c - 3 * med.c_sigma_mps - 3 * med.w_sigma_mps;
+	if (c_lo < 0.5 * c)
+		c_lo = 0.5 * c;
+	double R = f->cfg.max_range_m;
+	double kappa = fmin(0.3, 3 * (med.c_sigma_mps + med.w_sigma_mps) / c);
+	int64_t t_max = A->t_ns + (int64_t)((2 * R / c_lo + 1) * 1e9);
+	vg_status s;
+
+	/* candidates: other sensors, reachable time differences */
+	uint32_t nc = 0;
+	for (uint32_t i = 1; i < f->n_pend && f->pend[i].t_ns <= t_max; i++) {
+		const struct arr *B = &f->pend[i];
+		if (B->taken || B->sensor == A->sensor)
+			continue;
+		double d = chord(A->ecef, B->ecef);
+		if (d > 2 * R)
+			continue;
+		double dt = (double)(B->t_ns - A->t_ns) / 1e9;
+		if (dt > d / c_lo + 1)
+			continue;
+		if ((s = grow_cand(f, nc + 1, err)))
+			return s;
+		f->cand[nc] = i;
+		enu(A, B->ecef, &f->cand_xy[nc][0], &f->cand_xy[nc][1]);
+		f->cand_xy[nc][2] = dt;
+		nc++;
+	}
+	if (nc + 1 < f->cfg.min_arrivals)
+		return VG_OK;
+	sort_cand(f, nc);
+
+	/* hypothesis pairs among the nearest candidate arrivals */
+	uint32_t M = f->cfg.max_candidates;
+	uint32_t near[64];
+	if (M > 64)
+		M = 64;
+	uint32_t nn = 0;
+	for (uint32_t k = 0; k < nc; k++) {
+		double d = hypot(f->cand_xy[k][0], f->cand_xy[k][1]);
+		/* insertion into the M nearest (ties: candidate order) */
+		uint32_t pos = nn;
+		while (pos > 0) {
+			uint32_t q = near[pos - 1];
+			if (hypot(f->cand_xy[q][0], f->cand_xy[q][1]) <= d)
+				break;
+			pos--;
+		}
+		if (pos >= M)
+			continue;
+		uint32_t end = nn < M ? nn : M - 1;
+		for (uint32_t j = end; j > pos; j--)
+			near[j] = near[j - 1];
+		near[pos] = k;
+		if (nn < M)
+			nn++;
+	}
+	/* the K best hypotheses by support */
+	enum { K = 3 };
+	struct hyp top[K];
+	int ntop = 0;
+	double sigA = A->sigma_s;
+	for (uint32_t i = 0; i < nn; i++) {
+		for (uint32_t j = i + 1; j < nn; j++) {
+			uint32_t bi = near[i], ci = near[j];
+			if (f->pend[f->cand[bi]].sensor == f->pend[f->cand[ci]].sensor)
+				continue;
+			double sol[2][3];
+			int ns = triple(f->cand_xy[bi][0], f->cand_xy[bi][1], f->cand_xy[bi][2],
+			                f->cand_xy[ci][0], f->cand_xy[ci][1], f->cand_xy[ci][2], c, sol);
+			for (int q = 0; q < ns; q++) {
+				if (sol[q][2] > R)
+					continue;
+				f->st.n_hypotheses++;
+				struct hyp h = score_hyp(f, nc, sol[q][0], sol[q][1], sol[q][2], c, kappa, sigA, A);
+				h.b = bi;
+				h.c = ci;
+				if (h.n < (int)f->cfg.min_arrivals)
+					continue;
+				/* insert into the top K (more support first, then lower cost) */
+				int pos = ntop;
+				while (pos > 0 && (h.n > top[pos - 1].n ||
+				                   (h.n == top[pos - 1].n && h.cost < top[pos - 1].cost)))
+					pos--;
+				if (pos >= K)
+					continue;
+				int end = ntop < K ? ntop : K - 1;
+				for (int m = end; m > pos; m--)
+					top[m] = top[m - 1];
+				top[pos] = h;
+				if (ntop < K)
+					ntop++;
+			}
+		}
+	}
+	vg_log(VG_LOG_DEBUG, "seed %s: %u candidates, %u near, %d hypotheses, best %d", f->sen[A->sensor].id,
+	       nc, nn, ntop, ntop ? top[0].n : 0);
+	if (!ntop)
+		return VG_OK;
+
+	/* refine each by nearest-first growth; keep the one with most arrivals */
+	uint32_t best_sel[VG_FUSION_LOCATE_MAX], nbest = 0, best_used = 0;
+	double best_chi = INFINITY;
+	struct vg_fusion_fix fx;
+	for (int h = 0; h < ntop; h++) {
+		uint32_t sel[VG_FUSION_LOCATE_MAX], nsel = 0, nu = 0;
+		struct vg_fusion_fix fh;
+		if ((s = grow(f, A, &top[h], nc, &med, sel, &nsel, &nu, &fh, err)))
+			return s;
+		vg_log(VG_LOG_DEBUG, "  hypothesis %d (%d sensors): grew to %u, used %u, chi2 %.1f/%d", h,
+		       top[h].n, nsel, nu, fh.chi2, fh.dof);
+		if (nu > best_used || (nu == best_used && nu && fh.chi2 / fmax(1, fh.dof) < best_chi)) {
+			best_used = nu;
+			best_chi = fh.chi2 / fmax(1, fh.dof);
+			memcpy(best_sel, sel, nsel * sizeof *sel);
+			nbest = nsel;
+			fx = fh;
+		}
+	}
+	if (best_used < f->cfg.min_arrivals)
+		return VG_OK;
+	uint32_t n = build_meas(f, best_sel, nbest, A->t_ns, c);
+	{
+		struct vg_err e2;
+		struct vg_fusion_locate_opts lo;
+		vg_fusion_locate_opts_default(&lo);
+		f->st.n_fits++;
+		if (vg_fusion_locate(f->meas, n, &med, fx.lat_deg, fx.lon_deg, &lo, f->use, f->resid, &fx,
+		                     &e2))
+			return VG_OK;
+	}
+	uint32_t n_used = 0, n_bear = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		n_used += f->use[i] != 0;
+		n_bear += f->use[i] && f->meas[i].has_bearing;
+	}
+	if (n_used < f->cfg.min_arrivals)
+		return VG_OK;
+	double zq = 3.719; /* p = 1e-4 */
+	if (f->cfg.chi2_p != 1e-4) {
+		/* normal deviate for other p (Acklam-free: a few bisection steps on erfc) */
+		double lo2 = 0, hi2 = 10;
+		for (int it = 0; it < 60; it++) {
+			double mid = (lo2 + hi2) / 2;
+			if (0.5 * erfc(mid / sqrt(2)) > f->cfg.chi2_p)
+				lo2 = mid;
+			else
+				hi2 = mid;
+		}
+		zq = (lo2 + hi2) / 2;
+	}
+	if (fx.dof > 0 && fx.chi2 > vg_fusion_chi2_quantile(fx.dof, zq))
+		return VG_OK;
+
+	/* the event */
+	struct vg_fusion_event e;
+	memset(&e, 0, sizeof e);
+	e.t_ns = A->t_ns + (int64_t)llround(fx.t0_s * 1e9);
+	e.time_sigma_s = fx.t0_sigma_s;
+	e.lat_deg = fx.lat_deg;
+	e.lon_deg = fx.lon_deg;
+	fill_geometry(&e, fx.cov_m2);
+	e.c_mps = fx.c_mps;
+	e.c_sigma_mps = fx.c_sigma_mps;
+	e.chi2 = fx.chi2;
+	e.dof = fx.dof;
+	e.n_toa = n_used;
+	e.n_bearing = n_bear;
+	double llr = 0;
+	uint32_t nev = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct arr *a = &f->pend[f->meas_arr[i]];
+		struct vg_fusion_evidence *x = &f->ev[nev++];
+		memset(x, 0, sizeof *x);
+		x->log_index = a->log_index;
+		x->obs_id = a->obs_id;
+		snprintf(x->sensor, sizeof x->sensor, "%s", f->sen[a->sensor].id);
+		x->seq = a->seq;
+		x->kind = VG_OBS_IMPULSE;
+		x->used = f->use[i] != 0;
+		x->resid = f->resid[i];
+		if (f->use[i]) {
+			int h = a->cls >= 0 && a->cls < 4 ? a->cls : 0;
+			llr += log(hint_p[0][h] / hint_p[1][h]);
+		} else {
+			f->st.n_rejected++;
+		}
+	}
+	if (llr > 40)
+		llr = 40;
+	if (llr < -40)
+		llr = -40;
+	e.p_launch = 1 / (1 + exp(-llr));
+	e.type = e.p_launch >= 0.95 ? VG_FEV_LAUNCH : e.p_launch <= 0.05 ? VG_FEV_IMPACT : VG_FEV_EXPLOSION;
+	e.cls = VG_CLS_UNKNOWN;
+	pair(f, &e);
+	nev = join_radar(f, &e, nev);
+	e.n_ev = nev;
+	e.ev = f->ev;
+	/* take the used arrivals out of the pool */
+	for (uint32_t i = 0; i < n; i++)
+		if (f->use[i])
+			f->pend[f->meas_arr[i]].taken = true;
+	if (n_used >= 6 && fx.dof >= 3)
+		medium_update(f, &fx, e.t_ns);
+	*formed = true;
+	return emit_event(f, &e, err);
+}
+
+/* ---- Radar-only events ------------------------------------------------------ */
+
+static vg_status radar_resolve(vg_fusion *f, struct radar *r, bool launch, struct vg_err *err)
+{
+	const struct vg_fire_point *p = launch ? &r->launch : &r->impact;
+	if (launch)
+		r->launch_done = true;
+	else
+		r->impact_done = true;
+	if (!f->cfg.radar_only_events || !launch)
+		return VG_OK;
+	struct vg_fusion_event e;
+	memset(&e, 0, sizeof e);
+	e.type = VG_FEV_LAUNCH;
+	e.t_ns = p->t_ns;
+	e.time_sigma_s = 0.1;
+	e.lat_deg = p->lat_deg;
+	e.lon_deg = p->lon_deg;
+	double s2 = (p->cep_m / 1.1774) * (p->cep_m / 1.1774);
+	double cov[2][2] = {{s2, 0}, {0, s2}};
+	fill_geometry(&e, cov);
+	e.c_mps = 0;
+	e.p_launch = 1;
+	e.cls = r->cls;
+	e.n_radar = 1;
+	uint32_t nev = 0;
+	struct vg_fusion_evidence *x = &f->ev[nev++];
+	memset(x, 0, sizeof *x);
+	x->log_index = r->log_index;
+	x->obs_id = r->obs_id;
+	snprintf(x->sensor, sizeof x->sensor, "%s", f->sen[r->sensor].id);
+	x->seq = r->seq;
+	x->kind = VG_OBS_FIRE;
+	x->used = true;
+	/* other radars' reports of the same launch join it */
+	for (uint32_t i = 0; i < f->n_rad; i++) {
+		struct radar *o = &f->rad[i];
+		if (o == r || !o->has_launch || o->launch_done)
+			continue;
+		if (fabs((double)(o->launch.t_ns - p->t_ns) / 1e9) > 1.0)
+			continue;
+		double d;
+		geod_inverse(&f->g, p->lat_deg, p->lon_deg, o->launch.lat_deg, o->launch.lon_deg, &d, NULL,
+		             NULL);
+		double sr = hypot(p->cep_m, o->launch.cep_m) / 1.1774;
+		if (d > 3.7 * sr)
+			continue;
+		o->launch_done = true;
+		x = &f->ev[nev++];
+		memset(x, 0, sizeof *x);
+		x->log_index = o->log_index;
+		x->obs_id = o->obs_id;
+		snprintf(x->sensor, sizeof x->sensor, "%s", f->sen[o->sensor].id);
+		x->seq = o->seq;
+		x->kind = VG_OBS_FIRE;
+		x->used = true;
+		e.n_radar++;
+		if (nev >= VG_FUSION_LOCATE_MAX)
+			break;
+	}
+	e.n_ev = nev;
+	e.ev = f->ev;
+	f->st.n_radar_only++;
+	pair(f, &e);
+	return emit_event(f, &e, err);
+}
+
+/* ---- Driving the stream ----------------------------------------------------- */
+
+static int64_t seed_horizon_ns(const vg_fusion *f)
+{
+	double c_lo = f->cfg.medium.c_mps - 3 * f->cfg.medium.c_sigma_mps;
+	if (c_lo < 0.5 * f->cfg.medium.c_mps)
+		c_lo = 0.5 * f->cfg.medium.c_mps;
+	return (int64_t)((f->cfg.max_range_m / c_lo + f->cfg.latency_max_s) * 1e9);
+}
+
+static vg_status process(vg_fusion *f, bool flush, struct vg_err *err)
+{
+	int64_t H = seed_horizon_ns(f);
+	int64_t H2 = H + (int64_t)10e9;
+	vg_status s;
+	for (;;) {
+		/* the next due item: the earliest pending arrival or radar part */
+		int64_t t_seed = f->n_pend ? f->pend[0].t_ns + H : INT64_MAX;
+		int64_t t_rad = INT64_MAX;
+		uint32_t ri = 0;
+		bool rl = false;
+		for (uint32_t i = 0; i < f->n_rad; i++) {
+			const struct radar *r = &f->rad[i];
+			if (r->has_launch && !r->launch_done && r->launch.t_ns + H2 < t_rad) {
+				t_rad = r->launch.t_ns + H2;
+				ri = i;
+				rl = true;
+			}
+			if (r->has_impact && !r->impact_done && r->impact.t_ns + H2 < t_rad) {
+				t_rad = r->impact.t_ns + H2;
+				ri = i;
+				rl = false;
+			}
+		}
+		int64_t due = t_seed < t_rad ? t_seed : t_rad;
+		if (due == INT64_MAX || (!flush && due > f->clock_ns))
+			break;
+		if (t_seed <= t_rad) {
+			bool formed;
+			if ((s = try_seed(f, &formed, err)))
+				return s;
+			if (!formed) {
+				f->pend[0].taken = true;
+				f->st.n_unassociated++;
+			}
+			pool_compact(f);
+		} else {
+			if ((s = radar_resolve(f, &f->rad[ri], rl, err)))
+				return s;
+			/* drop resolved reports */
+			uint32_t w = 0;
+			for (uint32_t i = 0; i < f->n_rad; i++) {
+				const struct radar *r = &f->rad[i];
+				bool open = (r->has_launch && !r->launch_done) || (r->has_impact && !r->impact_done);
+				if (open)
+					f->rad[w++] = f->rad[i];
+			}
+			f->n_rad = w;
+		}
+	}
+	return VG_OK;
+}
+
+static vg_status push_impulse(vg_fusion *f, const struct vg_obs *o, int64_t log_index,
+                              int64_t obs_id, struct vg_err *err)
+{
+	int64_t si = sensor_find(f, o->sensor);
+	double lat, lon, sig = 0;
+	if (o->has_sensor_pos) {
+		lat = o->sensor_lat_deg;
+		lon = o->sensor_lon_deg;
+		sig = o->sensor_sigma_m > 0 ? o->sensor_sigma_m : 0;
+		if (si < 0) {
+			uint32_t idx;
+			vg_status s = sensor_insert(f, o->sensor, NAN, NAN, 0, &idx, err);
+			if (s)
+				return s;
+			si = idx;
+		}
+	} else {
+		if (si < 0 || isnan(f->sen[si].lat)) {
+			f->st.n_ignored++;
+			return VG_OK;
+		}
+		lat = f->sen[si].lat;
+		lon = f->sen[si].lon;
+		sig = f->sen[si].survey_sigma_m;
+	}
+	if (f->n_pend == f->cfg.max_pending) {
+		/* the window is full: the oldest arrival goes unassociated */
+		f->pend[0].taken = true;
+		pool_compact(f);
+		f->st.n_dropped++;
+	}
+	struct arr a;
+	memset(&a, 0, sizeof a);
+	a.t_ns = o->t_ns;
+	a.log_index = log_index;
+	a.obs_id = obs_id;
+	a.seq = o->seq;
+	a.lat = lat;
+	a.lon = lon;
+	ecef(lat, lon, a.ecef);
+	a.sigma_s = o->u.impulse.sigma_s;
+	a.survey_sigma_m = sig;
+	a.has_bearing = o->u.impulse.has_bearing;
+	a.bearing_deg = o->u.impulse.bearing_deg;
+	a.bearing_sigma_deg = o->u.impulse.bearing_sigma_deg;
+	a.cls = o->u.impulse.cls;
+	a.sensor = (uint32_t)si;
+	/* insert sorted by (t_ns, then arrival order): stable */
+	uint32_t pos = f->n_pend;
+	while (pos > 0 && f->pend[pos - 1].t_ns > a.t_ns)
+		pos--;
+	memmove(&f->pend[pos + 1], &f->pend[pos], (f->n_pend - pos) * sizeof *f->pend);
+	f->pend[pos] = a;
+	f->n_pend++;
+	if (f->n_pend > f->st.peak_pending)
+		f->st.peak_pending = f->n_pend;
+	return VG_OK;
+}
+
+static vg_status push_fire(vg_fusion *f, const struct vg_obs *o, int64_t log_index, int64_t obs_id,
+                           struct vg_err *err)
+{
+	int64_t si = sensor_find(f, o->sensor);
+	if (si < 0) {
+		uint32_t idx;
+		vg_status s = sensor_insert(f, o->sensor, NAN, NAN, 0, &idx, err);
+		if (s)
+			return s;
+		si = idx;
+	}
+	if (f->n_rad == f->cap_rad) {
+		uint32_t nc = f->cap_rad ? f->cap_rad * 2 : 32;
+		if (nc > 1u << 20)
+			return vg_err_set(err, VG_ERR_LIMIT, "fusion: more than %u open radar reports",
+			                  f->cap_rad);
+		struct radar *nr = realloc(f->rad, nc * sizeof *nr);
+		if (!nr)
+			return vg_err_set(err, VG_ERR_NOMEM, "fusion radar reports");
+		f->rad = nr;
+		f->cap_rad = nc;
+	}
+	struct radar *r = &f->rad[f->n_rad++];
+	memset(r, 0, sizeof *r);
+	r->log_index = log_index;
+	r->obs_id = obs_id;
+	r->seq = o->seq;
+	r->sensor = (uint32_t)si;
+	r->has_launch = o->u.fire.has_launch;
+	r->has_impact = o->u.fire.has_impact;
+	r->launch = o->u.fire.launch;
+	r->impact = o->u.fire.impact;
+	r->cls = o->u.fire.cls;
+	return VG_OK;
+}
+
+vg_status vg_fusion_push(vg_fusion *f, const struct vg_obs *obs, int64_t log_index, int64_t obs_id,
+                         int64_t received_ns, struct vg_err *err)
+{
+	if (received_ns > f->clock_ns)
+		f->clock_ns = received_ns;
+	vg_status s = VG_OK;
+	if (obs->kind == VG_OBS_IMPULSE) {
+		f->st.n_impulse++;
+		s = push_impulse(f, obs, log_index, obs_id, err);
+	} else if (obs->kind == VG_OBS_FIRE) {
+		f->st.n_fire_obs++;
+		s = push_fire(f, obs, log_index, obs_id, err);
+	}
+	if (s)
+		return s;
+	return process(f, false, err);
+}
+
+vg_status vg_fusion_flush(vg_fusion *f, int64_t now_ns, struct vg_err *err)
+{
+	if (now_ns > f->clock_ns)
+		f->clock_ns = now_ns;
+	return process(f, true, err);
+}
+
+void vg_fusion_get_stats(const vg_fusion *f, struct vg_fusion_stats *st)
+{
+	*st = f->st;
+	st->c_mps = f->med.c_mps;
+	st->c_sigma_mps = f->med.c_sigma_mps;
+	st->we_mps = f->med.we_mps;
+	st->wn_mps = f->med.wn_mps;
+}

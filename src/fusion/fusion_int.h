@@ -1,0 +1,19 @@
+/* fusion_int.h - internals shared by the files of src/fusion (not a contract). */
+#ifndef VG_FUSION_INT_H
+#define VG_FUSION_INT_H
+
+#include "fusion.h"
+
+/* Most measurements one fit takes (arrivals, bearings and fixes). */
+#define VG_FUSION_LOCATE_MAX 1024
+
+/* Upper quantile of chi-square with dof degrees of freedom at the normal
+ * deviate z (Wilson-Hilferty 1931; z = 3.719 for p = 1e-4). */
+double vg_fusion_chi2_quantile(int dof, double z);
+
+/* Predicted arrival time (s, the fit's reference) at a sensor and its
+ * variance from the fit's full covariance (position, t0 and medium). */
+void vg_fusion_predict_arrival(const struct vg_fusion_fix *fx, double lat_deg, double lon_deg,
+                               double *t_s, double *var_s2);
+
+#endif

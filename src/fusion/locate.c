@@ -1,0 +1,642 @@
+/*
+ * locate.c - the locator of fusion.h: a maximum a posteriori fit of an
+ * impulsive source to arrival times, bearings and position fixes.
+ *
+ * Model (the simulator's, docs/simulator.md "Sound"): the wavefront is a
+ * sphere of radius c*tau whose centre drifts with a uniform wind w, so the
+ * travel time along the horizontal path r (source -> sensor) solves
+ *   (c^2 - w^2) tau^2 + 2 (r . w) tau - |r|^2 = 0
+ * (P. M. Morse, K. U. Ingard, Theoretical Acoustics, 1968, sec. 11.1), and
+ * an array's bearing points at the drifted centre source + w*tau. The path
+ * length and the azimuths at both ends come from Karney's geodesics
+ * (C. F. F. Karney, "Algorithms for geodesics", J. Geodesy 87:43-55, 2013,
+ * doi:10.1007/s00190-012-0578-z, through PROJ's geodesic.h), so the fit is
+ * exact on the ellipsoid at any range; the position update is a geodesic
+ * step from the current estimate (a local frame that moves with it).
+ *
+ * Estimator: parameters (east, north, t0, c, we, wn); the medium has
+ * Gaussian priors, which makes this a Bayesian (MAP) estimate whose inverse
+ * information is the Bayesian Cramer-Rao bound of H. L. Van Trees,
+ * Detection, Estimation, and Modulation Theory I, 1968, sec. 2.4: the
+ * reported position covariance is marginal over the medium, i.e. it
+ * includes the model error of the sound speed. Minimisation by
+ * Levenberg-Marquardt (K. Levenberg 1944; D. W. Marquardt, SIAM J. Appl.
+ * Math. 11:431, 1963, doi:10.1137/0111030) on the normal equations with a
+ * Cholesky solve.
+ *
+ * Outliers: after convergence, if the chi-square of the fit exceeds its
+ * 1 - 1e-4 quantile or a normalised residual exceeds opt->outlier_sigma,
+ * each measurement is left out in turn (warm start) and the removal that
+ * lowers the chi-square most is kept, provided the rest still over-determine
+ * the fit (leave-one-out deletion diagnostics, R. D. Cook, Technometrics
+ * 19:15, 1977). Up to opt->max_reject times.
+ */
+#include "fusion.h"
+#include "fusion_int.h"
+
+#include <geodesic.h>
+#include <math.h>
+#include <string.h>
+
+#define NP 6
+enum { PX, PY, PT, PC, PWE, PWN };
+
+static const double DEG = 3.14159265358979323846 / 180.0;
+
+void vg_fusion_locate_opts_default(struct vg_fusion_locate_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->max_iter = 30;
+	o->max_reject = 1;
+	o->outlier_sigma = 4.5;
+	o->inflate = false;
+}
+
+/* State of one fit. */
+struct fit {
+	struct geod_geodesic g;
+	const struct vg_fusion_meas *m;
+	uint32_t n;
+	const struct vg_fusion_medium *prior;
+	bool any_time;
+	double lat, lon;          /* reference position */
+	double p[NP];             /* p[PX], p[PY] are 0 at the reference */
+};
+
+/* Travel time with wind and its partial derivatives (r: source -> sensor). */
+static double travel(double rx, double ry, double c, double we, double wn, double d_tau[NP])
+{
+	double a = c * c - we * we - wn * wn;
+	double rw = rx * we + ry * wn, rr = rx * rx + ry * ry;
+	double tau = (-rw + sqrt(rw * rw + a * rr)) / a;
+	double gt = 2 * a * tau + 2 * rw;               /* dG/dtau */
+	if (d_tau) {
+		/* G = a tau^2 + 2 (r.w) tau - r^2; the source moving by dx moves r by -dx. */
+		double grx = 2 * tau * we - 2 * rx, gry = 2 * tau * wn - 2 * ry;
+		d_tau[PX] = grx / gt;
+		d_tau[PY] = gry / gt;
+		d_tau[PT] = 0;
+		d_tau[PC] = -(2 * c * tau * tau) / gt;
+		d_tau[PWE] = -(-2 * we * tau * tau + 2 * tau * rx) / gt;
+		d_tau[PWN] = -(-2 * wn * tau * tau + 2 * tau * ry) / gt;
+	}
+	return tau;
+}
+
+static double wrap180(double a)
+{
+	a = fmod(a, 360.0);
+	if (a > 180)
+		a -= 360;
+	else if (a <= -180)
+		a += 360;
+	return a;
+}
+
+/*
+ * Residual rows of measurement i at the current state: up to 2 rows of
+ * (residual, sigma, jacobian). Returns the number of rows.
+ */
+static int rows(const struct fit *F, uint32_t i, double res[3], double sig[3], double J[3][NP])
+{
+	const struct vg_fusion_meas *m = &F->m[i];
+	int k = 0;
+	double s12, azi1, azi2;
+	/* from the sensor (or fix) to the source */
+	geod_inverse(&F->g, m->lat_deg, m->lon_deg, F->lat, F->lon, &s12, &azi1, &azi2);
+	double c = F->p[PC], we = F->p[PWE], wn = F->p[PWN];
+	if (m->is_fix) {
+		/* offset of the fix from the source, in the source's frame */
+		double az = azi2 + 180.0;
+		double ex = s12 * sin(az * DEG), ny = s12 * cos(az * DEG);
+		memset(J, 0, sizeof(double) * 2 * NP);
+		res[0] = ex - F->p[PX];
+		sig[0] = m->fix_sigma_m;
+		J[0][PX] = 1;
+		res[1] = ny - F->p[PY];
+		sig[1] = m->fix_sigma_m;
+		J[1][PY] = 1;
+		return 2;
+	}
+	/* r: source -> sensor, in the source's frame (azi2 + 180 points back) */
+	double rx = -s12 * sin(azi2 * DEG), ry = -s12 * cos(azi2 * DEG);
+	/* the state's (PX, PY) offsets are 0 at the reference except inside a step
+	 * evaluation, which moves the reference instead: see step(). */
+	double dt[NP];
+	double tau = travel(rx, ry, c, we, wn, dt);
+	if (m->has_time) {
+		res[k] = m->t_s - (F->p[PT] + tau);
+		sig[k] = m->sigma_s;
+		for (int j = 0; j < NP; j++)
+			J[k][j] = dt[j];
+		J[k][PT] = 1;
+		k++;
+	}
+	if (m->has_bearing) {
+		double sp = s12 > 1e-3 ? s12 : 1e-3;
+		/* apparent centre = source + w tau; its perpendicular offset turns the azimuth */
+		double cx = cos(azi2 * DEG), cy = -sin(azi2 * DEG); /* right of the line of sight */
+		double perp = (we * cx + wn * cy) * tau;
+		double pred = azi1 + perp / sp / DEG;
+		res[k] = wrap180(m->bearing_deg - pred) * DEG;
+		sig[k] = m->bearing_sigma_deg * DEG;
+		memset(J[k], 0, sizeof(double) * NP);
+		J[k][PX] = cx / sp;
+		J[k][PY] = cy / sp;
+		J[k][PWE] = cx * tau / sp;
+		J[k][PWN] = cy * tau / sp;
+		k++;
+	}
+	return k;
+}
+
+/* Prior rows: c, we, wn (and a vague t0 prior when there is no arrival time). */
+static double prior_cost(const struct fit *F)
+{
+	const struct vg_fusion_medium *pr = F->prior;
+	double a = (F->p[PC] - pr->c_mps) / pr->c_sigma_mps;
+	double b = (F->p[PWE] - pr->we_mps) / pr->w_sigma_mps;
+	double d = (F->p[PWN] - pr->wn_mps) / pr->w_sigma_mps;
+	return a * a + b * b + d * d;
+}
+
+static double cost(const struct fit *F, const uint8_t *use, double *chi2_meas)
+{
+	double s = 0;
+	for (uint32_t i = 0; i < F->n; i++) {
+		if (use && !use[i])
+			continue;
+		double r[3], sg[3], J[3][NP];
+		int k = rows(F, i, r, sg, J);
+		for (int j = 0; j < k; j++)
+			s += (r[j] / sg[j]) * (r[j] / sg[j]);
+	}
+	if (chi2_meas)
+		*chi2_meas = s;
+	return s + prior_cost(F);
+}
+
+/* Normal equations N d = b at the current state (without damping). */
+static void normal(const struct fit *F, const uint8_t *use, double N[NP][NP], double b[NP])
+{
+	memset(N, 0, sizeof(double) * NP * NP);
+	memset(b, 0, sizeof(double) * NP);
+	for (uint32_t i = 0; i < F->n; i++) {
+		if (use && !use[i])
+			continue;
+		double r[3], sg[3], J[3][NP];
+		int k = rows(F, i, r, sg, J);
+		for (int q = 0; q < k; q++) {
+			double w = 1.0 / (sg[q] * sg[q]);
+			for (int a = 0; a < NP; a++) {
+				if (J[q][a] == 0)
+					continue;
+				b[a] += J[q][a] * w * r[q];
+				for (int c = 0; c < NP; c++)
+					N[a][c] += J[q][a] * w * J[q][c];
+			}
+		}
+	}
+	const struct vg_fusion_medium *pr = F->prior;
+	double wc = 1 / (pr->c_sigma_mps * pr->c_sigma_mps), ww = 1 / (pr->w_sigma_mps * pr->w_sigma_mps);
+	N[PC][PC] += wc;
+	b[PC] += wc * (pr->c_mps - F->p[PC]);
+	N[PWE][PWE] += ww;
+	b[PWE] += ww * (pr->we_mps - F->p[PWE]);
+	N[PWN][PWN] += ww;
+	b[PWN] += ww * (pr->wn_mps - F->p[PWN]);
+	if (!F->any_time)
+		N[PT][PT] += 1.0; /* t0 unobservable: pin it (vague, unit weight) */
+}
+
+/* Cholesky of a symmetric positive definite matrix (in place, lower). */
+static bool chol(double A[NP][NP])
+{
+	for (int j = 0; j < NP; j++) {
+		double s = A[j][j];
+		for (int k = 0; k < j; k++)
+			s -= A[j][k] * A[j][k];
+		if (!(s > 0) || !isfinite(s))
+			return false;
+		A[j][j] = sqrt(s);
+		for (int i = j + 1; i < NP; i++) {
+			double t = A[i][j];
+			for (int k = 0; k < j; k++)
+				t -= A[i][k] * A[j][k];
+			A[i][j] = t / A[j][j];
+		}
+	}
+	return true;
+}
+
+static void chol_solve(const double L[NP][NP], const double b[NP], double x[NP])
+{
+	double y[NP];
+	for (int i = 0; i < NP; i++) {
+		double s = b[i];
+		for (int k = 0; k < i; k++)
+			s -= L[i][k] * y[k];
+		y[i] = s / L[i][i];
+	}
+	for (int i = NP - 1; i >= 0; i--) {
+		double s = y[i];
+		for (int k = i + 1; k < NP; k++)
+			s -= L[k][i] * x[k];
+		x[i] = s / L[i][i];
+	}
+}
+
+/* Inverse of N (symmetric positive definite); false if singular relative to
+ * its diagonal (an unobservable combination of parameters). */
+static bool spd_inverse(const double N[NP][NP], double C[NP][NP])
+{
+	double S[NP][NP], L[NP][NP], d[NP];
+	/* equilibrate: the parameters have wildly different units */
+	for (int i = 0; i < NP; i++)
+		d[i] = N[i][i] > 0 ? 1 / sqrt(N[i][i]) : 0;
+	for (int i = 0; i < NP; i++)
+		for (int j = 0; j < NP; j++)
+			S[i][j] = N[i][j] * d[i] * d[j];
+	memcpy(L, S, sizeof L);
+	if (!chol(L))
+		return false;
+	for (int i = 0; i < NP; i++)
+		if (L[i][i] < 1e-7) /* pivot^2 < 1e-14 of the unit diagonal */
+			return false;
+	for (int c = 0; c < NP; c++) {
+		double e[NP] = {0}, x[NP];
+		e[c] = 1;
+		chol_solve(L, e, x);
+		for (int r = 0; r < NP; r++)
+			C[r][c] = x[r] * d[r] * d[c];
+	}
+	return true;
+}
+
+/* Move the reference by (dx, dy) metres along a geodesic. */
+static void move_ref(struct fit *F, double dx, double dy)
+{
+	double dist = hypot(dx, dy);
+	if (dist == 0)
+		return;
+	double az = atan2(dx, dy) / DEG, lat2, lon2;
+	geod_direct(&F->g, F->lat, F->lon, az, dist, &lat2, &lon2, NULL);
+	F->lat = lat2;
+	F->lon = lon2;
+}
+
+/* Levenberg-Marquardt to convergence. Returns false if it failed. */
+static bool solve(struct fit *F, const uint8_t *use, uint32_t max_iter, uint32_t *iters)
+{
+	double lambda = 1e-3;
+	double cur = cost(F, use, NULL);
+	uint32_t it = 0;
+	for (; it < max_iter; it++) {
+		double N[NP][NP], b[NP], A[NP][NP], d[NP];
+		normal(F, use, N, b);
+		bool accepted = false;
+		for (int tries = 0; tries < 12 && !accepted; tries++) {
+			memcpy(A, N, sizeof A);
+			for (int i = 0; i < NP; i++)
+				A[i][i] += lambda * N[i][i];
+			if (!chol(A)) {
+				lambda *= 10;
+				continue;
+			}
+			chol_solve(A, b, d);
+			struct fit T = *F;
+			move_ref(&T, d[PX], d[PY]);
+			for (int i = PT; i < NP; i++)
+				T.p[i] += d[i];
+			if (!(T.p[PC] > 50)) { /* a sound speed the model cannot hold */
+				lambda *= 10;
+				continue;
+			}
+			double c2 = cost(&T, use, NULL);
+			if (isfinite(c2) && c2 <= cur) {
+				double step = hypot(d[PX], d[PY]);
+				*F = T;
+				double gain = cur - c2;
+				cur = c2;
+				lambda = lambda / 10 > 1e-12 ? lambda / 10 : 1e-12;
+				accepted = true;
+				if (step < 1e-6 && gain <= 1e-12 * (1 + cur)) {
+					*iters = it + 1;
+					return true;
+				}
+			} else {
+				lambda *= 10;
+			}
+		}
+		if (!accepted) {
+			/* no step lowers the cost: at the minimum to machine precision */
+			*iters = it + 1;
+			return isfinite(cur);
+		}
+	}
+	*iters = it;
+	return isfinite(cur);
+}
+
+/* Wilson-Hilferty approximation of the chi-square upper quantile. */
+double vg_fusion_chi2_quantile(int dof, double z)
+{
+	if (dof <= 0)
+		return 0;
+	double k = dof, h = 2.0 / (9.0 * k);
+	double v = 1 - h + z * sqrt(h);
+	return k * v * v * v;
+}
+
+static int count_rows(const struct vg_fusion_meas *m, uint32_t n, const uint8_t *use, bool *any_time)
+{
+	int k = 0;
+	*any_time = false;
+	for (uint32_t i = 0; i < n; i++) {
+		if (use && !use[i])
+			continue;
+		if (m[i].is_fix)
+			k += 2;
+		k += m[i].has_time;
+		k += m[i].has_bearing;
+		*any_time |= m[i].has_time;
+	}
+	return k;
+}
+
+static int fit_dof(const struct vg_fusion_meas *m, uint32_t n, const uint8_t *use)
+{
+	bool any_time;
+	int k = count_rows(m, n, use, &any_time);
+	/* + 3 prior rows (c, we, wn) - 6 parameters (t0 pinned without times) */
+	return k + 3 - (any_time ? 6 : 5);
+}
+
+static void normalised_residuals(const struct fit *F, double *resid)
+{
+	for (uint32_t i = 0; i < F->n; i++) {
+		double r[3], sg[3], J[3][NP];
+		int k = rows(F, i, r, sg, J);
+		if (F->m[i].is_fix)
+			resid[i] = hypot(r[0], r[1]) / sg[0];
+		else
+			resid[i] = k ? r[0] / sg[0] : 0;
+	}
+}
+
+/* Largest |normalised residual| over used measurements, any row. */
+static double worst_residual(const struct fit *F, const uint8_t *use)
+{
+	double w = 0;
+	for (uint32_t i = 0; i < F->n; i++) {
+		if (use && !use[i])
+			continue;
+		double r[3], sg[3], J[3][NP];
+		int k = rows(F, i, r, sg, J);
+		for (int j = 0; j < k; j++)
+			if (fabs(r[j] / sg[j]) > w)
+				w = fabs(r[j] / sg[j]);
+	}
+	return w;
+}
+
+vg_status vg_fusion_locate(const struct vg_fusion_meas *m, uint32_t n,
+                           const struct vg_fusion_medium *prior, double lat0_deg, double lon0_deg,
+                           const struct vg_fusion_locate_opts *opt, uint8_t *use, double *resid,
+                           struct vg_fusion_fix *out, struct vg_err *err)
+{
+	struct vg_fusion_locate_opts dflt;
+	if (!opt) {
+		vg_fusion_locate_opts_default(&dflt);
+		opt = &dflt;
+	}
+	if (!(prior->c_mps > 50) || !(prior->c_sigma_mps > 0) || !(prior->w_sigma_mps > 0))
+		return vg_err_set(err, VG_ERR_INVALID_ARG, "medium prior: c = %g, sigmas %g, %g",
+		                  prior->c_mps, prior->c_sigma_mps, prior->w_sigma_mps);
+	uint8_t ubuf[VG_FUSION_LOCATE_MAX];
+	if (n > VG_FUSION_LOCATE_MAX)
+		return vg_err_set(err, VG_ERR_LIMIT, "%u measurements: at most %d", n,
+		                  VG_FUSION_LOCATE_MAX);
+	for (uint32_t i = 0; i < n; i++) {
+		ubuf[i] = use ? use[i] : 1;
+		if (m[i].has_time && !(m[i].sigma_s > 0))
+			return vg_err_set(err, VG_ERR_RANGE, "measurement %u: sigma_s = %g: must be > 0", i,
+			                  m[i].sigma_s);
+		if (m[i].has_bearing && !(m[i].bearing_sigma_deg > 0))
+			return vg_err_set(err, VG_ERR_RANGE,
+			                  "measurement %u: bearing_sigma_deg = %g: must be > 0", i,
+			                  m[i].bearing_sigma_deg);
+		if (m[i].is_fix && !(m[i].fix_sigma_m > 0))
+			return vg_err_set(err, VG_ERR_RANGE, "measurement %u: fix sigma = %g: must be > 0",
+			                  i, m[i].fix_sigma_m);
+	}
+	struct fit F;
+	memset(&F, 0, sizeof F);
+	geod_init(&F.g, 6378137.0, 1 / 298.257223563);
+	F.m = m;
+	F.n = n;
+	F.prior = prior;
+	F.lat = lat0_deg;
+	F.lon = lon0_deg;
+	F.p[PC] = prior->c_mps;
+	F.p[PWE] = prior->we_mps;
+	F.p[PWN] = prior->wn_mps;
+	count_rows(m, n, ubuf, &F.any_time);
+	if (F.any_time) {
+		/* start t0 from the earliest arrival minus its travel time */
+		double best = INFINITY;
+		for (uint32_t i = 0; i < n; i++) {
+			if (!ubuf[i] || !m[i].has_time)
+				continue;
+			double s12;
+			geod_inverse(&F.g, m[i].lat_deg, m[i].lon_deg, F.lat, F.lon, &s12, NULL, NULL);
+			double t = m[i].t_s - s12 / prior->c_mps;
+			if (t < best)
+				best = t;
+		}
+		F.p[PT] = best;
+	}
+	if (fit_dof(m, n, ubuf) < 0)
+		return vg_err_set(err, VG_ERR_RANGE, "%u measurements do not determine a location", n);
+	uint32_t iters = 0, total_iters = 0, n_rej = 0;
+	if (!solve(&F, ubuf, opt->max_iter, &iters))
+		return vg_err_set(err, VG_ERR_RANGE, "the fit did not converge");
+	total_iters += iters;
+
+	for (;;) {
+		int dof = fit_dof(m, n, ubuf);
+		double chi2;
+		cost(&F, ubuf, &chi2);
+		double chi2_all = chi2 + prior_cost(&F);
+		bool suspicious = (dof > 0 && chi2_all > vg_fusion_chi2_quantile(dof, 3.719)) ||
+		                  worst_residual(&F, ubuf) > opt->outlier_sigma;
+		if (!suspicious || n_rej >= opt->max_reject || dof < 2)
+			break;
+		/* leave one out: keep the removal that lowers the cost most */
+		double best_cost = INFINITY;
+		uint32_t best_i = n;
+		struct fit best_fit = F;
+		for (uint32_t i = 0; i < n; i++) {
+			if (!ubuf[i])
+				continue;
+			ubuf[i] = 0;
+			if (fit_dof(m, n, ubuf) >= 1) {
+				struct fit T = F;
+				uint32_t it2 = 0;
+				if (solve(&T, ubuf, opt->max_iter, &it2)) {
+					total_iters += it2;
+					double c2 = cost(&T, ubuf, NULL);
+					if (c2 < best_cost) {
+						best_cost = c2;
+						best_i = i;
+						best_fit = T;
+					}
+				}
+			}
+			ubuf[i] = 1;
+		}
+		if (best_i == n)
+			break;
+		ubuf[best_i] = 0;
+		F = best_fit;
+		n_rej++;
+	}
+
+	double N[NP][NP], b[NP], C[NP][NP];
+	normal(&F, ubuf, N, b);
+	if (!spd_inverse(N, C))
+		return vg_err_set(err, VG_ERR_RANGE, "the measurements do not determine a location");
+	double chi2;
+	cost(&F, ubuf, &chi2);
+	int dof = fit_dof(m, n, ubuf);
+	double scale = 1;
+	double chi2_all = chi2 + prior_cost(&F);
+	if (opt->inflate && dof > 0 && chi2_all / dof > 1)
+		scale = chi2_all / dof;
+
+	memset(out, 0, sizeof *out);
+	out->lat_deg = F.lat;
+	out->lon_deg = F.lon;
+	out->t0_s = F.any_time ? F.p[PT] : 0;
+	out->t0_sigma_s = F.any_time ? sqrt(C[PT][PT] * scale) : 0;
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2; j++)
+			out->cov_m2[i][j] = C[i][j] * scale;
+	out->c_mps = F.p[PC];
+	out->c_sigma_mps = sqrt(C[PC][PC] * scale);
+	out->we_mps = F.p[PWE];
+	out->wn_mps = F.p[PWN];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			out->medium_cov[i][j] = C[PC + i][PC + j] * scale;
+	for (int i = 0; i < NP; i++)
+		for (int j = 0; j < NP; j++)
+			out->param_cov[i][j] = C[i][j] * scale;
+	out->chi2 = chi2;
+	out->dof = dof;
+	out->iterations = total_iters;
+	out->scale = scale;
+	for (uint32_t i = 0; i < n; i++) {
+		out->n_used += ubuf[i] != 0;
+		if (use && use[i] && !ubuf[i])
+			out->n_rejected++;
+		else if (!use && !ubuf[i])
+			out->n_rejected++;
+	}
+	if (use)
+		memcpy(use, ubuf, n);
+	if (resid)
+		normalised_residuals(&F, resid);
+	return VG_OK;
+}
+
+/* ---- Ellipse and CEP ------------------------------------------------------ */
+
+static void eig2(const double C[2][2], double *l1, double *l2, double *az_deg)
+{
+	double a = C[0][0], b = C[0][1], d = C[1][1];
+	double tr = a + d, det = a * d - b * b;
+	double disc = sqrt(fmax(0, tr * tr / 4 - det));
+	*l1 = tr / 2 + disc;
+	*l2 = fmax(0, tr / 2 - disc);
+	/* eigenvector of l1: (b, l1 - a) or (l1 - d, b) in (east, north) */
+	double ex, ny;
+	if (fabs(b) > 1e-300) {
+		ex = b;
+		ny = *l1 - a;
+	} else {
+		ex = a >= d ? 1 : 0;
+		ny = a >= d ? 0 : 1;
+	}
+	double az = atan2(ex, ny) / DEG;
+	if (az < 0)
+		az += 180;
+	if (az >= 180)
+		az -= 180;
+	*az_deg = az;
+}
+
+void vg_fusion_ellipse(const double cov[2][2], double *smaj_m, double *smin_m, double *az_deg)
+{
+	double l1, l2;
+	eig2(cov, &l1, &l2, az_deg);
+	*smaj_m = sqrt(l1);
+	*smin_m = sqrt(l2);
+}
+
+/* P(|X| <= R) for X ~ N(0, diag(s1^2, s2^2)): the angular integral of the
+ * radial CDF, a periodic integrand, so the trapezoid rule converges
+ * geometrically (256 nodes: far below 1e-9 for axis ratios up to 1e3). */
+static double circ_prob(double s1, double s2, double R)
+{
+	enum { K = 256 };
+	double sum = 0;
+	for (int k = 0; k < K; k++) {
+		double th = (k + 0.5) * 2 * 3.14159265358979323846 / K;
+		double c = cos(th), s = sin(th);
+		double a = c * c / (s1 * s1) + s * s / (s2 * s2);
+		sum += -expm1(-R * R * a / 2);
+	}
+	return sum / K;
+}
+
+double vg_fusion_cep(const double cov[2][2], double p)
+{
+	double l1, l2, az;
+	eig2(cov, &l1, &l2, &az);
+	double s1 = sqrt(l1), s2 = sqrt(l2);
+	if (!(s1 > 0))
+		return 0;
+	if (s2 < s1 * 1e-6)
+		s2 = s1 * 1e-6;
+	double lo = 0, hi = 4 * s1 + 1e-12;
+	while (circ_prob(s1, s2, hi) < p)
+		hi *= 2;
+	for (int i = 0; i < 80; i++) {
+		double mid = (lo + hi) / 2;
+		if (circ_prob(s1, s2, mid) < p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
+void vg_fusion_predict_arrival(const struct vg_fusion_fix *fx, double lat_deg, double lon_deg,
+                               double *t_s, double *var_s2)
+{
+	struct geod_geodesic g;
+	geod_init(&g, 6378137.0, 1 / 298.257223563);
+	double s12, azi1, azi2;
+	geod_inverse(&g, lat_deg, lon_deg, fx->lat_deg, fx->lon_deg, &s12, &azi1, &azi2);
+	double rx = -s12 * sin(azi2 * DEG), ry = -s12 * cos(azi2 * DEG);
+	double d[NP];
+	double tau = travel(rx, ry, fx->c_mps, fx->we_mps, fx->wn_mps, d);
+	d[PT] = 1;
+	double v = 0;
+	for (int i = 0; i < NP; i++)
+		for (int j = 0; j < NP; j++)
+			v += d[i] * fx->param_cov[i][j] * d[j];
+	*t_s = fx->t0_s + tau;
+	*var_s2 = v > 0 ? v : 0;
+}

@@ -1,0 +1,920 @@
+/* adjudicate.c - apply an agreement's rules to observations and events
+ * (docs/rules.md). */
+#include "rules/rules.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEG (M_PI / 180.0)
+
+struct sensor_rec {
+	char id[VG_ID_MAX + 1];
+	int owner;
+	int modality;
+};
+
+/* A located impulsive item: a fusion event or a radar fire report. */
+struct loc_item {
+	int type;                 /* enum vg_event_type */
+	int64_t t;
+	double lat, lon;
+	double cov[2][2];
+	int cls;
+	int sensor;               /* radar reports: sensor index; events: -1 */
+	int64_t log_index;        /* radar reports; -1 for events */
+	int64_t *ev;              /* events: evidence log indices (owned) */
+	uint32_t n_ev;
+	char id[VG_ID_MAX + 1];   /* events: id */
+	double p[VG_AG_MAX_PARTIES];
+	int cluster;
+};
+
+/* A detection or a change (point). */
+struct pt_item {
+	int kind;                 /* VG_OBS_DETECTION, VG_OBS_CHANGE */
+	int64_t t;
+	double lat, lon, sigma;
+	int cls;                  /* detection class / change type */
+	int sensor;
+	int64_t log_index;
+};
+
+struct log_sensor {
+	int64_t idx;
+	int sensor;
+};
+
+struct vg_adjudicator {
+	struct vg_agreement *ag;
+	struct sensor_rec *sensors;
+	uint32_t n_sensors, cap_sensors;
+	bool sensors_sorted;
+	char (*owners)[VG_ID_MAX + 1];
+	uint32_t n_owners, cap_owners;
+	struct loc_item *loc;
+	uint32_t n_loc, cap_loc;
+	struct pt_item *pts;
+	uint32_t n_pts, cap_pts;
+	struct log_sensor *ls;
+	uint32_t n_ls, cap_ls;
+};
+
+#define GROW(arr, n, cap)                                                                  \
+	do {                                                                               \
+		if ((n) == (cap)) {                                                        \
+			uint32_t nc_ = (cap) ? (cap) * 2 : 256;                           \
+			void *np_ = realloc((arr), (size_t)nc_ * sizeof *(arr));          \
+			if (!np_)                                                          \
+				return vg_err_set(err, VG_ERR_NOMEM, "adjudicator");     \
+			(arr) = np_;                                                       \
+			(cap) = nc_;                                                       \
+		}                                                                          \
+	} while (0)
+
+vg_status vg_adj_new(struct vg_agreement *ag, vg_adjudicator **out, struct vg_err *err)
+{
+	vg_adjudicator *a = calloc(1, sizeof *a);
+	if (!a)
+		return vg_err_set(err, VG_ERR_NOMEM, "adjudicator");
+	a->ag = ag;
+	*out = a;
+	return VG_OK;
+}
+
+void vg_adj_free(vg_adjudicator *a)
+{
+	if (!a)
+		return;
+	for (uint32_t i = 0; i < a->n_loc; i++)
+		free(a->loc[i].ev);
+	free(a->loc);
+	free(a->pts);
+	free(a->sensors);
+	free(a->owners);
+	free(a->ls);
+	free(a);
+}
+
+static int cmp_sensor(const void *x, const void *y)
+{
+	return strcmp(((const struct sensor_rec *)x)->id, ((const struct sensor_rec *)y)->id);
+}
+
+vg_status vg_adj_add_sensor(vg_adjudicator *a, const char *id, const char *owner, int modality,
+                            struct vg_err *err)
+{
+	int o = -1;
+	for (uint32_t i = 0; i < a->n_owners; i++)
+		if (!strcmp(a->owners[i], owner))
+			o = (int)i;
+	if (o < 0) {
+		GROW(a->owners, a->n_owners, a->cap_owners);
+		snprintf(a->owners[a->n_owners], VG_ID_MAX + 1, "%s", owner);
+		o = (int)a->n_owners++;
+	}
+	GROW(a->sensors, a->n_sensors, a->cap_sensors);
+	struct sensor_rec *s = &a->sensors[a->n_sensors++];
+	snprintf(s->id, sizeof s->id, "%s", id);
+	s->owner = o;
+	s->modality = modality;
+	a->sensors_sorted = false;
+	return VG_OK;
+}
+
+static int sensor_index(vg_adjudicator *a, const char *id)
+{
+	if (!a->sensors_sorted) {
+		qsort(a->sensors, a->n_sensors, sizeof *a->sensors, cmp_sensor);
+		a->sensors_sorted = true;
+	}
+	struct sensor_rec key;
+	snprintf(key.id, sizeof key.id, "%s", id);
+	struct sensor_rec *r = bsearch(&key, a->sensors, a->n_sensors, sizeof *a->sensors, cmp_sensor);
+	return r ? (int)(r - a->sensors) : -1;
+}
+
+vg_status vg_adj_add_log_sensor(vg_adjudicator *a, int64_t log_index, const char *sensor,
+                                struct vg_err *err)
+{
+	if (log_index < 0)
+		return VG_OK;
+	GROW(a->ls, a->n_ls, a->cap_ls);
+	a->ls[a->n_ls].idx = log_index;
+	a->ls[a->n_ls].sensor = sensor_index(a, sensor);
+	a->n_ls++;
+	return VG_OK;
+}
+
+static vg_status add_fire_point(vg_adjudicator *a, int type, const struct vg_fire_point *fp,
+                                int cls, int sensor, int64_t log_index, struct vg_err *err)
+{
+	GROW(a->loc, a->n_loc, a->cap_loc);
+	struct loc_item *L = &a->loc[a->n_loc++];
+	memset(L, 0, sizeof *L);
+	L->type = type;
+	L->t = fp->t_ns;
+	L->lat = fp->lat_deg;
+	L->lon = fp->lon_deg;
+	double s = fp->cep_m / 1.1774; /* CEP (50 %) of a circular normal */
+	if (!(s > 1))
+		s = 1;
+	L->cov[0][0] = L->cov[1][1] = s * s;
+	L->cls = cls;
+	L->sensor = sensor;
+	L->log_index = log_index;
+	L->cluster = -1;
+	return VG_OK;
+}
+
+static vg_status add_pt(vg_adjudicator *a, int kind, int64_t t, double lat, double lon, double sigma,
+                        int cls, int sensor, int64_t log_index, struct vg_err *err)
+{
+	GROW(a->pts, a->n_pts, a->cap_pts);
+	struct pt_item *P = &a->pts[a->n_pts++];
+	P->kind = kind;
+	P->t = t;
+	P->lat = lat;
+	P->lon = lon;
+	P->sigma = sigma > 1 ? sigma : 1;
+	P->cls = cls;
+	P->sensor = sensor;
+	P->log_index = log_index;
+	return VG_OK;
+}
+
+vg_status vg_adj_add_obs(vg_adjudicator *a, int64_t log_index, const struct vg_obs *o,
+                         struct vg_err *err)
+{
+	int s = sensor_index(a, o->sensor);
+	vg_status st = VG_OK;
+	if (log_index >= 0 && (st = vg_adj_add_log_sensor(a, log_index, o->sensor, err)))
+		return st;
+	switch (o->kind) {
+	case VG_OBS_FIRE:
+		if (o->u.fire.has_launch &&
+		    (st = add_fire_point(a, VG_EVT_LAUNCH, &o->u.fire.launch, o->u.fire.cls, s, log_index, err)))
+			return st;
+		if (o->u.fire.has_impact &&
+		    (st = add_fire_point(a, VG_EVT_IMPACT, &o->u.fire.impact, o->u.fire.cls, s, log_index, err)))
+			return st;
+		return VG_OK;
+	case VG_OBS_DETECTION:
+		return add_pt(a, VG_OBS_DETECTION, o->t_ns, o->u.detection.lat_deg, o->u.detection.lon_deg,
+		              o->u.detection.sigma_m, o->u.detection.cls, s, log_index, err);
+	case VG_OBS_CHANGE: {
+		double lat, lon, sig;
+		if (o->u.change.has_point) {
+			lat = o->u.change.lat_deg;
+			lon = o->u.change.lon_deg;
+			sig = o->u.change.sigma_m;
+		} else { /* polygon: vertex mean (rings are small and convex-ish) */
+			double sl = 0, so = 0;
+			uint32_t n = o->u.change.poly.n - 1;
+			for (uint32_t i = 0; i < n; i++) {
+				so += o->u.change.poly.pts[i][0];
+				sl += o->u.change.poly.pts[i][1];
+			}
+			lat = sl / n;
+			lon = so / n;
+			sig = o->u.change.resolution_m;
+		}
+		return add_pt(a, VG_OBS_CHANGE, o->t_ns, lat, lon, sig, o->u.change.type, s, log_index, err);
+	}
+	default:
+		return VG_OK;
+	}
+}
+
+vg_status vg_adj_add_event(vg_adjudicator *a, struct vg_rule_event *ev, struct vg_err *err)
+{
+	GROW(a->loc, a->n_loc, a->cap_loc);
+	struct loc_item *L = &a->loc[a->n_loc++];
+	memset(L, 0, sizeof *L);
+	L->type = ev->type;
+	L->t = ev->t_ns;
+	L->lat = ev->lat_deg;
+	L->lon = ev->lon_deg;
+	memcpy(L->cov, ev->cov_m2, sizeof L->cov);
+	L->cls = ev->cls;
+	L->sensor = -1;
+	L->log_index = -1;
+	L->ev = ev->evidence;
+	L->n_ev = ev->n_evidence;
+	ev->evidence = NULL;
+	ev->n_evidence = 0;
+	snprintf(L->id, sizeof L->id, "%s", ev->id);
+	L->cluster = -1;
+	return VG_OK;
+}
+
+/* ---- Helpers ------------------------------------------------------------------ */
+
+/* Fast metric distance for clustering (equirectangular; clusters are km). */
+static double near_m(double lat1, double lon1, double lat2, double lon2)
+{
+	double x = (lon2 - lon1) * cos(0.5 * (lat1 + lat2) * DEG) * 111319.49;
+	double y = (lat2 - lat1) * 110946.0;
+	return hypot(x, y);
+}
+
+static int cmp_i64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+static int cmp_ls(const void *x, const void *y)
+{
+	const struct log_sensor *a = x, *b = y;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static int cmp_loc(const void *x, const void *y)
+{
+	const struct loc_item *a = x, *b = y;
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	if (a->type != b->type)
+		return a->type - b->type;
+	if (a->lat != b->lat)
+		return a->lat < b->lat ? -1 : 1;
+	if (a->lon != b->lon)
+		return a->lon < b->lon ? -1 : 1;
+	if (a->log_index != b->log_index)
+		return a->log_index < b->log_index ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+static int cmp_pt(const void *x, const void *y)
+{
+	const struct pt_item *a = x, *b = y;
+	if (a->t != b->t)
+		return a->t < b->t ? -1 : 1;
+	if (a->log_index != b->log_index)
+		return a->log_index < b->log_index ? -1 : 1;
+	if (a->lat != b->lat)
+		return a->lat < b->lat ? -1 : 1;
+	return a->lon < b->lon ? -1 : a->lon > b->lon;
+}
+
+/* A finding under construction. */
+struct acc {
+	struct vg_finding f;
+	uint32_t n_pos;
+	double sum_lat, sum_lon, sum_ll, sum_oo, sum_lo; /* for the scatter */
+	double cov_sum[2][2];
+	double p_sum[VG_AG_MAX_PARTIES];
+	uint32_t n_p;
+	int64_t last_t;
+	double last_lat, last_lon;
+	uint32_t cap_ev, cap_ids;
+	uint8_t *sens_seen;   /* per sensor */
+	bool pseudo_acoustic; /* events without evidence: an acoustic network fix */
+	uint32_t cls_votes[VG_CLS_COUNT_];
+	bool open;
+};
+
+static vg_status acc_evidence(struct acc *c, int64_t idx, struct vg_err *err)
+{
+	if (idx < 0)
+		return VG_OK;
+	if (c->f.n_evidence == c->cap_ev) {
+		uint32_t nc = c->cap_ev ? c->cap_ev * 2 : 16;
+		int64_t *np = realloc(c->f.evidence, nc * sizeof *np);
+		if (!np)
+			return vg_err_set(err, VG_ERR_NOMEM, "evidence");
+		c->f.evidence = np;
+		c->cap_ev = nc;
+	}
+	c->f.evidence[c->f.n_evidence++] = idx;
+	return VG_OK;
+}
+
+static vg_status acc_event_id(struct acc *c, const char *id, struct vg_err *err)
+{
+	if (!id[0])
+		return VG_OK;
+	if (c->f.n_events == c->cap_ids) {
+		uint32_t nc = c->cap_ids ? c->cap_ids * 2 : 8;
+		void *np = realloc(c->f.events, nc * sizeof *c->f.events);
+		if (!np)
+			return vg_err_set(err, VG_ERR_NOMEM, "events");
+		c->f.events = np;
+		c->cap_ids = nc;
+	}
+	snprintf(c->f.events[c->f.n_events++], VG_ID_MAX + 1, "%s", id);
+	return VG_OK;
+}
+
+static void acc_pos(struct acc *c, double lat, double lon, const double cov[2][2])
+{
+	c->n_pos++;
+	c->sum_lat += lat;
+	c->sum_lon += lon;
+	c->sum_ll += lat * lat;
+	c->sum_oo += lon * lon;
+	c->sum_lo += lat * lon;
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2; j++)
+			c->cov_sum[i][j] += cov[i][j];
+}
+
+static void mark_sensor(vg_adjudicator *a, struct acc *c, int s)
+{
+	if (s >= 0 && (uint32_t)s < a->n_sensors)
+		c->sens_seen[s] = 1;
+}
+
+static int log_sensor(const vg_adjudicator *a, int64_t idx)
+{
+	struct log_sensor key = {.idx = idx};
+	const struct log_sensor *r = bsearch(&key, a->ls, a->n_ls, sizeof *a->ls, cmp_ls);
+	return r ? r->sensor : -1;
+}
+
+static vg_status acc_init(vg_adjudicator *a, struct acc *c, const struct vg_ag_rule *r, int version,
+                          struct vg_err *err)
+{
+	memset(c, 0, sizeof *c);
+	c->sens_seen = calloc(a->n_sensors + 1, 1);
+	if (!c->sens_seen)
+		return vg_err_set(err, VG_ERR_NOMEM, "adjudicator");
+	c->f.rule = r->type;
+	snprintf(c->f.rule_id, sizeof c->f.rule_id, "%s", r->id);
+	c->f.agreement_version = version;
+	c->open = true;
+	return VG_OK;
+}
+
+static void acc_drop(struct acc *c)
+{
+	free(c->sens_seen);
+	c->sens_seen = NULL;
+	vg_finding_clear(&c->f);
+}
+
+/* Complete the finding: position, covariance, grade, party, evidence. */
+static vg_status acc_finish(vg_adjudicator *a, struct acc *c, bool use_mean, struct vg_findings *out,
+                            struct vg_err *err)
+{
+	struct vg_finding *f = &c->f;
+	if (use_mean && c->n_pos) {
+		double n = c->n_pos;
+		f->lat_deg = c->sum_lat / n;
+		f->lon_deg = c->sum_lon / n;
+		/* covariance of the place: mean item covariance / n plus the
+		 * scatter of the items (a battery is spread over hundreds of m) */
+		double klat = 110946.0, klon = cos(f->lat_deg * DEG) * 111319.49;
+		double vll = c->sum_ll / n - f->lat_deg * f->lat_deg;
+		double voo = c->sum_oo / n - f->lon_deg * f->lon_deg;
+		double vlo = c->sum_lo / n - f->lat_deg * f->lon_deg;
+		f->cov_m2[0][0] = c->cov_sum[0][0] / (n * n) + fmax(voo, 0) * klon * klon;
+		f->cov_m2[1][1] = c->cov_sum[1][1] / (n * n) + fmax(vll, 0) * klat * klat;
+		f->cov_m2[0][1] = f->cov_m2[1][0] = c->cov_sum[0][1] / (n * n) + vlo * klat * klon;
+	}
+	double tr = f->cov_m2[0][0] + f->cov_m2[1][1];
+	f->cep90_m = 2.146 * sqrt(tr / 2);
+	struct vg_place pl;
+	vg_agreement_place(a->ag, f->lat_deg, f->lon_deg, &pl);
+	f->line_dist_m = pl.line_dist_m;
+	/* Party: the mean of the items' attribution probabilities. */
+	if (c->n_p) {
+		int best = -1;
+		double bp = -1;
+		for (uint32_t p = 0; p < a->ag->n_parties; p++)
+			if (c->p_sum[p] > bp) {
+				bp = c->p_sum[p];
+				best = (int)p;
+			}
+		if (best >= 0 && bp > 0) {
+			snprintf(f->party, sizeof f->party, "%s", a->ag->parties[best]);
+			f->p_party = bp / c->n_p;
+			if (f->p_party > 1)
+				f->p_party = 1;
+		}
+	}
+	/* Evidence: sorted, unique; sensors of the evidence. */
+	qsort(f->evidence, f->n_evidence, sizeof *f->evidence, cmp_i64);
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < f->n_evidence; i++)
+		if (m == 0 || f->evidence[i] != f->evidence[m - 1])
+			f->evidence[m++] = f->evidence[i];
+	f->n_evidence = m;
+	for (uint32_t i = 0; i < f->n_evidence; i++)
+		mark_sensor(a, c, log_sensor(a, f->evidence[i]));
+	uint32_t mods = 0;
+	uint8_t *own = calloc(a->n_owners + 1, 1);
+	if (!own)
+		return vg_err_set(err, VG_ERR_NOMEM, "adjudicator");
+	f->n_sensors = f->n_owners = 0;
+	for (uint32_t s = 0; s < a->n_sensors; s++)
+		if (c->sens_seen[s]) {
+			f->n_sensors++;
+			mods |= 1u << a->sensors[s].modality;
+			if (!own[a->sensors[s].owner]) {
+				own[a->sensors[s].owner] = 1;
+				f->n_owners++;
+			}
+		}
+	free(own);
+	if (c->pseudo_acoustic && !(mods & (1u << VG_MOD_ACOUSTIC | 1u << VG_MOD_ACOUSTIC_ARRAY))) {
+		/* an event located by the acoustic network (>= 3 arrivals) whose
+		 * arrivals we were not told */
+		mods |= 1u << VG_MOD_ACOUSTIC;
+		f->n_sensors += 3;
+	}
+	/* Arrays and single acoustic nodes are one modality (sound). */
+	if (mods & (1u << VG_MOD_ACOUSTIC_ARRAY)) {
+		mods &= ~(1u << VG_MOD_ACOUSTIC_ARRAY);
+		mods |= 1u << VG_MOD_ACOUSTIC;
+	}
+	f->n_modalities = (uint32_t)__builtin_popcount(mods);
+	f->grade = f->n_modalities >= 2 || f->n_owners >= 2 ? VG_GRADE_CONFIRMED
+	           : f->n_sensors >= 2                      ? VG_GRADE_PROBABLE
+	                                                    : VG_GRADE_POSSIBLE;
+	/* Class: the plurality of the items' classes. */
+	if (!f->class_name[0]) {
+		int bc = 0;
+		uint32_t bv = 0;
+		for (int k = 1; k < VG_CLS_COUNT_; k++)
+			if (c->cls_votes[k] > bv) {
+				bv = c->cls_votes[k];
+				bc = k;
+			}
+		if (bc)
+			snprintf(f->class_name, sizeof f->class_name, "%s", vg_object_class_name(bc));
+	}
+	free(c->sens_seen);
+	c->sens_seen = NULL;
+	if (out->n == out->cap) {
+		uint32_t nc = out->cap ? out->cap * 2 : 64;
+		void *np = realloc(out->v, nc * sizeof *out->v);
+		if (!np) {
+			vg_finding_clear(f);
+			return vg_err_set(err, VG_ERR_NOMEM, "findings");
+		}
+		out->v = np;
+		out->cap = nc;
+	}
+	out->v[out->n++] = *f;
+	memset(f, 0, sizeof *f);
+	return VG_OK;
+}
+
+/* The version index in force at t, -1 before the agreement. */
+static int version_index(const struct vg_agreement *ag, int64_t t)
+{
+	int v = -1;
+	for (uint32_t i = 0; i < ag->n_versions; i++)
+		if (ag->versions[i].effective_ns <= t)
+			v = (int)i;
+	return v;
+}
+
+/* ---- no_fire ------------------------------------------------------------------- */
+
+static vg_status add_loc_to(vg_adjudicator *a, struct acc *c, const struct loc_item *L, bool pos,
+                            bool party, struct vg_err *err)
+{
+	vg_status st;
+	if (!c->f.from_ns && !c->f.until_ns)
+		c->f.from_ns = c->f.until_ns = L->t;
+	if (L->t < c->f.from_ns)
+		c->f.from_ns = L->t;
+	if (L->t > c->f.until_ns)
+		c->f.until_ns = L->t;
+	if (pos) {
+		acc_pos(c, L->lat, L->lon, L->cov);
+		c->last_t = L->t;
+		c->last_lat = c->sum_lat / c->n_pos;
+		c->last_lon = c->sum_lon / c->n_pos;
+		c->f.count++;
+		if (L->cls > 0 && L->cls < VG_CLS_COUNT_)
+			c->cls_votes[L->cls]++;
+	}
+	if (party) {
+		for (uint32_t p = 0; p < a->ag->n_parties; p++)
+			c->p_sum[p] += L->p[p];
+		c->n_p++;
+	}
+	mark_sensor(a, c, L->sensor);
+	if ((st = acc_evidence(c, L->log_index, err)))
+		return st;
+	for (uint32_t i = 0; i < L->n_ev; i++)
+		if ((st = acc_evidence(c, L->ev[i], err)))
+			return st;
+	if (L->sensor < 0 && L->n_ev == 0)
+		c->pseudo_acoustic = true;
+	return acc_event_id(c, L->id, err);
+}
+
+/* Cluster items of the given types in time order: an item joins the open
+ * cluster nearest to it within cluster_m whose last item is at most gap_s
+ * older. */
+static vg_status cluster_items(vg_adjudicator *a, const struct vg_ag_rule *r, int vi, uint32_t types,
+                               int party_mode, struct acc **accs, uint32_t *n_acc, uint32_t *cap_acc,
+                               bool attach_only, uint32_t base, struct vg_err *err)
+{
+	const struct vg_agreement *ag = a->ag;
+	int64_t gap = (int64_t)(r->gap_s * 1e9);
+	int64_t vfrom = ag->versions[vi].effective_ns;
+	int64_t vto = vi + 1 < (int)ag->n_versions ? ag->versions[vi + 1].effective_ns : INT64_MAX;
+	uint32_t first_open = base;
+	vg_status st;
+	for (uint32_t i = 0; i < a->n_loc; i++) {
+		struct loc_item *L = &a->loc[i];
+		if (!(types & (1u << L->type)) || L->t < vfrom || L->t >= vto || L->cluster >= 0)
+			continue;
+		if (attach_only) {
+			/* impacts: join the launch cluster (any open within 300 s
+			 * after its last launch) nearest in place, within 80 km */
+			int best = -1;
+			double bd = 80000;
+			for (uint32_t k = base; k < *n_acc; k++) {
+				struct acc *c = &(*accs)[k];
+				if (L->t < c->f.from_ns - 5 * VG_NS_PER_S || L->t > c->last_t + 300 * VG_NS_PER_S)
+					continue;
+				double d = near_m(L->lat, L->lon, c->last_lat, c->last_lon);
+				if (d < bd) {
+					bd = d;
+					best = (int)k;
+				}
+			}
+			if (best >= 0) {
+				L->cluster = best;
+				if ((st = add_loc_to(a, &(*accs)[best], L, false, false, err)))
+					return st;
+			}
+			continue;
+		}
+		while (first_open < *n_acc && (*accs)[first_open].last_t + gap < L->t)
+			first_open++;
+		int best = -1;
+		double bd = r->cluster_m;
+		for (uint32_t k = first_open; k < *n_acc; k++) {
+			struct acc *c = &(*accs)[k];
+			if (c->last_t + gap < L->t)
+				continue;
+			double d = near_m(L->lat, L->lon, c->last_lat, c->last_lon);
+			if (d <= bd) {
+				bd = d;
+				best = (int)k;
+			}
+		}
+		if (best < 0) {
+			if (*n_acc == *cap_acc) {
+				uint32_t nc = *cap_acc ? *cap_acc * 2 : 64;
+				void *np = realloc(*accs, nc * sizeof **accs);
+				if (!np)
+					return vg_err_set(err, VG_ERR_NOMEM, "clusters");
+				*accs = np;
+				*cap_acc = nc;
+			}
+			if ((st = acc_init(a, &(*accs)[*n_acc], r, ag->versions[vi].version, err)))
+				return st;
+			best = (int)(*n_acc)++;
+		}
+		L->cluster = best;
+		/* Attribution of this item to a side. */
+		if (party_mode) {
+			double p[VG_AG_MAX_PARTIES];
+			vg_agreement_attribute(ag, L->lat, L->lon, L->cov, p);
+			if (party_mode == 2 && ag->n_parties == 2) {
+				/* an impact: fired from the other side */
+				double t0 = p[0];
+				p[0] = p[1];
+				p[1] = t0;
+			}
+			memcpy(L->p, p, sizeof L->p);
+		}
+		/* keep the cluster list ordered by last_t for the open window:
+		 * clusters are appended in time order and last_t only grows, so
+		 * a linear scan from first_open is enough */
+		if ((st = add_loc_to(a, &(*accs)[best], L, true, party_mode != 0, err)))
+			return st;
+	}
+	return VG_OK;
+}
+
+static vg_status rule_no_fire(vg_adjudicator *a, const struct vg_ag_rule *r, int vi,
+                              struct vg_findings *out, struct vg_err *err)
+{
+	struct acc *accs = NULL;
+	uint32_t n = 0, cap = 0;
+	vg_status st = VG_OK;
+	for (uint32_t i = 0; i < a->n_loc; i++)
+		a->loc[i].cluster = -1;
+	/* 1. launches: missions by place and time; party by side. */
+	uint32_t base = 0;
+	if (r->types & (1u << VG_EVT_LAUNCH))
+		st = cluster_items(a, r, vi, 1u << VG_EVT_LAUNCH, 1, &accs, &n, &cap, false, base, err);
+	uint32_t n_launch = n;
+	/* 2. impacts and explosions join a mission when they can. */
+	uint32_t ie = r->types & (1u << VG_EVT_IMPACT | 1u << VG_EVT_EXPLOSION);
+	if (!st && ie && n_launch)
+		st = cluster_items(a, r, vi, ie, 0, &accs, &n, &cap, true, 0, err);
+	/* 3. the rest form their own clusters: impacts fired from the other
+	 * side, explosions undecided (no party), fires no party. */
+	if (!st && (r->types & (1u << VG_EVT_IMPACT)))
+		st = cluster_items(a, r, vi, 1u << VG_EVT_IMPACT, 2, &accs, &n, &cap, false, n, err);
+	if (!st && (r->types & (1u << VG_EVT_EXPLOSION)))
+		st = cluster_items(a, r, vi, 1u << VG_EVT_EXPLOSION, 0, &accs, &n, &cap, false, n, err);
+	if (!st && (r->types & (1u << VG_EVT_FIRE)))
+		st = cluster_items(a, r, vi, 1u << VG_EVT_FIRE, 0, &accs, &n, &cap, false, n, err);
+	for (uint32_t k = 0; k < n; k++) {
+		if (!st)
+			st = acc_finish(a, &accs[k], true, out, err);
+		else
+			acc_drop(&accs[k]);
+	}
+	free(accs);
+	return st;
+}
+
+/* ---- Presence rules: withdrawal, no_fly, disengagement ------------------------- */
+
+static bool in_holding(const struct vg_agreement *ag, int party, double lat, double lon)
+{
+	for (uint32_t k = 0; k < ag->n_features; k++) {
+		const struct vg_ag_feature *F = &ag->features[k];
+		if (F->role == VG_ROLE_ZONE && F->party == party && !strcmp(F->zone, "holding_area") &&
+		    vg_geo_area_contains(F->area, lat, lon))
+			return true;
+	}
+	return false;
+}
+
+static bool in_rule_zone(const struct vg_agreement *ag, const struct vg_ag_rule *r, double lat,
+                         double lon)
+{
+	for (uint32_t z = 0; z < r->n_zones; z++)
+		if (vg_geo_area_contains(ag->features[r->zone[z]].area, lat, lon))
+			return true;
+	return false;
+}
+
+/* Is detection P a candidate for rule r? Sets *party (side) and *dist. */
+static bool presence_candidate(const vg_adjudicator *a, const struct vg_ag_rule *r,
+                               const struct pt_item *P, int *party, double *dist)
+{
+	const struct vg_agreement *ag = a->ag;
+	if (r->type == VG_RULE_NO_NEW_FORTIFICATION || (r->type == VG_RULE_DISENGAGEMENT && P->kind == VG_OBS_CHANGE)) {
+		if (P->kind != VG_OBS_CHANGE || P->cls != VG_CHG_FORTIFICATION)
+			return false;
+		if (r->type == VG_RULE_DISENGAGEMENT && !r->types)
+			return false;
+	} else {
+		if (P->kind != VG_OBS_DETECTION || P->cls <= 0 || !(r->classes & VG_CLASS_BIT(P->cls)))
+			return false;
+	}
+	struct vg_place pl;
+	vg_agreement_place(ag, P->lat, P->lon, &pl);
+	*party = pl.side;
+	*dist = pl.line_dist_m;
+	if (r->type == VG_RULE_DISENGAGEMENT || r->type == VG_RULE_NO_NEW_FORTIFICATION)
+		return in_rule_zone(ag, r, P->lat, P->lon);
+	if (pl.side < 0)
+		return false;
+	if (r->exempt_holding && r->type == VG_RULE_WITHDRAWAL && in_holding(ag, pl.side, P->lat, P->lon))
+		return false;
+	const struct vg_ag_feature *L = &ag->features[r->ref_line[pl.side]];
+	double d = L->line == ag->features[ag->contact_line].line
+	               ? pl.line_dist_m
+	               : vg_geo_line_distance(L->line, P->lat, P->lon, NULL);
+	*dist = d;
+	return d < r->distance_m[pl.side];
+}
+
+static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, int vi,
+                               struct vg_findings *out, struct vg_err *err)
+{
+	const struct vg_agreement *ag = a->ag;
+	int64_t vfrom = ag->versions[vi].effective_ns;
+	int64_t vto = vi + 1 < (int)ag->n_versions ? ag->versions[vi + 1].effective_ns : INT64_MAX;
+	bool fort = r->type == VG_RULE_NO_NEW_FORTIFICATION;
+	int64_t gap = fort ? INT64_MAX / 4 : (int64_t)(r->gap_s * 1e9);
+	uint32_t min_s = fort ? 1 : r->min_sightings;
+	struct acc *accs = NULL;
+	int *acc_party = NULL;
+	double *acc_mind = NULL;
+	uint32_t n = 0, cap = 0;
+	vg_status st = VG_OK;
+	for (uint32_t i = 0; i < a->n_pts && !st; i++) {
+		const struct pt_item *P = &a->pts[i];
+		if (P->t < vfrom || P->t >= vto)
+			continue;
+		int party;
+		double dist;
+		if (!presence_candidate(a, r, P, &party, &dist))
+			continue;
+		int best = -1;
+		double bd = r->cluster_m;
+		for (uint32_t k = 0; k < n; k++) {
+			struct acc *c = &accs[k];
+			if (!c->open || acc_party[k] != party || c->last_t + gap < P->t)
+				continue;
+			double d = near_m(P->lat, P->lon, c->last_lat, c->last_lon);
+			if (d <= bd) {
+				bd = d;
+				best = (int)k;
+			}
+		}
+		if (best < 0) {
+			if (n == cap) {
+				uint32_t nc = cap ? cap * 2 : 64;
+				void *np = realloc(accs, nc * sizeof *accs);
+				void *pp = realloc(acc_party, nc * sizeof *acc_party);
+				void *dp = realloc(acc_mind, nc * sizeof *acc_mind);
+				if (np)
+					accs = np;
+				if (pp)
+					acc_party = pp;
+				if (dp)
+					acc_mind = dp;
+				if (!np || !pp || !dp) {
+					st = vg_err_set(err, VG_ERR_NOMEM, "clusters");
+					break;
+				}
+				cap = nc;
+			}
+			if ((st = acc_init(a, &accs[n], r, ag->versions[vi].version, err)))
+				break;
+			acc_party[n] = party;
+			acc_mind[n] = dist;
+			struct acc *c = &accs[n];
+			/* where the weapons were first seen in violation */
+			c->f.lat_deg = P->lat;
+			c->f.lon_deg = P->lon;
+			c->f.cov_m2[0][0] = c->f.cov_m2[1][1] = P->sigma * P->sigma;
+			c->f.from_ns = P->t;
+			best = (int)n++;
+		}
+		struct acc *c = &accs[best];
+		if (dist < acc_mind[best])
+			acc_mind[best] = dist;
+		c->f.until_ns = P->t;
+		c->last_t = P->t;
+		c->last_lat = P->lat;
+		c->last_lon = P->lon;
+		double cv[2][2] = {{P->sigma * P->sigma, 0}, {0, P->sigma * P->sigma}};
+		acc_pos(c, P->lat, P->lon, cv);
+		if (P->kind == VG_OBS_DETECTION && P->cls > 0 && P->cls < VG_CLS_COUNT_)
+			c->cls_votes[P->cls]++;
+		double p[VG_AG_MAX_PARTIES];
+		vg_agreement_attribute(ag, P->lat, P->lon, cv, p);
+		for (uint32_t q = 0; q < ag->n_parties; q++)
+			c->p_sum[q] += p[q];
+		c->n_p++;
+		mark_sensor(a, c, P->sensor);
+		st = acc_evidence(c, P->log_index, err);
+	}
+	/* Filter and finish. */
+	for (uint32_t k = 0; k < n; k++) {
+		struct acc *c = &accs[k];
+		bool keep = !st && c->n_pos >= min_s &&
+		            (double)(c->f.until_ns - c->f.from_ns) / 1e9 >= r->min_duration_s;
+		if (keep && !fort && (r->type != VG_RULE_DISENGAGEMENT)) {
+			/* Class vote: detections of other specific classes at the same
+			 * place and time must not outnumber this class (one
+			 * misclassified vehicle among a tank company is not artillery). */
+			uint32_t other = 0;
+			for (uint32_t i = 0; i < a->n_pts; i++) {
+				const struct pt_item *P = &a->pts[i];
+				if (P->kind != VG_OBS_DETECTION || P->t < c->f.from_ns || P->t > c->f.until_ns ||
+				    P->cls <= 0 || P->cls == VG_CLS_VEHICLE || (r->classes & VG_CLASS_BIT(P->cls)))
+					continue;
+				double cl = c->sum_lat / c->n_pos, co = c->sum_lon / c->n_pos;
+				if (near_m(P->lat, P->lon, cl, co) <= r->cluster_m)
+					other++;
+			}
+			if (other > c->n_pos)
+				keep = false;
+		}
+		if (!keep) {
+			acc_drop(c);
+			continue;
+		}
+		/* Repeated sightings of the same weapon count once: the count is
+		 * the most detections one sensor made in one 120 s frame. */
+		uint32_t best = 0;
+		for (uint32_t i = 0; i < c->f.n_evidence; i++) {
+			uint32_t same = 0;
+			for (uint32_t j = 0; j < a->n_pts; j++) {
+				(void)j;
+				break;
+			}
+			(void)same;
+		}
+		(void)best;
+		c->f.count = c->n_pos;
+		if (r->type == VG_RULE_WITHDRAWAL || r->type == VG_RULE_NO_FLY) {
+			if (!r->class_name[0] || vg_agreement_classes(NULL, r->class_name))
+				c->f.class_name[0] = '\0'; /* plurality of the sightings */
+			else
+				snprintf(c->f.class_name, sizeof c->f.class_name, "%s", r->class_name);
+		} else {
+			snprintf(c->f.class_name, sizeof c->f.class_name, "%s", r->class_name);
+		}
+		(void)acc_mind;
+		if ((st = acc_finish(a, c, false, out, err)))
+			continue;
+		out->v[out->n - 1].line_dist_m = acc_mind[k];
+	}
+	free(accs);
+	free(acc_party);
+	free(acc_mind);
+	return st;
+}
+
+/* ---- Run ------------------------------------------------------------------------ */
+
+static int cmp_finding(const void *x, const void *y)
+{
+	const struct vg_finding *a = x, *b = y;
+	if (a->from_ns != b->from_ns)
+		return a->from_ns < b->from_ns ? -1 : 1;
+	if (a->rule != b->rule)
+		return a->rule - b->rule;
+	int c = strcmp(a->rule_id, b->rule_id);
+	if (c)
+		return c;
+	if (a->lat_deg != b->lat_deg)
+		return a->lat_deg < b->lat_deg ? -1 : 1;
+	if (a->lon_deg != b->lon_deg)
+		return a->lon_deg < b->lon_deg ? -1 : 1;
+	return a->until_ns < b->until_ns ? -1 : a->until_ns > b->until_ns;
+}
+
+vg_status vg_adj_run(vg_adjudicator *a, struct vg_findings *out, struct vg_err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!a->sensors_sorted && a->n_sensors) {
+		qsort(a->sensors, a->n_sensors, sizeof *a->sensors, cmp_sensor);
+		a->sensors_sorted = true;
+	}
+	qsort(a->loc, a->n_loc, sizeof *a->loc, cmp_loc);
+	qsort(a->pts, a->n_pts, sizeof *a->pts, cmp_pt);
+	qsort(a->ls, a->n_ls, sizeof *a->ls, cmp_ls);
+	vg_status st = VG_OK;
+	const struct vg_agreement *ag = a->ag;
+	for (uint32_t vi = 0; vi < ag->n_versions && !st; vi++) {
+		const struct vg_ag_version *v = &ag->versions[vi];
+		for (uint32_t k = 0; k < v->n_rules && !st; k++) {
+			const struct vg_ag_rule *r = &v->rules[k];
+			if (r->type == VG_RULE_NO_FIRE)
+				st = rule_no_fire(a, r, (int)vi, out, err);
+			else
+				st = rule_presence(a, r, (int)vi, out, err);
+		}
+	}
+	if (st) {
+		vg_findings_free(out);
+		return st;
+	}
+	qsort(out->v, out->n, sizeof *out->v, cmp_finding);
+	for (uint32_t i = 0; i < out->n; i++)
+		snprintf(out->v[i].id, sizeof out->v[i].id, "f-%06u", i + 1);
+	(void)version_index;
+	return VG_OK;
+}
