@@ -22,6 +22,10 @@
 #define CHUNK 32
 #define ARENA_CAP (64u << 20)
 #define BATCH_MAX_AGE_NS (500 * INT64_C(1000000))
+/* Batch slots in flight: one being read/decoded, the rest queued for the
+ * writer, so that a commit or log sync slowed by other I/O does not stall
+ * the decoding threads at once. */
+#define NSLOTS 3
 
 /* ---- Sensor map: id -> registry entry (open addressing, FNV-1a) ---------- */
 
@@ -105,11 +109,13 @@ static void map_release(struct sensor_map *m)
 
 struct item {
 	size_t off, len;          /* the line within the slot buffer (or caller buffer) */
+	const char *line_ptr;     /* base + off, set when decoding starts */
 	int64_t line;
 	bool too_long;
 	vg_status st;
 	const char *msg;          /* arena; NULL when accepted */
-	uint8_t line_sha256[VG_SHA256_BYTES];
+	uint8_t line_sha256[VG_SHA256_BYTES]; /* computed only for rejections */
+	bool has_line_hash;
 	struct vg_envelope env;
 	struct vg_obs obs;
 	uint8_t payload_sha256[VG_SHA256_BYTES];
@@ -153,7 +159,7 @@ struct ingest {
 	/* writer */
 	pthread_t writer;
 	bool writer_started;
-	struct slot slots[2];
+	struct slot slots[NSLOTS];
 	int write_next;           /* slot the writer handles next */
 	bool writer_failed;
 	struct vg_err werr;
@@ -162,6 +168,11 @@ struct ingest {
 
 static void item_reject(struct item *it, struct vg_arena *a, vg_status st, const char *msg)
 {
+	/* The record of a rejection keeps the line's hash, never the line. */
+	if (!it->has_line_hash && !it->too_long) {
+		vg_sha256((const uint8_t *)it->line_ptr, it->len, it->line_sha256);
+		it->has_line_hash = true;
+	}
 	it->st = st;
 	it->msg = vg_arena_strndup(a, msg, strlen(msg));
 	if (!it->msg)
@@ -173,6 +184,7 @@ static void decode_one(struct ingest *g, struct slot *sl, struct item *it, struc
 	struct vg_err e;
 	vg_err_clear(&e);
 	const char *line = sl->base + it->off;
+	it->line_ptr = line;
 	it->sensor = NULL;
 	it->obs_id = -1;
 	it->log_index = -1;
@@ -184,7 +196,6 @@ static void decode_one(struct ingest *g, struct slot *sl, struct item *it, struc
 		item_reject(it, a, VG_ERR_LINE_TOO_LONG, m);
 		return;
 	}
-	vg_sha256((const uint8_t *)line, it->len, it->line_sha256);
 	/* DSSE practice: authenticate before parsing the payload. The envelope's
 	 * keyid names the sensor whose key must have signed it. */
 	vg_status s = vg_envelope_decode(line, it->len, a, &it->env, &e);
@@ -236,11 +247,9 @@ static void decode_one(struct ingest *g, struct slot *sl, struct item *it, struc
 		item_reject(it, a, VG_ERR_NOT_VALID, m);
 		return;
 	}
-	if (!it->obs.has_bbox && se->s.has_pos) {
-		it->obs.has_bbox = true;
-		it->obs.min_lat_deg = it->obs.max_lat_deg = se->s.lat_deg;
-		it->obs.min_lon_deg = it->obs.max_lon_deg = se->s.lon_deg;
-	}
+	/* A fixed sensor's own position is not copied into the spatial index
+	 * (thousands of rows on one point): the store finds those observations
+	 * through the sensor's registered position (store.h). */
 	vg_sha256(it->env.payload, it->env.payload_len, it->payload_sha256);
 	it->st = VG_OK;
 	it->msg = NULL;
@@ -332,6 +341,9 @@ static vg_status write_item(struct ingest *g, struct slot *sl, struct item *it, 
 				.envelope_len = it->len,
 				.received_ns = sl->received_ns,
 				.obs = &it->obs,
+				.has_reg_pos = se->s.has_pos,
+				.reg_lat_deg = se->s.lat_deg,
+				.reg_lon_deg = se->s.lon_deg,
 			};
 			memcpy(row.payload_sha256, it->payload_sha256, VG_SHA256_BYTES);
 			vg_status s = vg_store_obs_insert(g->st, &row, err);
@@ -449,7 +461,7 @@ static void *writer_main(void *arg)
 			g->werr.status = s;
 		}
 		sl->full = false;
-		g->write_next ^= 1;
+		g->write_next = (g->write_next + 1) % NSLOTS;
 		pthread_cond_broadcast(&g->cv);
 	}
 	pthread_mutex_unlock(&g->mu);
@@ -478,7 +490,7 @@ static vg_status setup(struct ingest *g, vg_store *st, const struct vg_ingest_op
 	vg_status s = map_load(&g->map, st, err);
 	if (s)
 		return s;
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < NSLOTS; k++)
 		for (int t = 0; t < g->threads; t++)
 			vg_arena_init(&g->slots[k].arenas[t], ARENA_CAP);
 	for (int t = 1; t < g->threads; t++) {
@@ -510,7 +522,7 @@ static vg_status teardown(struct ingest *g, vg_status st, struct vg_err *err)
 		if (err)
 			*err = g->werr;
 	}
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < NSLOTS; k++) {
 		for (int t = 0; t < MAX_THREADS; t++)
 			if (g->slots[k].arenas[t].cap)
 				vg_arena_release(&g->slots[k].arenas[t]);
@@ -743,7 +755,7 @@ vg_status vg_ingest_stream(vg_store *st, FILE *in, const struct vg_ingest_opts *
 		sl->base = sl->buf;
 		sl->bytes_read = bytes;
 		submit_slot(&g, sl);
-		k ^= 1;
+		k = (k + 1) % NSLOTS;
 	}
 out:
 	s = teardown(&g, s, err);
@@ -790,7 +802,7 @@ vg_status vg_ingest_buffer(vg_store *st, const char *buf, size_t len,
 		sl->base = buf;
 		sl->bytes_read = (int64_t)pos;
 		submit_slot(&g, sl);
-		k ^= 1;
+		k = (k + 1) % NSLOTS;
 	}
 out:
 	s = teardown(&g, s, err);

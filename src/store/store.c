@@ -120,6 +120,29 @@ static const char *const migrations[] = {
 	" record BLOB NOT NULL"
 	") STRICT;"
 	"CREATE INDEX events_time ON events(t_ns);",
+	/* 3 -> 4: the HTTP API (src/server): bearer tokens, stored as the
+	 * SHA-256 of the token only, and the witness cosignatures submitted to
+	 * it (each line verified against a configured witness key). */
+	"CREATE TABLE api_tokens("
+	" id INTEGER PRIMARY KEY,"
+	" token_sha256 BLOB NOT NULL UNIQUE CHECK(length(token_sha256) = 32),"
+	" member TEXT NOT NULL,"
+	" role TEXT NOT NULL,"
+	" created_ns INTEGER NOT NULL,"
+	" revoked_ns INTEGER"
+	") STRICT;"
+	"CREATE TABLE witness_cosignatures("
+	" id INTEGER PRIMARY KEY,"
+	" size INTEGER NOT NULL,"
+	" root BLOB NOT NULL,"
+	" witness TEXT NOT NULL,"
+	" key_id INTEGER NOT NULL,"
+	" time_s INTEGER NOT NULL,"
+	" line TEXT NOT NULL,"
+	" checkpoint TEXT NOT NULL,"
+	" received_ns INTEGER NOT NULL,"
+	" UNIQUE(size, witness, key_id)"
+	") STRICT;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -463,6 +486,9 @@ vg_status vg_store_obs_insert(vg_store *st, struct vg_obs_row *row, struct vg_er
 	if (o->has_bbox) {
 		sqlite3_bind_double(q, 8, (o->min_lat_deg + o->max_lat_deg) / 2);
 		sqlite3_bind_double(q, 9, (o->min_lon_deg + o->max_lon_deg) / 2);
+	} else if (row->has_reg_pos) {
+		sqlite3_bind_double(q, 8, row->reg_lat_deg);
+		sqlite3_bind_double(q, 9, row->reg_lon_deg);
 	}
 	sqlite3_bind_blob(q, 10, row->payload_sha256, VG_SHA256_BYTES, SQLITE_STATIC);
 	sqlite3_bind_blob(q, 11, row->envelope, (int)row->envelope_len, SQLITE_STATIC);
@@ -526,9 +552,12 @@ vg_status vg_store_obs_query(vg_store *st, const struct vg_obs_filter *f,
                              struct vg_err *err)
 {
 	char sql[1024];
+	/* Positions: the R*Tree box when the payload had one, else the sensor's
+	 * registered position kept in o.lat/o.lon (no R*Tree row). */
 	size_t n = (size_t)snprintf(sql, sizeof sql,
 	                            "SELECT o.id, o.log_index, o.sensor, o.seq, o.kind, o.t_ns, o.t_end_ns,"
-	                            " o.received_ns, r.min_lat, r.max_lat, r.min_lon, r.max_lon, o.envelope"
+	                            " o.received_ns, coalesce(r.min_lat, o.lat), coalesce(r.max_lat, o.lat),"
+	                            " coalesce(r.min_lon, o.lon), coalesce(r.max_lon, o.lon), o.envelope"
 	                            " FROM observations o LEFT JOIN obs_rtree r ON r.id = o.id"
 	                            " WHERE o.id > ?1");
 	if (f->has_time)
@@ -539,8 +568,10 @@ vg_status vg_store_obs_query(vg_store *st, const struct vg_obs_filter *f,
 		n += (size_t)snprintf(sql + n, sizeof sql - n, " AND o.kind = ?5");
 	if (f->has_bbox)
 		n += (size_t)snprintf(sql + n, sizeof sql - n,
-		                      " AND o.id IN (SELECT id FROM obs_rtree WHERE max_lat >= ?6 AND"
-		                      " min_lat <= ?7 AND max_lon >= ?8 AND min_lon <= ?9)");
+		                      " AND (o.id IN (SELECT id FROM obs_rtree WHERE max_lat >= ?6 AND"
+		                      " min_lat <= ?7 AND max_lon >= ?8 AND min_lon <= ?9)"
+		                      " OR (r.id IS NULL AND o.sensor IN (SELECT id FROM sensors WHERE"
+		                      " lat BETWEEN ?6 AND ?7 AND lon BETWEEN ?8 AND ?9)))");
 	n += (size_t)snprintf(sql + n, sizeof sql - n, " ORDER BY o.id");
 	if (f->limit > 0)
 		snprintf(sql + n, sizeof sql - n, " LIMIT ?10");
@@ -813,6 +844,155 @@ vg_status vg_store_event_query(vg_store *st, const struct vg_event_filter *f,
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		s = db_err(st, err, "querying events");
+	sqlite3_finalize(q);
+	return s;
+}
+
+/* ---- API tokens and witness cosignatures (schema 4, src/server) ---------- */
+
+vg_status vg_store_token_add(vg_store *st, const uint8_t sha256[VG_SHA256_BYTES], const char *member,
+                             const char *role, int64_t now_ns, int64_t *id, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "INSERT INTO api_tokens(token_sha256, member, role, created_ns)"
+	                       " VALUES (?1,?2,?3,?4)",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "adding a token");
+	sqlite3_bind_blob(q, 1, sha256, VG_SHA256_BYTES, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, member, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, role, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, now_ns);
+	vg_status s = step_done(st, q, err, "token");
+	if (!s)
+		*id = sqlite3_last_insert_rowid(st->db);
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_token_find(vg_store *st, const uint8_t sha256[VG_SHA256_BYTES],
+                              struct vg_token_row *out, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT id, member, role, created_ns FROM api_tokens"
+	                       " WHERE token_sha256 = ?1 AND revoked_ns IS NULL",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "reading tokens");
+	sqlite3_bind_blob(q, 1, sha256, VG_SHA256_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	vg_status s = VG_OK;
+	if (rc == SQLITE_ROW) {
+		struct vg_token_row t = {.id = sqlite3_column_int64(q, 0),
+		                         .created_ns = sqlite3_column_int64(q, 3)};
+		snprintf(t.member, sizeof t.member, "%s", (const char *)sqlite3_column_text(q, 1));
+		snprintf(t.role, sizeof t.role, "%s", (const char *)sqlite3_column_text(q, 2));
+		*out = t;
+	} else if (rc == SQLITE_DONE) {
+		s = VG_ERR_NOT_FOUND;
+	} else {
+		s = db_err(st, err, "reading tokens");
+	}
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_token_each(vg_store *st, int (*fn)(void *ctx, const struct vg_token_row *t,
+                                                      int64_t revoked_ns),
+                              void *ctx, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT id, member, role, created_ns, revoked_ns FROM api_tokens"
+	                       " ORDER BY id",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "listing tokens");
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct vg_token_row t = {.id = sqlite3_column_int64(q, 0),
+		                         .created_ns = sqlite3_column_int64(q, 3)};
+		snprintf(t.member, sizeof t.member, "%s", (const char *)sqlite3_column_text(q, 1));
+		snprintf(t.role, sizeof t.role, "%s", (const char *)sqlite3_column_text(q, 2));
+		int64_t rv = sqlite3_column_type(q, 4) == SQLITE_NULL ? 0 : sqlite3_column_int64(q, 4);
+		if (fn(ctx, &t, rv))
+			break;
+	}
+	vg_status s = rc == SQLITE_ROW || rc == SQLITE_DONE ? VG_OK : db_err(st, err, "listing tokens");
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_token_revoke(vg_store *st, int64_t id, int64_t at_ns, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "UPDATE api_tokens SET revoked_ns = ?2 WHERE id = ?1 AND revoked_ns IS NULL",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "revoking a token");
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, at_ns);
+	vg_status s = step_done(st, q, err, "revoking a token");
+	if (!s && sqlite3_changes(st->db) == 0)
+		s = vg_err_set(err, VG_ERR_NOT_FOUND, "token %lld: no such active token", (long long)id);
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_cosig_insert(vg_store *st, const struct vg_cosig_row *c, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "INSERT INTO witness_cosignatures(size, root, witness, key_id, time_s, line,"
+	                       " received_ns, checkpoint) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
+	                       " ON CONFLICT(size, witness, key_id) DO UPDATE SET time_s = excluded.time_s,"
+	                       " line = excluded.line, received_ns = excluded.received_ns"
+	                       " WHERE excluded.time_s > time_s",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "storing a cosignature");
+	sqlite3_bind_int64(q, 1, c->size);
+	sqlite3_bind_blob(q, 2, c->root, VG_SHA256_BYTES, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, c->witness, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, c->key_id);
+	sqlite3_bind_int64(q, 5, c->time_s);
+	sqlite3_bind_text(q, 6, c->line, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 7, c->received_ns);
+	sqlite3_bind_text(q, 8, c->checkpoint, -1, SQLITE_STATIC);
+	vg_status s = step_done(st, q, err, "cosignature");
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_cosig_each(vg_store *st, int64_t size,
+                              int (*fn)(void *ctx, const struct vg_cosig_row *c), void *ctx,
+                              struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT size, root, witness, key_id, time_s, line, received_ns, checkpoint"
+	                       " FROM witness_cosignatures WHERE size = (CASE WHEN ?1 < 0 THEN"
+	                       " (SELECT max(size) FROM witness_cosignatures) ELSE ?1 END)"
+	                       " ORDER BY witness, key_id",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "reading cosignatures");
+	sqlite3_bind_int64(q, 1, size);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct vg_cosig_row c = {
+			.size = sqlite3_column_int64(q, 0),
+			.witness = (const char *)sqlite3_column_text(q, 2),
+			.key_id = sqlite3_column_int64(q, 3),
+			.time_s = sqlite3_column_int64(q, 4),
+			.line = (const char *)sqlite3_column_text(q, 5),
+			.received_ns = sqlite3_column_int64(q, 6),
+			.checkpoint = (const char *)sqlite3_column_text(q, 7),
+		};
+		if (sqlite3_column_bytes(q, 1) == VG_SHA256_BYTES)
+			memcpy(c.root, sqlite3_column_blob(q, 1), VG_SHA256_BYTES);
+		if (fn(ctx, &c))
+			break;
+	}
+	vg_status s = rc == SQLITE_ROW || rc == SQLITE_DONE ? VG_OK
+	                                                    : db_err(st, err, "reading cosignatures");
 	sqlite3_finalize(q);
 	return s;
 }

@@ -28,7 +28,7 @@
 
 typedef struct vg_store vg_store;
 
-enum { VG_STORE_SCHEMA_VERSION = 3 };
+enum { VG_STORE_SCHEMA_VERSION = 4 };
 
 /* Open (creating and migrating if needed). *out untouched on failure. */
 vg_status vg_store_open(const char *path, vg_store **out, struct vg_err *err) VG_WUR;
@@ -72,6 +72,12 @@ struct vg_obs_row {
 	uint8_t payload_sha256[VG_SHA256_BYTES];
 	int64_t received_ns;
 	const struct vg_obs *obs; /* parsed payload */
+	/* The sensor's registered position (fixed sensors). Observations whose
+	 * payload has no position of its own (obs->has_bbox false) are stored
+	 * at it but not put in the R*Tree; box queries find them through the
+	 * sensors table instead. */
+	bool has_reg_pos;
+	double reg_lat_deg, reg_lon_deg;
 };
 
 /*
@@ -195,5 +201,46 @@ struct vg_event_filter {
 vg_status vg_store_event_query(vg_store *st, const struct vg_event_filter *f,
                                int (*fn)(void *ctx, const struct vg_event_row *e), void *ctx,
                                struct vg_err *err) VG_WUR;
+
+/* ---- API tokens and witness cosignatures (src/server; schema 4) ----------
+ * Bearer tokens of the HTTP API are stored as SHA-256(token) only; the
+ * token itself is shown once at creation and never stored. */
+struct vg_token_row {
+	int64_t id;
+	char member[VG_ID_MAX + 1];   /* coalition member the token speaks for */
+	char role[16];                /* member, auditor, sensor */
+	int64_t created_ns;
+};
+vg_status vg_store_token_add(vg_store *st, const uint8_t sha256[VG_SHA256_BYTES], const char *member,
+                             const char *role, int64_t now_ns, int64_t *id, struct vg_err *err) VG_WUR;
+/* The active (not revoked) token with this hash; VG_ERR_NOT_FOUND if none
+ * (no message set: callers answer 401 without detail). */
+vg_status vg_store_token_find(vg_store *st, const uint8_t sha256[VG_SHA256_BYTES],
+                              struct vg_token_row *out, struct vg_err *err) VG_WUR;
+/* Every token in id order, revoked_ns 0 if active; fn returns non-zero to stop. */
+vg_status vg_store_token_each(vg_store *st, int (*fn)(void *ctx, const struct vg_token_row *t,
+                                                      int64_t revoked_ns),
+                              void *ctx, struct vg_err *err) VG_WUR;
+/* VG_ERR_NOT_FOUND if no active token has this id. */
+vg_status vg_store_token_revoke(vg_store *st, int64_t id, int64_t at_ns, struct vg_err *err) VG_WUR;
+
+/* A verified witness cosignature of the log's checkpoint of `size`. */
+struct vg_cosig_row {
+	int64_t size;
+	uint8_t root[VG_SHA256_BYTES];
+	const char *witness;          /* key name */
+	int64_t key_id;
+	int64_t time_s;               /* cosignature/v1 timestamp */
+	const char *line;             /* the signature line, with its newline */
+	const char *checkpoint;       /* the log-signed checkpoint it cosigns */
+	int64_t received_ns;
+};
+/* One per (size, witness, key id); a later timestamp replaces an earlier one. */
+vg_status vg_store_cosig_insert(vg_store *st, const struct vg_cosig_row *c, struct vg_err *err) VG_WUR;
+/* The cosignatures of the checkpoint of `size` (size < 0: the largest size
+ * that has any), ordered by witness name. */
+vg_status vg_store_cosig_each(vg_store *st, int64_t size,
+                              int (*fn)(void *ctx, const struct vg_cosig_row *c), void *ctx,
+                              struct vg_err *err) VG_WUR;
 
 #endif

@@ -470,6 +470,37 @@ static void query_filters(void **state)
 	fl = (struct vg_obs_filter){.limit = 2};
 	assert_int_equal(vg_store_obs_query(f->st, &fl, qcount, &c, &e), VG_OK);
 	assert_int_equal(c, 2);
+
+	/* Impulses carry no position: found at the sensor's registered one
+	 * (48.0 N, 37.7 E), which is not copied into the R*Tree. */
+	n = 0;
+	impulse(p, sizeof p, "ac-1", 10, T0, "");
+	n += env(buf + n, sizeof buf - n, p, "ac-1", &f->k1);
+	run(f, buf, n, &rs, &s);
+	assert_int_equal(s.accepted, 1);
+	c = 0;
+	fl = (struct vg_obs_filter){.has_bbox = true, .min_lat_deg = 47.9, .max_lat_deg = 48.1,
+	                            .min_lon_deg = 37.6, .max_lon_deg = 37.8, .kind = VG_OBS_IMPULSE};
+	assert_int_equal(vg_store_obs_query(f->st, &fl, qcount, &c, &e), VG_OK);
+	assert_int_equal(c, 1);
+	c = 0;
+	fl.min_lon_deg = 37.75;
+	assert_int_equal(vg_store_obs_query(f->st, &fl, qcount, &c, &e), VG_OK);
+	assert_int_equal(c, 0);
+	/* The detection at 47.5 N is not picked up by its (fixed) sensor's box. */
+	c = 0;
+	fl = (struct vg_obs_filter){.has_bbox = true, .min_lat_deg = 47.9, .max_lat_deg = 48.1,
+	                            .min_lon_deg = 37.6, .max_lon_deg = 37.8, .kind = VG_OBS_DETECTION};
+	assert_int_equal(vg_store_obs_query(f->st, &fl, qcount, &c, &e), VG_OK);
+	assert_int_equal(c, 0);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM obs_rtree", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 3); /* the three detections only */
+	sqlite3_finalize(q);
+	sqlite3_close(db);
 }
 
 static vg_status count_entry(void *ctx, uint64_t index, const uint8_t *entry, size_t len,
