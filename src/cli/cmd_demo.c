@@ -44,8 +44,9 @@ static void on_result(void *ctx, const struct vg_ingest_result *r)
 
 static bool rm_rf(const char *path)
 {
-	char cmd[4300];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+	char cmd[4400];
+	if (strchr(path, '\'') || snprintf(cmd, sizeof cmd, "rm -rf '%s'", path) >= (int)sizeof cmd)
+		return false;
 	return system(cmd) == 0;
 }
 
