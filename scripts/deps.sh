@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev \
 libsodium-dev libsqlite3-dev libjansson-dev libexpat1-dev libgeos-dev \
 libproj-dev proj-data libmicrohttpd-dev libnats-dev libpq-dev libcmocka-dev \
-sqlite3 gdal-bin golang-go golang-golang-x-mod-dev"
+sqlite3 gdal-bin golang-go golang-golang-x-mod-dev curl wrk jq python3"
 
 missing=""
 for p in $PKGS; do

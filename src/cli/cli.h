@@ -34,8 +34,15 @@ int vg_cmd_log(int argc, char **argv);
 int vg_cmd_witness(int argc, char **argv);
 int vg_cmd_sim(int argc, char **argv);
 int vg_cmd_score(int argc, char **argv);
+int vg_cmd_agreement(int argc, char **argv);
+int vg_cmd_adjudicate(int argc, char **argv);
+int vg_cmd_findings(int argc, char **argv);
+int vg_cmd_coverage(int argc, char **argv);
+int vg_cmd_import(int argc, char **argv);
 int vg_cmd_fuse(int argc, char **argv);
 int vg_cmd_events(int argc, char **argv);
+int vg_cmd_serve(int argc, char **argv);
+int vg_cmd_token(int argc, char **argv);
 
 /* Helpers shared by subcommands (cli_util.c). */
 

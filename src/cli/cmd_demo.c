@@ -320,6 +320,46 @@ int vg_cmd_demo(int argc, char **argv)
 	       vg_journal_verifier(j), (unsigned long long)la.entries, (unsigned long long)la.tiles,
 	       (long long)nst, (long long)nobs);
 
+	/* The rest of the pipeline, through the same code as its commands. */
+	char events[4300], findings[4300], truth[4300], agr[4300];
+	snprintf(events, sizeof events, "%s/events.ndjson", dir);
+	snprintf(findings, sizeof findings, "%s/findings.ndjson", dir);
+	snprintf(truth, sizeof truth, "%s/truth.json", simdir);
+	snprintf(agr, sizeof agr, "%s/agreement.geojson", simdir);
+	vg_journal_free(j);
+	j = NULL;
+	vg_store_free(st);
+	st = NULL;
+	fflush(stdout);
+	printf("\n8. Fusion: associate and locate the impulses, pair launches with impacts\n");
+	fflush(stdout);
+	char *fa[] = {"fuse", "--db", db, "--out", events, NULL};
+	if (vg_cmd_fuse(5, fa) != VG_EXIT_OK) {
+		vg_cli_error("demo", "fusion failed");
+		return VG_EXIT_FATAL;
+	}
+	printf("\n9. Adjudication against the agreement (%s)\n", agr);
+	fflush(stdout);
+	char *aa[] = {"adjudicate", "--db", db, "--agreement", agr, "--events", events, "--out",
+	              findings, "--stats", NULL};
+	if (vg_cmd_adjudicate(10, aa) != VG_EXIT_OK) {
+		vg_cli_error("demo", "adjudication failed");
+		return VG_EXIT_FATAL;
+	}
+	printf("\n   Findings (%s):\n", findings);
+	fflush(stdout);
+	char *fs[] = {"findings", findings, "--format", "summary", NULL};
+	if (vg_cmd_findings(4, fs) != VG_EXIT_OK) {
+		vg_cli_error("demo", "findings summary failed");
+		return VG_EXIT_FATAL;
+	}
+	printf("\n10. Score against the simulation's truth (docs/scoring.md)\n\n");
+	fflush(stdout);
+	char *sa[] = {"score", "--truth", truth, "--events", events, "--findings", findings, NULL};
+	if (vg_cmd_score(7, sa) != VG_EXIT_OK) {
+		vg_cli_error("demo", "scoring failed");
+		return VG_EXIT_FATAL;
+	}
 	printf("\nTry:\n  ./build/vigil obs --db %s --kind impulse --limit 3 --format csv\n"
 	       "  ./build/vigil sensor list --db %s | head\n"
 	       "  ./build/vigil log verify --db %s\n"
@@ -330,6 +370,7 @@ int vg_cmd_demo(int argc, char **argv)
 		vg_cli_error("demo", "unexpected counts (see above)");
 		rc = VG_EXIT_FATAL;
 	}
+	return rc;
 out:
 	vg_journal_free(j);
 	vg_store_free(st);

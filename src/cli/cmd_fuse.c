@@ -5,6 +5,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,11 +24,15 @@ static void help(FILE *f)
 	        "signatures (for measurements only; nothing is stored).\n\n"
 	        "  --sound-speed MPS        configured effective sound speed (default 335)\n"
 	        "  --sound-speed-sigma MPS  its prior 1-sigma (default 10)\n"
+	        "  --wind EAST,NORTH        prior wind, m/s towards east and north (default 0,0)\n"
 	        "  --wind-sigma MPS         prior 1-sigma of each wind component (default 5)\n"
 	        "  --no-track-medium        do not learn the medium from located events\n"
 	        "  --max-range-km KM        farthest detection considered (default 40)\n"
 	        "  --latency-max S          delivery delay bound before an event is final (default 20)\n"
-	        "  --min-arrivals N         arrival times an event needs (default 4)\n"
+	        "  --min-arrivals N         arrival times an event needs (default 8; >= 4)\n"
+	        "  --min-heard F            silent-sensor test: fraction of the sensors nearer\n"
+	        "                           than the median detecting one that must have heard\n"
+	        "                           the event (default 0.34; 0 disables)\n"
 	        "  --no-radar-only          no events from radar reports alone\n"
 	        "  --clock observed|received  stream clock: the latest observed time (default;\n"
 	        "                           right when replaying a log ingested later) or the\n"
@@ -210,6 +215,17 @@ int vg_cmd_fuse(int argc, char **argv)
 				return VG_EXIT_USAGE;
 			}
 			cfg.medium.c_sigma_mps = x;
+		} else if (vg_cli_opt(argc, argv, &i, "--wind", &v)) {
+			double we, wn;
+			char tail;
+			if (!v || sscanf(v, "%lf,%lf%c", &we, &wn, &tail) != 2 || !(fabs(we) < 100) ||
+			    !(fabs(wn) < 100)) {
+				vg_cli_error("fuse", "--wind %s: want EAST,NORTH m/s (the wind's direction of travel)",
+				             v ? v : "");
+				return VG_EXIT_USAGE;
+			}
+			cfg.medium.we_mps = we;
+			cfg.medium.wn_mps = wn;
 		} else if (vg_cli_opt(argc, argv, &i, "--wind-sigma", &v)) {
 			if (!v || !vg_cli_parse_double(v, &x) || !(x > 0 && x < 100)) {
 				vg_cli_error("fuse", "--wind-sigma %s: want m/s in (0, 100)", v ? v : "");
@@ -240,6 +256,12 @@ int vg_cmd_fuse(int argc, char **argv)
 				return VG_EXIT_USAGE;
 			}
 			clock_received = !strcmp(v, "received");
+		} else if (vg_cli_opt(argc, argv, &i, "--min-heard", &v)) {
+			if (!v || !vg_cli_parse_double(v, &x) || !(x >= 0 && x <= 1)) {
+				vg_cli_error("fuse", "--min-heard %s: want a fraction in [0, 1]", v ? v : "");
+				return VG_EXIT_USAGE;
+			}
+			cfg.min_heard_frac = x;
 		} else if (!strcmp(argv[i], "--no-track-medium")) {
 			cfg.track_medium = false;
 		} else if (!strcmp(argv[i], "--no-radar-only")) {

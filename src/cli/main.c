@@ -18,8 +18,15 @@ static const struct vg_cmd commands[] = {
 	{"score", "score events and findings against a simulation's truth", vg_cmd_score},
 	{"fuse", "associate and locate impulses into events (launch, impact, explosion)", vg_cmd_fuse},
 	{"events", "query fused events (NDJSON, CSV, GeoJSON with error ellipses)", vg_cmd_events},
+	{"agreement", "check an agreement; build one from a control map; place points", vg_cmd_agreement},
+	{"adjudicate", "apply an agreement's rules to observations and events: findings", vg_cmd_adjudicate},
+	{"findings", "query and convert findings (NDJSON, CSV, GeoJSON, summary)", vg_cmd_findings},
+	{"import", "import external feeds (NASA FIRMS active fires) as unsigned observations", vg_cmd_import},
+	{"coverage", "which parts of each zone were watched when; unobserved shares", vg_cmd_coverage},
 	{"log", "the tamper-evident log: init, append, checkpoint, proofs, verify", vg_cmd_log},
 	{"witness", "cosign consistent log checkpoints; detect split views; finality", vg_cmd_witness},
+	{"serve", "the HTTP API: observations in, queries, the log, alerts, metrics", vg_cmd_serve},
+	{"token", "bearer tokens of the HTTP API: create, list, revoke", vg_cmd_token},
 	{"demo", "run the end-to-end demonstration", vg_cmd_demo},
 };
 

@@ -80,7 +80,8 @@ static const double hint_p[2][4] = {
 struct sensor {
 	char id[VG_ID_MAX + 1];
 	double lat, lon, survey_sigma_m;
-	bool used;
+	double ecef[3];
+	bool used; /* has reported an impulse from its registered position */
 };
 
 struct arr {
@@ -165,12 +166,13 @@ void vg_fusion_config_default(struct vg_fusion_config *c)
 	c->medium_drift_mps_per_h = 1.0;
 	c->max_range_m = 40000;
 	c->latency_max_s = 20;
-	c->min_arrivals = 4;
+	c->min_arrivals = 8;
 	c->max_pending = 200000;
-	c->max_candidates = 14;
+	c->max_candidates = 4;
 	c->chi2_p = 1e-4;
 	c->radar_gate_chi2 = 13.8;
 	c->radar_only_events = true;
+	c->min_heard_frac = 0.34;
 }
 
 const char *vg_fusion_type_name(int type)
@@ -262,6 +264,8 @@ static vg_status sensor_insert(vg_fusion *f, const char *id, double lat, double 
 	s->lat = lat;
 	s->lon = lon;
 	s->survey_sigma_m = sig;
+	if (!isnan(lat))
+		ecef(lat, lon, s->ecef);
 	uint64_t h = hash_id(id) & (f->hash_cap - 1);
 	while (f->hash[h])
 		h = (h + 1) & (f->hash_cap - 1);
@@ -634,6 +638,45 @@ static void fill_geometry(struct vg_fusion_event *e, const double cov[2][2])
 	e->cep90_m = vg_fusion_cep(cov, 0.9);
 }
 
+/*
+ * The silent-sensor test: a source is heard by most sensors closer to it
+ * than the nearest quarter of those that did hear it (detection falls
+ * monotonically with range), so if fewer than cfg.min_heard_frac of the
+ * impulse sensors inside that radius reported it, the "event" is a
+ * coincidence of unrelated arrivals. Only sensors that have reported
+ * impulses count (a sensor never heard from is not in the network).
+ */
+static bool heard_enough(const vg_fusion *f, const struct vg_fusion_fix *fx, uint32_t n)
+{
+	double p[3], d[VG_FUSION_LOCATE_MAX];
+	ecef(fx->lat_deg, fx->lon_deg, p);
+	uint32_t k = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (f->use[i])
+			d[k++] = chord(p, f->pend[f->meas_arr[i]].ecef);
+	if (k == 0)
+		return false;
+	for (uint32_t i = 1; i < k; i++) {
+		double v = d[i];
+		uint32_t j = i;
+		while (j > 0 && d[j - 1] > v) {
+			d[j] = d[j - 1];
+			j--;
+		}
+		d[j] = v;
+	}
+	double rm = d[(k - 1) / 4] + 1;
+	uint32_t heard = 0, in = 0;
+	for (uint32_t i = 0; i < k; i++)
+		heard += d[i] <= rm;
+	for (uint32_t s = 0; s < f->n_sen; s++)
+		if (f->sen[s].used && chord(p, f->sen[s].ecef) <= rm)
+			in++;
+	vg_log(VG_LOG_DEBUG, "heard %u of %u within %.0f m (k %u) at %.5f %.5f", heard, in, rm, k,
+	       fx->lat_deg, fx->lon_deg);
+	return (double)heard >= f->cfg.min_heard_frac * (double)in;
+}
+
 /* ---- One seed ---------------------------------------------------------------- */
 
 struct hyp {
@@ -667,12 +710,12 @@ static struct hyp score_hyp(vg_fusion *f, uint32_t nc, double x, double y, doubl
 		}
 		const struct arr *B = &f->pend[f->cand[k]];
 		double bx = f->cand_xy[k][0], by = f->cand_xy[k][1];
-		double d = hypot(bx - x, by - y);
+		double d = sqrt((bx - x) * (bx - x) + (by - y) * (by - y));
 		if (d > R)
 			continue;
 		double pred = t0 + d / c;
 		double res = f->cand_xy[k][2] - pred;
-		double gate = 4 * hypot(B->sigma_s, sigA) + 0.1 + kappa * fabs(d - dA) / c;
+		double gate = 4 * sqrt(B->sigma_s * B->sigma_s + sigA * sigA) + 0.1 + kappa * fabs(d - dA) / c;
 		double z = res / gate;
 		if (fabs(z) <= 1 && (!have || fabs(z) < fabs(best_z))) {
 			best_z = z;
@@ -733,6 +776,92 @@ static uint32_t build_meas(vg_fusion *f, const uint32_t *idx, uint32_t n, int64_
 }
 
 /*
+ * While the medium is still uncertain (the first events of a run, or a
+ * configured speed far off), arrivals are gathered with the hypothesis's
+ * wide gate and fitted with the medium free, then re-gated against the
+ * fit's predictive distribution (|z| <= 4, one per sensor) until stable.
+ */
+static void gather(vg_fusion *f, const struct arr *A, const struct hyp *h, uint32_t nc,
+                   const struct vg_fusion_medium *med, uint32_t *sel, uint32_t *nsel,
+                   uint32_t *n_used, struct vg_fusion_fix *fx)
+{
+	double R = f->cfg.max_range_m, c = med->c_mps;
+	double kappa = fmin(0.3, 3 * (med->c_sigma_mps + med->w_sigma_mps) / c);
+	struct vg_fusion_locate_opts lo;
+	vg_fusion_locate_opts_default(&lo);
+	*nsel = 0;
+	sel[(*nsel)++] = 0;
+	double t0 = -h->dA / c;
+	uint32_t last_sensor = UINT32_MAX, pick = UINT32_MAX;
+	double bz = 0;
+	for (uint32_t k = 0; k <= nc; k++) {
+		if (k == nc || f->pend[f->cand[k]].sensor != last_sensor) {
+			if (pick != UINT32_MAX && *nsel < VG_FUSION_LOCATE_MAX)
+				sel[(*nsel)++] = f->cand[pick];
+			pick = UINT32_MAX;
+			if (k == nc)
+				break;
+			last_sensor = f->pend[f->cand[k]].sensor;
+		}
+		const struct arr *B = &f->pend[f->cand[k]];
+		double d = hypot(f->cand_xy[k][0] - h->x, f->cand_xy[k][1] - h->y);
+		if (d > R)
+			continue;
+		double res = f->cand_xy[k][2] - (t0 + d / c);
+		double gate = 4 * hypot(B->sigma_s, A->sigma_s) + 0.1 + kappa * fabs(d - h->dA) / c;
+		double z = res / gate;
+		if (fabs(z) <= 1 && (pick == UINT32_MAX || fabs(z) < fabs(bz))) {
+			bz = z;
+			pick = k;
+		}
+	}
+	double lat0, lon0;
+	{
+		double dist = hypot(h->x, h->y), az = atan2(h->x, h->y) / DEG;
+		geod_direct(&f->g, A->lat, A->lon, az, dist, &lat0, &lon0, NULL);
+	}
+	*n_used = 0;
+	for (int round = 0; round < 5; round++) {
+		uint32_t n = build_meas(f, sel, *nsel, A->t_ns, c);
+		struct vg_err e2;
+		f->st.n_fits++;
+		if (vg_fusion_locate(f->meas, n, med, lat0, lon0, &lo, f->use, NULL, fx, &e2))
+			return;
+		lat0 = fx->lat_deg;
+		lon0 = fx->lon_deg;
+		*n_used = fx->n_used;
+		uint32_t sel2[VG_FUSION_LOCATE_MAX], n2 = 0;
+		sel2[n2++] = 0;
+		last_sensor = UINT32_MAX;
+		pick = UINT32_MAX;
+		for (uint32_t k = 0; k <= nc; k++) {
+			if (k == nc || f->pend[f->cand[k]].sensor != last_sensor) {
+				if (pick != UINT32_MAX && n2 < VG_FUSION_LOCATE_MAX)
+					sel2[n2++] = f->cand[pick];
+				pick = UINT32_MAX;
+				if (k == nc)
+					break;
+				last_sensor = f->pend[f->cand[k]].sensor;
+			}
+			const struct arr *B = &f->pend[f->cand[k]];
+			double tp, var;
+			vg_fusion_predict_arrival(fx, B->lat, B->lon, &tp, &var);
+			double sg = arr_sigma(B, fx->c_mps);
+			double z = (f->cand_xy[k][2] - tp) / sqrt(var + sg * sg);
+			if (fabs(z) <= 4 && (pick == UINT32_MAX || fabs(z) < fabs(bz))) {
+				bz = z;
+				pick = k;
+			}
+		}
+		bool same = n2 == *nsel && !memcmp(sel, sel2, n2 * sizeof *sel);
+		memcpy(sel, sel2, n2 * sizeof *sel);
+		*nsel = n2;
+		if (same || n2 < f->cfg.min_arrivals)
+			return;
+	}
+}
+
+/*
  * Grow an event from a hypothesis: fit the triple (A, B, C), then take the
  * other sensors nearest first, a few at a time, each with its arrival that
  * best fits the predictive distribution of the current fit (|z| <= 4), and
@@ -773,21 +902,39 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 		ord[j] = i;
 	}
 	uint32_t sb = f->pend[f->cand[h->b]].sensor, sc = f->pend[f->cand[h->c]].sensor;
+	double lat0, lon0;
+	if ((med->c_sigma_mps + med->w_sigma_mps) / med->c_mps > 0.003) {
+		gather(f, A, h, nc, med, sel, nsel, n_used, fx);
+		return VG_OK;
+	}
 	sel[(*nsel)++] = 0;
 	sel[(*nsel)++] = f->cand[h->b];
 	sel[(*nsel)++] = f->cand[h->c];
-	double lat0, lon0;
 	{
 		double dist = hypot(h->x, h->y), az = atan2(h->x, h->y) / DEG;
 		geod_direct(&f->g, A->lat, A->lon, az, dist, &lat0, &lon0, NULL);
 	}
 	struct vg_err e2;
+	/* While the set is small the medium is held at its prior mean (a free
+	 * wind would trade off against the position), and its uncertainty is
+	 * added to the gates as a travel-time term instead. */
+	struct vg_fusion_medium held = *med;
+	held.c_sigma_mps *= 1e-3;
+	held.w_sigma_mps *= 1e-3;
+	double rel_med = (med->c_sigma_mps + med->w_sigma_mps) / med->c_mps;
 	uint32_t n = build_meas(f, sel, *nsel, A->t_ns, med->c_mps);
 	lo.max_reject = 0;
 	f->st.n_fits++;
-	if (vg_fusion_locate(f->meas, n, med, lat0, lon0, &lo, f->use, NULL, fx, &e2))
+	if (vg_fusion_locate(f->meas, n, &held, lat0, lon0, &lo, f->use, NULL, fx, &e2))
 		return VG_OK;
-	uint32_t step = 2;
+	bool holding = true;
+	double dA_fit = 0;
+	{
+		double tp, var;
+		vg_fusion_predict_arrival(fx, A->lat, A->lon, &tp, &var);
+		dA_fit = (tp - fx->t0_s) * fx->c_mps;
+	}
+	uint32_t step = 1;
 	uint32_t gi = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		bool added = false;
@@ -806,14 +953,17 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 					double tp, var;
 					vg_fusion_predict_arrival(fx, B->lat, B->lon, &tp, &var);
 					double sg = arr_sigma(B, fx->c_mps);
-					double z = (f->cand_xy[k][2] - tp) / sqrt(var + sg * sg);
+					double vm = 0;
+					if (holding) {
+						double dd = (tp - fx->t0_s) - dA_fit / fx->c_mps;
+						vm = dd * dd * rel_med * rel_med;
+					}
+					double z = (f->cand_xy[k][2] - tp) / sqrt(var + vm + sg * sg);
 					if (fabs(z) <= 4 && (pick == UINT32_MAX || fabs(z) < fabs(bz))) {
 						bz = z;
 						pick = k;
 					}
 				}
-				vg_log(VG_LOG_DEBUG, "    pass %d group %u (%s, %.0f m): best z %.2f of %u", pass, g,
-				       f->sen[s0].id, gd[g], pick == UINT32_MAX ? NAN : bz, gs[g + 1] - gs[g]);
 				if (pick != UINT32_MAX && *nsel < VG_FUSION_LOCATE_MAX) {
 					sel[(*nsel)++] = f->cand[pick];
 					added = true;
@@ -824,12 +974,16 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 				lo.max_reject = pass == 1 ? 1 : 0;
 				f->st.n_fits++;
 				struct vg_fusion_fix t;
-				if (vg_fusion_locate(f->meas, n, med, fx->lat_deg, fx->lon_deg, &lo, f->use, NULL,
-				                     &t, &e2))
+				holding = *nsel < 8 && pass == 0;
+				if (vg_fusion_locate(f->meas, n, holding ? &held : med, fx->lat_deg, fx->lon_deg,
+				                     &lo, f->use, NULL, &t, &e2))
 					return VG_OK;
 				*fx = t;
-				vg_log(VG_LOG_DEBUG, "    fit %u: %.6f %.6f t0 %.4f c %.2f+-%.2f w %.2f %.2f chi2 %.1f/%d sx %.1f",
-				       n, t.lat_deg, t.lon_deg, t.t0_s, t.c_mps, t.c_sigma_mps, t.we_mps, t.wn_mps, t.chi2, t.dof, sqrt(t.cov_m2[0][0]));
+				if (holding) {
+					double tp, var;
+					vg_fusion_predict_arrival(fx, A->lat, A->lon, &tp, &var);
+					dA_fit = (tp - fx->t0_s) * fx->c_mps;
+				}
 				/* drop what the fit rejected */
 				uint32_t w = 0;
 				for (uint32_t i = 0; i < *nsel; i++)
@@ -837,7 +991,7 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 						sel[w++] = sel[i];
 				*nsel = w;
 				added = false;
-				step += 2;
+				step += step < 4;
 			}
 			if (pass == 1)
 				break;
@@ -915,30 +1069,38 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 		return VG_OK;
 	sort_cand(f, nc);
 
-	/* hypothesis pairs among the nearest candidate arrivals */
-	uint32_t M = f->cfg.max_candidates;
-	uint32_t near[64];
-	if (M > 64)
-		M = 64;
-	uint32_t nn = 0;
+	/* hypothesis pairs among the arrivals of the seed's nearest sensors
+	 * (every arrival of each: in a salvo a sensor holds several) */
+	uint32_t MS = f->cfg.max_candidates;
+	if (MS > 8)
+		MS = 8;
+	uint32_t gsel[8], ngs = 0;
+	double gdist[8];
 	for (uint32_t k = 0; k < nc; k++) {
-		double d = hypot(f->cand_xy[k][0], f->cand_xy[k][1]);
-		/* insertion into the M nearest (ties: candidate order) */
-		uint32_t pos = nn;
-		while (pos > 0) {
-			uint32_t q = near[pos - 1];
-			if (hypot(f->cand_xy[q][0], f->cand_xy[q][1]) <= d)
-				break;
-			pos--;
-		}
-		if (pos >= M)
+		if (k > 0 && f->pend[f->cand[k]].sensor == f->pend[f->cand[k - 1]].sensor)
 			continue;
-		uint32_t end = nn < M ? nn : M - 1;
-		for (uint32_t j = end; j > pos; j--)
-			near[j] = near[j - 1];
-		near[pos] = k;
-		if (nn < M)
-			nn++;
+		double d = sqrt(f->cand_xy[k][0] * f->cand_xy[k][0] + f->cand_xy[k][1] * f->cand_xy[k][1]);
+		uint32_t pos = ngs;
+		while (pos > 0 && gdist[pos - 1] > d)
+			pos--;
+		if (pos >= MS)
+			continue;
+		uint32_t end = ngs < MS ? ngs : MS - 1;
+		for (uint32_t j = end; j > pos; j--) {
+			gsel[j] = gsel[j - 1];
+			gdist[j] = gdist[j - 1];
+		}
+		gsel[pos] = k;
+		gdist[pos] = d;
+		if (ngs < MS)
+			ngs++;
+	}
+	uint32_t near[128], nn = 0;
+	for (uint32_t g = 0; g < ngs; g++) {
+		uint32_t s0 = f->pend[f->cand[gsel[g]]].sensor;
+		for (uint32_t k = gsel[g], m = 0; k < nc && f->pend[f->cand[k]].sensor == s0 && m < 8;
+		     k++, m++)
+			near[nn++] = k;
 	}
 	/* the K best hypotheses by support */
 	enum { K = 3 };
@@ -1009,6 +1171,7 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 		struct vg_err e2;
 		struct vg_fusion_locate_opts lo;
 		vg_fusion_locate_opts_default(&lo);
+		lo.inflate = true; /* the event's ellipse: Birge ratio, docs/fusion.md */
 		f->st.n_fits++;
 		if (vg_fusion_locate(f->meas, n, &med, fx.lat_deg, fx.lon_deg, &lo, f->use, f->resid, &fx,
 		                     &e2))
@@ -1035,6 +1198,8 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 		zq = (lo2 + hi2) / 2;
 	}
 	if (fx.dof > 0 && fx.chi2 > vg_fusion_chi2_quantile(fx.dof, zq))
+		return VG_OK;
+	if (!heard_enough(f, &fx, n))
 		return VG_OK;
 
 	/* the event */
@@ -1086,7 +1251,10 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 	for (uint32_t i = 0; i < n; i++)
 		if (f->use[i])
 			f->pend[f->meas_arr[i]].taken = true;
-	if (n_used >= 6 && fx.dof >= 3)
+	/* learn the medium only from clean, well-determined events: a mixed
+	 * association would teach it a wrong wind */
+	if (n_used >= 12 && fx.dof >= 8 && fx.chi2 <= 1.5 * fx.dof && fx.n_rejected == 0 &&
+	    sqrt(fx.medium_cov[1][1] + fx.medium_cov[2][2]) < 1.0)
 		medium_update(f, &fx, e.t_ns);
 	*formed = true;
 	return emit_event(f, &e, err);
@@ -1246,6 +1414,7 @@ static vg_status push_impulse(vg_fusion *f, const struct vg_obs *o, int64_t log_
 		lat = f->sen[si].lat;
 		lon = f->sen[si].lon;
 		sig = f->sen[si].survey_sigma_m;
+		f->sen[si].used = true;
 	}
 	if (f->n_pend == f->cfg.max_pending) {
 		/* the window is full: the oldest arrival goes unassociated */

@@ -99,7 +99,8 @@ vg_status vg_fusion_locate(const struct vg_fusion_meas *m, uint32_t n,
  * The error ellipse of a 2x2 covariance: 1-sigma semi-axes and the major
  * axis azimuth (degrees clockwise from north, in [0, 180)), and the radii
  * of the circles centred on the estimate holding 50 % and 90 % of the
- * bivariate normal's probability (numerical, relative error < 1e-9).
+ * bivariate normal's probability (numerical quadrature, relative error
+ * below 1e-7 for any axis ratio; tested against the closed forms).
  */
 void vg_fusion_ellipse(const double cov[2][2], double *smaj_m, double *smin_m, double *az_deg);
 double vg_fusion_cep(const double cov[2][2], double p);
@@ -114,19 +115,25 @@ enum vg_fusion_type {
 const char *vg_fusion_type_name(int type);
 
 struct vg_fusion_config {
-	struct vg_fusion_medium medium;  /* configured medium: default c = 331.3 m/s
-	                                  * (0 degC... see docs), sigma 3 %, wind 0 +- 5 m/s */
+	struct vg_fusion_medium medium;  /* configured medium (the prior of the first
+	                                  * event): default c = 335 +- 10 m/s (about 8 degC
+	                                  * +- 15 degC), wind 0 +- 5 m/s per component */
 	bool track_medium;               /* learn the medium from located events (default true) */
 	double medium_drift_mps_per_h;   /* random walk of the tracked medium (default 1 m/s/h) */
 	double max_range_m;              /* farthest detection considered (default 40 km) */
 	double latency_max_s;            /* delivery delay bound for emission (default 20 s) */
-	uint32_t min_arrivals;           /* arrival times needed for an event (default 4) */
+	uint32_t min_arrivals;           /* arrival times needed for an event (default 8;
+	                                  * at least 4: lower it for sparse networks) */
 	uint32_t max_pending;            /* pending arrivals kept (default 200,000) */
-	uint32_t max_candidates;         /* arrivals tried per seed hypothesis (default 14) */
+	uint32_t max_candidates;         /* nearest sensors whose arrivals make hypotheses
+	                                  * with the seed (default 4, at most 8) */
 	double chi2_p;                   /* fit acceptance: chi2 below its 1-chi2_p quantile
 	                                  * (default 1e-4) */
 	double radar_gate_chi2;          /* radar-event join gate (default 13.8, 2 dof p=0.999) */
 	bool radar_only_events;          /* emit launches seen only by radar (default true) */
+	double min_heard_frac;           /* silent-sensor test: of the impulse sensors nearer
+	                                  * than the first quartile of the used ones, the fraction that must
+	                                  * have reported (default 0.34; 0 disables) */
 };
 void vg_fusion_config_default(struct vg_fusion_config *c);
 
@@ -165,8 +172,8 @@ struct vg_fusion_event {
 	const struct vg_fusion_evidence *ev; /* valid during the callback */
 };
 
-/* Called for each event, in emission order. Return non-zero to stop the
- * stream (vg_fusion_push then returns VG_ERR_INTERNAL... see below). */
+/* Called for each event, in emission order. A status other than VG_OK
+ * stops the stream: vg_fusion_push / vg_fusion_flush return it. */
 typedef vg_status (*vg_fusion_emit_fn)(void *ctx, const struct vg_fusion_event *ev,
                                        struct vg_err *err);
 

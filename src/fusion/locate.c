@@ -26,7 +26,8 @@
  *
  * Outliers: after convergence, if the chi-square of the fit exceeds its
  * 1 - 1e-4 quantile or a normalised residual exceeds opt->outlier_sigma,
- * each measurement is left out in turn (warm start) and the removal that
+ * each of the four measurements with the largest normalised residuals is
+ * left out in turn (warm start) and the removal that
  * lowers the chi-square most is kept, provided the rest still over-determine
  * the fit (leave-one-out deletion diagnostics, R. D. Cook, Technometrics
  * 19:15, 1977). Up to opt->max_reject times.
@@ -61,7 +62,60 @@ struct fit {
 	bool any_time;
 	double lat, lon;          /* reference position */
 	double p[NP];             /* p[PX], p[PY] are 0 at the reference */
+	/* the fast geometry (see geom()): ECEF and trigonometry of the
+	 * measurements (cached) and of the reference */
+	bool fast;
+	const double (*mx)[3];
+	const double (*mt)[4];
+	double rx[3], rt[4];
 };
+
+#define WGS84_A 6378137.0
+#define WGS84_F (1 / 298.257223563)
+
+static void ecef_trig(double lat, double lon, double x[3], double t[4])
+{
+	double e2 = WGS84_F * (2 - WGS84_F);
+	t[0] = sin(lat * DEG);
+	t[1] = cos(lat * DEG);
+	t[2] = sin(lon * DEG);
+	t[3] = cos(lon * DEG);
+	double N = WGS84_A / sqrt(1 - e2 * t[0] * t[0]);
+	x[0] = N * t[1] * t[3];
+	x[1] = N * t[1] * t[2];
+	x[2] = N * (1 - e2) * t[0];
+}
+
+/* Azimuth (deg) at the point with trig t of the chord vector d (ECEF). */
+static double enu_az(const double t[4], const double d[3])
+{
+	double e = -t[2] * d[0] + t[3] * d[1];
+	double n = -t[0] * t[3] * d[0] - t[0] * t[2] * d[1] + t[1] * d[2];
+	return atan2(e, n) / DEG;
+}
+
+/*
+ * Distance from measurement i's sensor to the reference and the azimuths
+ * at both ends, as geod_inverse(sensor, reference) gives them. Exact
+ * (Karney) unless F->fast: then the ECEF chord with the arc correction
+ * d + d^3 / (24 R^2) (sub-millimetre to 50 km, centimetres at 200 km) and
+ * tangent-plane azimuths - used to converge; the last iterations and the
+ * covariance are always computed with the exact geodesic.
+ */
+static void geom(const struct fit *F, uint32_t i, double *s12, double *azi1, double *azi2)
+{
+	if (!F->fast) {
+		geod_inverse(&F->g, F->m[i].lat_deg, F->m[i].lon_deg, F->lat, F->lon, s12, azi1, azi2);
+		return;
+	}
+	double d[3] = {F->rx[0] - F->mx[i][0], F->rx[1] - F->mx[i][1], F->rx[2] - F->mx[i][2]};
+	double c = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+	const double R = 6371008.8;
+	*s12 = c + c * c * c / (24 * R * R);
+	*azi1 = enu_az(F->mt[i], d);
+	double b[3] = {-d[0], -d[1], -d[2]};
+	*azi2 = enu_az(F->rt, b) + 180.0; /* heading at the reference, away from the sensor */
+}
 
 /* Travel time with wind and its partial derivatives (r: source -> sensor). */
 static double travel(double rx, double ry, double c, double we, double wn, double d_tau[NP])
@@ -103,7 +157,7 @@ static int rows(const struct fit *F, uint32_t i, double res[3], double sig[3], d
 	int k = 0;
 	double s12, azi1, azi2;
 	/* from the sensor (or fix) to the source */
-	geod_inverse(&F->g, m->lat_deg, m->lon_deg, F->lat, F->lon, &s12, &azi1, &azi2);
+	geom(F, i, &s12, &azi1, &azi2);
 	double c = F->p[PC], we = F->p[PWE], wn = F->p[PWN];
 	if (m->is_fix) {
 		/* offset of the fix from the source, in the source's frame */
@@ -283,6 +337,7 @@ static void move_ref(struct fit *F, double dx, double dy)
 	geod_direct(&F->g, F->lat, F->lon, az, dist, &lat2, &lon2, NULL);
 	F->lat = lat2;
 	F->lon = lon2;
+	ecef_trig(lat2, lon2, F->rx, F->rt);
 }
 
 /* Levenberg-Marquardt to convergence. Returns false if it failed. */
@@ -320,7 +375,7 @@ static bool solve(struct fit *F, const uint8_t *use, uint32_t max_iter, uint32_t
 				cur = c2;
 				lambda = lambda / 10 > 1e-12 ? lambda / 10 : 1e-12;
 				accepted = true;
-				if (step < 1e-6 && gain <= 1e-12 * (1 + cur)) {
+				if (step < 1e-5 && gain <= 1e-9 * (1 + cur)) {
 					*iters = it + 1;
 					return true;
 				}
@@ -438,6 +493,20 @@ vg_status vg_fusion_locate(const struct vg_fusion_meas *m, uint32_t n,
 	F.prior = prior;
 	F.lat = lat0_deg;
 	F.lon = lon0_deg;
+	double mx[VG_FUSION_LOCATE_MAX][3], mt[VG_FUSION_LOCATE_MAX][4];
+	for (uint32_t i = 0; i < n; i++)
+		ecef_trig(m[i].lat_deg, m[i].lon_deg, mx[i], mt[i]);
+	F.mx = (const double(*)[3])mx;
+	F.mt = (const double(*)[4])mt;
+	ecef_trig(F.lat, F.lon, F.rx, F.rt);
+	/* the fast geometry is for local networks (its arc correction is good
+	 * to centimetres at 200 km); regional fits use the geodesic throughout */
+	F.fast = true;
+	for (uint32_t i = 0; i < n; i++) {
+		double d0 = mx[i][0] - F.rx[0], d1 = mx[i][1] - F.rx[1], d2 = mx[i][2] - F.rx[2];
+		if (d0 * d0 + d1 * d1 + d2 * d2 > 150e3 * 150e3)
+			F.fast = false;
+	}
 	F.p[PC] = prior->c_mps;
 	F.p[PWE] = prior->we_mps;
 	F.p[PWN] = prior->wn_mps;
@@ -472,13 +541,41 @@ vg_status vg_fusion_locate(const struct vg_fusion_meas *m, uint32_t n,
 		                  worst_residual(&F, ubuf) > opt->outlier_sigma;
 		if (!suspicious || n_rej >= opt->max_reject || dof < 2)
 			break;
-		/* leave one out: keep the removal that lowers the cost most */
-		double best_cost = INFINITY;
-		uint32_t best_i = n;
-		struct fit best_fit = F;
+		/* leave one out among the LOO_K largest normalised residuals (a gross
+		 * outlier is among them even when it pulled the fit): keep the removal
+		 * that lowers the cost most */
+		enum { LOO_K = 4 };
+		uint32_t cand[LOO_K];
+		double cabs[LOO_K];
+		int nc = 0;
 		for (uint32_t i = 0; i < n; i++) {
 			if (!ubuf[i])
 				continue;
+			double r[3], sg[3], J[3][NP];
+			int k = rows(&F, i, r, sg, J);
+			double a = 0;
+			for (int j = 0; j < k; j++)
+				a = fmax(a, fabs(r[j] / sg[j]));
+			int pos = nc;
+			while (pos > 0 && cabs[pos - 1] < a)
+				pos--;
+			if (pos >= LOO_K)
+				continue;
+			int end = nc < LOO_K ? nc : LOO_K - 1;
+			for (int q = end; q > pos; q--) {
+				cand[q] = cand[q - 1];
+				cabs[q] = cabs[q - 1];
+			}
+			cand[pos] = i;
+			cabs[pos] = a;
+			if (nc < LOO_K)
+				nc++;
+		}
+		double best_cost = INFINITY;
+		uint32_t best_i = n;
+		struct fit best_fit = F;
+		for (int q = 0; q < nc; q++) {
+			uint32_t i = cand[q];
 			ubuf[i] = 0;
 			if (fit_dof(m, n, ubuf) >= 1) {
 				struct fit T = F;
@@ -502,6 +599,14 @@ vg_status vg_fusion_locate(const struct vg_fusion_meas *m, uint32_t n,
 		n_rej++;
 	}
 
+	/* polish with the exact geodesic */
+	F.fast = false;
+	{
+		uint32_t it2 = 0;
+		if (!solve(&F, ubuf, opt->max_iter, &it2))
+			return vg_err_set(err, VG_ERR_RANGE, "the fit did not converge");
+		total_iters += it2;
+	}
 	double N[NP][NP], b[NP], C[NP][NP];
 	normal(&F, ubuf, N, b);
 	if (!spd_inverse(N, C))
@@ -584,20 +689,23 @@ void vg_fusion_ellipse(const double cov[2][2], double *smaj_m, double *smin_m, d
 	*smin_m = sqrt(l2);
 }
 
-/* P(|X| <= R) for X ~ N(0, diag(s1^2, s2^2)): the angular integral of the
- * radial CDF, a periodic integrand, so the trapezoid rule converges
- * geometrically (256 nodes: far below 1e-9 for axis ratios up to 1e3). */
+/* P(|X| <= R) for X ~ N(0, diag(s1^2, s2^2)), s1 >= s2 >= 0: integrate the
+ * major-axis density times the minor-axis probability of the chord,
+ *   int_{-R}^{R} phi(x/s1)/s1 erf(sqrt(R^2 - x^2) / (s2 sqrt 2)) dx,
+ * with x = R sin u (a smooth integrand, also for s2 -> 0), composite
+ * Simpson on 512 intervals. */
 static double circ_prob(double s1, double s2, double R)
 {
-	enum { K = 256 };
-	double sum = 0;
-	for (int k = 0; k < K; k++) {
-		double th = (k + 0.5) * 2 * 3.14159265358979323846 / K;
-		double c = cos(th), s = sin(th);
-		double a = c * c / (s1 * s1) + s * s / (s2 * s2);
-		sum += -expm1(-R * R * a / 2);
+	enum { K = 512 };
+	const double PI = 3.14159265358979323846;
+	double h = PI / K, sum = 0;
+	for (int k = 0; k <= K; k++) {
+		double u = -PI / 2 + k * h, x = R * sin(u), y = R * cos(u);
+		double chord = s2 > 0 ? erf(y / (s2 * sqrt(2.0))) : (y > 0 ? 1.0 : 0.0);
+		double v = exp(-x * x / (2 * s1 * s1)) / (s1 * sqrt(2 * PI)) * chord * y;
+		sum += v * (k == 0 || k == K ? 1 : (k % 2 ? 4 : 2));
 	}
-	return sum / K;
+	return sum * h / 3;
 }
 
 double vg_fusion_cep(const double cov[2][2], double p)
@@ -607,17 +715,29 @@ double vg_fusion_cep(const double cov[2][2], double p)
 	double s1 = sqrt(l1), s2 = sqrt(l2);
 	if (!(s1 > 0))
 		return 0;
-	if (s2 < s1 * 1e-6)
-		s2 = s1 * 1e-6;
-	double lo = 0, hi = 4 * s1 + 1e-12;
-	while (circ_prob(s1, s2, hi) < p)
-		hi *= 2;
-	for (int i = 0; i < 80; i++) {
-		double mid = (lo + hi) / 2;
-		if (circ_prob(s1, s2, mid) < p)
-			lo = mid;
-		else
-			hi = mid;
+	/* Illinois regula falsi on [0, 6 s1]: P(6 s1) >= erf(3)^2 > 0.99995 */
+	double lo = 0, hi = 6 * s1, flo = -p, fhi = circ_prob(s1, s2, hi) - p;
+	if (fhi <= 0)
+		return hi;
+	int side = 0;
+	for (int i = 0; i < 100 && hi - lo > 1e-12 * hi; i++) {
+		double x = (lo * fhi - hi * flo) / (fhi - flo);
+		double fx = circ_prob(s1, s2, x) - p;
+		if (fx == 0)
+			return x;
+		if ((fx > 0) == (fhi > 0)) {
+			hi = x;
+			fhi = fx;
+			if (side == 1)
+				flo /= 2;
+			side = 1;
+		} else {
+			lo = x;
+			flo = fx;
+			if (side == -1)
+				fhi /= 2;
+			side = -1;
+		}
 	}
 	return (lo + hi) / 2;
 }
@@ -625,10 +745,15 @@ double vg_fusion_cep(const double cov[2][2], double p)
 void vg_fusion_predict_arrival(const struct vg_fusion_fix *fx, double lat_deg, double lon_deg,
                                double *t_s, double *var_s2)
 {
-	struct geod_geodesic g;
-	geod_init(&g, 6378137.0, 1 / 298.257223563);
-	double s12, azi1, azi2;
-	geod_inverse(&g, lat_deg, lon_deg, fx->lat_deg, fx->lon_deg, &s12, &azi1, &azi2);
+	/* the fast geometry (geom()): a gate needs no sub-millimetre path */
+	double xs[3], ts[4], xr[3], tr[4];
+	ecef_trig(lat_deg, lon_deg, xs, ts);
+	ecef_trig(fx->lat_deg, fx->lon_deg, xr, tr);
+	double b[3] = {xs[0] - xr[0], xs[1] - xr[1], xs[2] - xr[2]};
+	double ch = sqrt(b[0] * b[0] + b[1] * b[1] + b[2] * b[2]);
+	const double R = 6371008.8;
+	double s12 = ch + ch * ch * ch / (24 * R * R);
+	double azi2 = enu_az(tr, b) + 180.0;
 	double rx = -s12 * sin(azi2 * DEG), ry = -s12 * cos(azi2 * DEG);
 	double d[NP];
 	double tau = travel(rx, ry, fx->c_mps, fx->we_mps, fx->wn_mps, d);

@@ -109,6 +109,15 @@ double vg_geo_attribution_1d(double d_m, double line_az_deg, const double cov_m2
 /* Standard normal CDF. */
 double vg_geo_phi(double x);
 
+/* ---- Coverage --------------------------------------------------------------
+ * The share of area a that the union of n polygons (closed lon/lat rings,
+ * ring i of ring_n[i] vertices) covers, measured in the sinusoidal
+ * projection about a's central meridian (equal-area on the sphere, so the
+ * share is a true area share to ~0.3 %). *area_km2 (may be NULL) is a's area. */
+vg_status vg_geo_covered_share(const vg_geo_area *a, const double (*const *rings)[2],
+                               const uint32_t *ring_n, uint32_t n, double *share, double *area_km2,
+                               struct vg_err *err) VG_WUR;
+
 /* Destination of a geodesic (PROJ geod_direct). */
 void vg_geo_direct(double lat_deg, double lon_deg, double az_deg, double s_m, double *lat2,
                    double *lon2);

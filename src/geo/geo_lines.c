@@ -153,8 +153,10 @@ vg_status vg_geo_line_from_geojson(const char *geom, bool allow_nonsimple, vg_ge
 	}
 	int type = GEOSGeomTypeId_r(h, g);
 	if (type != GEOS_LINESTRING && type != GEOS_MULTILINESTRING) {
+		char *tn = GEOSGeomType_r(h, g);
 		st = vg_err_set(err, VG_ERR_GEOMETRY, "geometry is a %s, want LineString or MultiLineString",
-		                GEOSGeomType_r(h, g));
+		                tn ? tn : "?");
+		GEOSFree_r(h, tn);
 		goto out;
 	}
 	if ((st = check_coords(h, g, "line", err)))
@@ -239,9 +241,8 @@ double vg_geo_line_distance(const vg_geo_line *l, double lat, double lon, struct
 	const double gr = 0.5 * (sqrt(5.0) - 1.0);
 	for (uint32_t p = 0; p < l->n_parts; p++)
 		for (uint32_t i = l->part_start[p]; i + 1 < l->part_start[p + 1]; i++) {
-			double t0;
 			double d2 = seg_d2(0, 0, (l->pts[i][0] - lon) * kx, (l->pts[i][1] - lat) * ky,
-			                   (l->pts[i + 1][0] - lon) * kx, (l->pts[i + 1][1] - lat) * ky, &t0);
+			                   (l->pts[i + 1][0] - lon) * kx, (l->pts[i + 1][1] - lat) * ky, NULL);
 			if (d2 > gate * gate)
 				continue;
 			const double *A = l->pts[i], *B = l->pts[i + 1];
@@ -278,7 +279,6 @@ double vg_geo_line_distance(const vg_geo_line *l, double lat, double lon, struct
 				d = d1;
 				t = 1;
 			}
-			(void)t0;
 			if (d < dmin) {
 				dmin = d;
 				bp = p;
@@ -358,15 +358,23 @@ vg_status vg_geo_area_from_geojson(const char *geom, vg_geo_area **out, struct v
 	}
 	int type = GEOSGeomTypeId_r(a->h, a->g);
 	if (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON) {
+		char *tn = GEOSGeomType_r(a->h, a->g);
 		st = vg_err_set(err, VG_ERR_GEOMETRY, "geometry is a %s, want Polygon or MultiPolygon",
-		                GEOSGeomType_r(a->h, a->g));
+		                tn ? tn : "?");
+		GEOSFree_r(a->h, tn);
 		goto fail;
 	}
 	if ((st = check_coords(a->h, a->g, "polygon", err)))
 		goto fail;
 	char *reason = NULL;
 	GEOSGeometry *where = NULL;
-	if (GEOSisValidDetail_r(a->h, a->g, 0, &reason, &where) != 1) {
+	char valid = GEOSisValidDetail_r(a->h, a->g, 0, &reason, &where);
+	if (valid == 1) { /* GEOS may describe a valid geometry too ("Valid") */
+		if (reason)
+			GEOSFree_r(a->h, reason);
+		if (where)
+			GEOSGeom_destroy_r(a->h, where);
+	} else {
 		double x = 0, y = 0;
 		if (where) {
 			GEOSGeomGetX_r(a->h, where, &x);
@@ -578,4 +586,91 @@ double vg_geo_inverse(double lat1, double lon1, double lat2, double lon2, double
 	if (az1_deg)
 		*az1_deg = a1;
 	return s12;
+}
+
+/* ---- Coverage -------------------------------------------------------------- */
+
+static int sinusoidal(double *x, double *y, void *ud)
+{
+	double lon0 = *(const double *)ud;
+	*x = (*x - lon0) * cos(*y * DEG);
+	return 1;
+}
+
+vg_status vg_geo_covered_share(const vg_geo_area *a, const double (*const *rings)[2],
+                               const uint32_t *ring_n, uint32_t n, double *share, double *area_km2,
+                               struct vg_err *err)
+{
+	GEOSContextHandle_t h = a->h;
+	double lon0 = 0.5 * (a->min_lon + a->max_lon);
+	GEOSGeometry **polys = calloc(n ? n : 1, sizeof *polys);
+	if (!polys)
+		return vg_err_set(err, VG_ERR_NOMEM, "coverage");
+	uint32_t k = 0;
+	vg_status st = VG_OK;
+	for (uint32_t i = 0; i < n; i++) {
+		const double (*r)[2] = rings[i];
+		bool touches = false;
+		for (uint32_t j = 0; j < ring_n[i] && !touches; j++)
+			touches = r[j][1] >= a->min_lat - 1 && r[j][1] <= a->max_lat + 1 &&
+			          r[j][0] >= a->min_lon - 1 && r[j][0] <= a->max_lon + 1;
+		if (!touches || ring_n[i] < 4)
+			continue;
+		GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, ring_n[i], 2);
+		if (!cs) {
+			st = vg_err_set(err, VG_ERR_NOMEM, "coverage");
+			break;
+		}
+		for (uint32_t j = 0; j < ring_n[i]; j++)
+			GEOSCoordSeq_setXY_r(h, cs, j, (r[j][0] - lon0) * cos(r[j][1] * DEG), r[j][1]);
+		GEOSGeometry *lr = GEOSGeom_createLinearRing_r(h, cs);
+		GEOSGeometry *pg = lr ? GEOSGeom_createPolygon_r(h, lr, NULL, 0) : NULL;
+		if (!pg) {
+			if (lr)
+				GEOSGeom_destroy_r(h, lr);
+			continue; /* a degenerate footprint covers nothing */
+		}
+		if (GEOSisValid_r(h, pg) != 1) {
+			GEOSGeometry *v = GEOSMakeValid_r(h, pg);
+			GEOSGeom_destroy_r(h, pg);
+			if (!v)
+				continue;
+			pg = v;
+		}
+		polys[k++] = pg;
+	}
+	GEOSGeometry *zone = st ? NULL : GEOSGeom_transformXY_r(h, a->g, sinusoidal, &lon0);
+	double za = 0, ca = 0;
+	if (!st && !zone)
+		st = vg_err_set(err, VG_ERR_NOMEM, "coverage");
+	if (!st) {
+		GEOSArea_r(h, zone, &za);
+		if (k) {
+			GEOSGeometry *coll = GEOSGeom_createCollection_r(h, GEOS_GEOMETRYCOLLECTION, polys, k);
+			k = 0; /* owned by the collection now */
+			GEOSGeometry *u = coll ? GEOSUnaryUnion_r(h, coll) : NULL;
+			GEOSGeometry *x = u ? GEOSIntersection_r(h, u, zone) : NULL;
+			if (!x)
+				st = vg_err_set(err, VG_ERR_GEOMETRY, "coverage union failed");
+			else
+				GEOSArea_r(h, x, &ca);
+			if (x)
+				GEOSGeom_destroy_r(h, x);
+			if (u)
+				GEOSGeom_destroy_r(h, u);
+			if (coll)
+				GEOSGeom_destroy_r(h, coll);
+		}
+	}
+	for (uint32_t i = 0; i < k; i++)
+		GEOSGeom_destroy_r(h, polys[i]);
+	free(polys);
+	if (zone)
+		GEOSGeom_destroy_r(h, zone);
+	if (st)
+		return st;
+	*share = za > 0 ? fmin(1.0, ca / za) : 0;
+	if (area_km2) /* degrees^2 on the sinusoidal plane -> km^2 (mean radius) */
+		*area_km2 = za * pow(6371.0088 * DEG, 2);
+	return VG_OK;
 }

@@ -28,6 +28,7 @@ struct loc_item {
 	char id[VG_ID_MAX + 1];   /* events: id */
 	double p[VG_AG_MAX_PARTIES];
 	int cluster;
+	bool external;            /* unsigned external feed (FIRMS) */
 };
 
 /* A detection or a change (point). */
@@ -45,10 +46,18 @@ struct log_sensor {
 	int sensor;
 };
 
+/* Where a registered drone said it was (its own `pos`). */
+struct monitor_fix {
+	int64_t t;
+	double lat, lon;
+};
+
 struct vg_adjudicator {
 	struct vg_agreement *ag;
-	struct sensor_rec *sensors;
+	struct sensor_rec *sensors;   /* insertion order: items keep their index */
 	uint32_t n_sensors, cap_sensors;
+	uint32_t *order;              /* indices sorted by id, for lookups */
+	uint32_t cap_order;
 	bool sensors_sorted;
 	char (*owners)[VG_ID_MAX + 1];
 	uint32_t n_owners, cap_owners;
@@ -58,6 +67,8 @@ struct vg_adjudicator {
 	uint32_t n_pts, cap_pts;
 	struct log_sensor *ls;
 	uint32_t n_ls, cap_ls;
+	struct monitor_fix *mon;
+	uint32_t n_mon, cap_mon;
 };
 
 #define GROW(arr, n, cap)                                                                  \
@@ -91,14 +102,23 @@ void vg_adj_free(vg_adjudicator *a)
 	free(a->loc);
 	free(a->pts);
 	free(a->sensors);
+	free(a->order);
 	free(a->owners);
 	free(a->ls);
+	free(a->mon);
 	free(a);
 }
 
-static int cmp_sensor(const void *x, const void *y)
+/* Lookups: bsearch over the order array with a key that carries the table. */
+struct sensor_key {
+	const struct sensor_rec *tab;
+	const char *id;
+};
+
+static int cmp_key(const void *k, const void *y)
 {
-	return strcmp(((const struct sensor_rec *)x)->id, ((const struct sensor_rec *)y)->id);
+	const struct sensor_key *key = k;
+	return strcmp(key->id, key->tab[*(const uint32_t *)y].id);
 }
 
 vg_status vg_adj_add_sensor(vg_adjudicator *a, const char *id, const char *owner, int modality,
@@ -114,6 +134,8 @@ vg_status vg_adj_add_sensor(vg_adjudicator *a, const char *id, const char *owner
 		o = (int)a->n_owners++;
 	}
 	GROW(a->sensors, a->n_sensors, a->cap_sensors);
+	GROW(a->order, a->n_sensors, a->cap_order);
+	a->order[a->n_sensors] = a->n_sensors;
 	struct sensor_rec *s = &a->sensors[a->n_sensors++];
 	snprintf(s->id, sizeof s->id, "%s", id);
 	s->owner = o;
@@ -124,14 +146,23 @@ vg_status vg_adj_add_sensor(vg_adjudicator *a, const char *id, const char *owner
 
 static int sensor_index(vg_adjudicator *a, const char *id)
 {
+	if (!a->n_sensors)
+		return -1;
 	if (!a->sensors_sorted) {
-		qsort(a->sensors, a->n_sensors, sizeof *a->sensors, cmp_sensor);
+		/* insertion sort (sensors are hundreds; sorted once after adding) */
+		for (uint32_t i = 1; i < a->n_sensors; i++) {
+			uint32_t v = a->order[i], j = i;
+			while (j > 0 && strcmp(a->sensors[a->order[j - 1]].id, a->sensors[v].id) > 0) {
+				a->order[j] = a->order[j - 1];
+				j--;
+			}
+			a->order[j] = v;
+		}
 		a->sensors_sorted = true;
 	}
-	struct sensor_rec key;
-	snprintf(key.id, sizeof key.id, "%s", id);
-	struct sensor_rec *r = bsearch(&key, a->sensors, a->n_sensors, sizeof *a->sensors, cmp_sensor);
-	return r ? (int)(r - a->sensors) : -1;
+	struct sensor_key key = {a->sensors, id};
+	const uint32_t *r = bsearch(&key, a->order, a->n_sensors, sizeof *a->order, cmp_key);
+	return r ? (int)*r : -1;
 }
 
 vg_status vg_adj_add_log_sensor(vg_adjudicator *a, int64_t log_index, const char *sensor,
@@ -190,6 +221,10 @@ vg_status vg_adj_add_obs(vg_adjudicator *a, int64_t log_index, const struct vg_o
 	vg_status st = VG_OK;
 	if (log_index >= 0 && (st = vg_adj_add_log_sensor(a, log_index, o->sensor, err)))
 		return st;
+	if (o->has_sensor_pos && s >= 0 && a->sensors[s].modality == VG_MOD_DRONE) {
+		GROW(a->mon, a->n_mon, a->cap_mon);
+		a->mon[a->n_mon++] = (struct monitor_fix){o->t_ns, o->sensor_lat_deg, o->sensor_lon_deg};
+	}
 	switch (o->kind) {
 	case VG_OBS_FIRE:
 		if (o->u.fire.has_launch &&
@@ -224,6 +259,26 @@ vg_status vg_adj_add_obs(vg_adjudicator *a, int64_t log_index, const struct vg_o
 	default:
 		return VG_OK;
 	}
+}
+
+vg_status vg_adj_add_external_fire(vg_adjudicator *a, const char *id, int64_t t_ns, double lat,
+                                   double lon, double sigma_m, struct vg_err *err)
+{
+	GROW(a->loc, a->n_loc, a->cap_loc);
+	struct loc_item *L = &a->loc[a->n_loc++];
+	memset(L, 0, sizeof *L);
+	L->type = VG_EVT_FIRE;
+	L->t = t_ns;
+	L->lat = lat;
+	L->lon = lon;
+	double s = sigma_m > 1 ? sigma_m : 1;
+	L->cov[0][0] = L->cov[1][1] = s * s;
+	L->sensor = -1;
+	L->log_index = -1;
+	L->external = true;
+	snprintf(L->id, sizeof L->id, "%s", id);
+	L->cluster = -1;
+	return VG_OK;
 }
 
 vg_status vg_adj_add_event(vg_adjudicator *a, struct vg_rule_event *ev, struct vg_err *err)
@@ -369,7 +424,7 @@ static void mark_sensor(vg_adjudicator *a, struct acc *c, int s)
 static int log_sensor(const vg_adjudicator *a, int64_t idx)
 {
 	struct log_sensor key = {.idx = idx};
-	const struct log_sensor *r = bsearch(&key, a->ls, a->n_ls, sizeof *a->ls, cmp_ls);
+	const struct log_sensor *r = a->n_ls ? bsearch(&key, a->ls, a->n_ls, sizeof *a->ls, cmp_ls) : NULL;
 	return r ? r->sensor : -1;
 }
 
@@ -435,7 +490,8 @@ static vg_status acc_finish(vg_adjudicator *a, struct acc *c, bool use_mean, str
 		}
 	}
 	/* Evidence: sorted, unique; sensors of the evidence. */
-	qsort(f->evidence, f->n_evidence, sizeof *f->evidence, cmp_i64);
+	if (f->n_evidence)
+		qsort(f->evidence, f->n_evidence, sizeof *f->evidence, cmp_i64);
 	uint32_t m = 0;
 	for (uint32_t i = 0; i < f->n_evidence; i++)
 		if (m == 0 || f->evidence[i] != f->evidence[m - 1])
@@ -502,16 +558,6 @@ static vg_status acc_finish(vg_adjudicator *a, struct acc *c, bool use_mean, str
 	return VG_OK;
 }
 
-/* The version index in force at t, -1 before the agreement. */
-static int version_index(const struct vg_agreement *ag, int64_t t)
-{
-	int v = -1;
-	for (uint32_t i = 0; i < ag->n_versions; i++)
-		if (ag->versions[i].effective_ns <= t)
-			v = (int)i;
-	return v;
-}
-
 /* ---- no_fire ------------------------------------------------------------------- */
 
 static vg_status add_loc_to(vg_adjudicator *a, struct acc *c, const struct loc_item *L, bool pos,
@@ -544,7 +590,7 @@ static vg_status add_loc_to(vg_adjudicator *a, struct acc *c, const struct loc_i
 	for (uint32_t i = 0; i < L->n_ev; i++)
 		if ((st = acc_evidence(c, L->ev[i], err)))
 			return st;
-	if (L->sensor < 0 && L->n_ev == 0)
+	if (L->sensor < 0 && L->n_ev == 0 && !L->external)
 		c->pseudo_acoustic = true;
 	return acc_event_id(c, L->id, err);
 }
@@ -590,8 +636,15 @@ static vg_status cluster_items(vg_adjudicator *a, const struct vg_ag_rule *r, in
 		}
 		while (first_open < *n_acc && (*accs)[first_open].last_t + gap < L->t)
 			first_open++;
+		/* The join distance grows with the item's own uncertainty (a
+		 * poorly located launch of a battery still belongs to its
+		 * mission): cluster_m + 3 sigma, at most 2 cluster_m. */
+		double sig = sqrt(0.5 * (L->cov[0][0] + L->cov[1][1]));
+		double gate = r->cluster_m + 3 * (isfinite(sig) ? sig : 0);
+		if (gate > 2 * r->cluster_m)
+			gate = 2 * r->cluster_m;
 		int best = -1;
-		double bd = r->cluster_m;
+		double bd = gate;
 		for (uint32_t k = first_open; k < *n_acc; k++) {
 			struct acc *c = &(*accs)[k];
 			if (c->last_t + gap < L->t)
@@ -663,7 +716,12 @@ static vg_status rule_no_fire(vg_adjudicator *a, const struct vg_ag_rule *r, int
 	if (!st && (r->types & (1u << VG_EVT_FIRE)))
 		st = cluster_items(a, r, vi, 1u << VG_EVT_FIRE, 0, &accs, &n, &cap, false, n, err);
 	for (uint32_t k = 0; k < n; k++) {
-		if (!st)
+		/* Located reports that placed it: launches (or, for a cluster of
+		 * impacts, impacts); attached impacts do not count. A lone
+		 * uncorroborated report (a radar's false track, a false fusion
+		 * event) is not a finding. */
+		uint32_t items = accs[k].f.count; /* launches (or impacts) that placed it */
+		if (!st && items >= r->min_items)
 			st = acc_finish(a, &accs[k], true, out, err);
 		else
 			acc_drop(&accs[k]);
@@ -718,6 +776,14 @@ static bool presence_candidate(const vg_adjudicator *a, const struct vg_ag_rule 
 		return false;
 	if (r->exempt_holding && r->type == VG_RULE_WITHDRAWAL && in_holding(ag, pl.side, P->lat, P->lon))
 		return false;
+	if (r->exempt_monitoring && P->cls == VG_CLS_UAV) {
+		/* a registered monitoring drone seen by another sensor: within
+		 * 500 m and 120 s of a position it reported of itself */
+		for (uint32_t i = 0; i < a->n_mon; i++)
+			if (llabs(a->mon[i].t - P->t) <= 120 * VG_NS_PER_S &&
+			    near_m(a->mon[i].lat, a->mon[i].lon, P->lat, P->lon) <= 500)
+				return false;
+	}
 	const struct vg_ag_feature *L = &ag->features[r->ref_line[pl.side]];
 	double d = L->line == ag->features[ag->contact_line].line
 	               ? pl.line_dist_m
@@ -740,6 +806,11 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 	double *acc_mind = NULL;
 	uint32_t n = 0, cap = 0;
 	vg_status st = VG_OK;
+	int *assign = malloc((a->n_pts + 1) * sizeof *assign);
+	if (!assign)
+		return vg_err_set(err, VG_ERR_NOMEM, "clusters");
+	for (uint32_t i = 0; i < a->n_pts; i++)
+		assign[i] = -1;
 	for (uint32_t i = 0; i < a->n_pts && !st; i++) {
 		const struct pt_item *P = &a->pts[i];
 		if (P->t < vfrom || P->t >= vto)
@@ -791,6 +862,7 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 			best = (int)n++;
 		}
 		struct acc *c = &accs[best];
+		assign[i] = best;
 		if (dist < acc_mind[best])
 			acc_mind[best] = dist;
 		c->f.until_ns = P->t;
@@ -836,18 +908,20 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 			continue;
 		}
 		/* Repeated sightings of the same weapon count once: the count is
-		 * the most detections one sensor made in one 120 s frame. */
-		uint32_t best = 0;
-		for (uint32_t i = 0; i < c->f.n_evidence; i++) {
+		 * the most detections one sensor made within one minute (one
+		 * frame of one drone, one scene of one satellite). */
+		uint32_t most = 0;
+		for (uint32_t i = 0; i < a->n_pts; i++) {
+			if (assign[i] != (int)k)
+				continue;
 			uint32_t same = 0;
-			for (uint32_t j = 0; j < a->n_pts; j++) {
-				(void)j;
-				break;
-			}
-			(void)same;
+			for (uint32_t j = i; j < a->n_pts && a->pts[j].t - a->pts[i].t <= 60 * VG_NS_PER_S; j++)
+				if (assign[j] == (int)k && a->pts[j].sensor == a->pts[i].sensor)
+					same++;
+			if (same > most)
+				most = same;
 		}
-		(void)best;
-		c->f.count = c->n_pos;
+		c->f.count = most;
 		if (r->type == VG_RULE_WITHDRAWAL || r->type == VG_RULE_NO_FLY) {
 			if (!r->class_name[0] || vg_agreement_classes(NULL, r->class_name))
 				c->f.class_name[0] = '\0'; /* plurality of the sightings */
@@ -856,7 +930,6 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 		} else {
 			snprintf(c->f.class_name, sizeof c->f.class_name, "%s", r->class_name);
 		}
-		(void)acc_mind;
 		if ((st = acc_finish(a, c, false, out, err)))
 			continue;
 		out->v[out->n - 1].line_dist_m = acc_mind[k];
@@ -864,6 +937,7 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 	free(accs);
 	free(acc_party);
 	free(acc_mind);
+	free(assign);
 	return st;
 }
 
@@ -889,13 +963,12 @@ static int cmp_finding(const void *x, const void *y)
 vg_status vg_adj_run(vg_adjudicator *a, struct vg_findings *out, struct vg_err *err)
 {
 	memset(out, 0, sizeof *out);
-	if (!a->sensors_sorted && a->n_sensors) {
-		qsort(a->sensors, a->n_sensors, sizeof *a->sensors, cmp_sensor);
-		a->sensors_sorted = true;
-	}
-	qsort(a->loc, a->n_loc, sizeof *a->loc, cmp_loc);
-	qsort(a->pts, a->n_pts, sizeof *a->pts, cmp_pt);
-	qsort(a->ls, a->n_ls, sizeof *a->ls, cmp_ls);
+	if (a->n_loc)
+		qsort(a->loc, a->n_loc, sizeof *a->loc, cmp_loc);
+	if (a->n_pts)
+		qsort(a->pts, a->n_pts, sizeof *a->pts, cmp_pt);
+	if (a->n_ls)
+		qsort(a->ls, a->n_ls, sizeof *a->ls, cmp_ls);
 	vg_status st = VG_OK;
 	const struct vg_agreement *ag = a->ag;
 	for (uint32_t vi = 0; vi < ag->n_versions && !st; vi++) {
@@ -912,9 +985,9 @@ vg_status vg_adj_run(vg_adjudicator *a, struct vg_findings *out, struct vg_err *
 		vg_findings_free(out);
 		return st;
 	}
-	qsort(out->v, out->n, sizeof *out->v, cmp_finding);
+	if (out->n)
+		qsort(out->v, out->n, sizeof *out->v, cmp_finding);
 	for (uint32_t i = 0; i < out->n; i++)
 		snprintf(out->v[i].id, sizeof out->v[i].id, "f-%06u", i + 1);
-	(void)version_index;
 	return VG_OK;
 }

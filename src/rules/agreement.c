@@ -461,7 +461,7 @@ static vg_status parse_rule(const struct vg_agreement *ag, json_t *j, const char
 	switch (r->type) {
 	case VG_RULE_NO_FIRE: {
 		static const char *const al[] = {"type", "id", "description", "types", "cluster_km",
-		                                 "gap_s", NULL};
+		                                 "gap_s", "min_reports", NULL};
 		if ((st = check_members(j, path, al, err)))
 			return st;
 		r->types = 1u << VG_EVT_LAUNCH | 1u << VG_EVT_IMPACT | 1u << VG_EVT_EXPLOSION;
@@ -484,10 +484,15 @@ static vg_status parse_rule(const struct vg_agreement *ag, json_t *j, const char
 				r->types |= 1u << b;
 			}
 		}
-		double gap = 600;
+		double gap = 60, minr = 2;
+		cluster_km = 3;
 		if ((st = get_number(j, path, "cluster_km", false, 0.01, 100, &cluster_km, err)) ||
-		    (st = get_number(j, path, "gap_s", false, 1, 86400, &gap, err)))
+		    (st = get_number(j, path, "gap_s", false, 1, 86400, &gap, err)) ||
+		    (st = get_number(j, path, "min_reports", false, 1, 1e6, &minr, err)))
 			return st;
+		if (minr != floor(minr))
+			return vg_err_set(err, VG_ERR_RANGE, "%s.min_reports = %g: want an integer", path, minr);
+		r->min_items = (uint32_t)minr;
 		r->cluster_m = cluster_km * 1000;
 		r->gap_s = gap;
 		return VG_OK;
@@ -496,7 +501,8 @@ static vg_status parse_rule(const struct vg_agreement *ag, json_t *j, const char
 	case VG_RULE_NO_FLY: {
 		static const char *const al[] = {"type", "id", "description", "classes", "distance_km",
 		                                 "reference_lines", "holding_areas_exempt", "min_duration_s",
-		                                 "min_sightings", "cluster_km", "gap_h", NULL};
+		                                 "min_sightings", "cluster_km", "gap_h",
+		                                 "monitoring_exempt", NULL};
 		if ((st = check_members(j, path, al, err)))
 			return st;
 		if (r->type == VG_RULE_NO_FLY) {
@@ -513,6 +519,12 @@ static vg_status parse_rule(const struct vg_agreement *ag, json_t *j, const char
 		                        err)) ||
 		    (st = get_bool(j, path, "holding_areas_exempt", &r->exempt_holding, err)))
 			return st;
+		r->exempt_monitoring = r->type == VG_RULE_NO_FLY;
+		if (r->type == VG_RULE_NO_FLY &&
+		    (st = get_bool(j, path, "monitoring_exempt", &r->exempt_monitoring, err)))
+			return st;
+		if (r->type != VG_RULE_NO_FLY && json_object_get(j, "monitoring_exempt"))
+			return vg_err_set(err, VG_ERR_UNKNOWN_MEMBER, "%s.monitoring_exempt: only for no_fly", path);
 		json_t *rl = json_object_get(j, "reference_lines");
 		if (rl) {
 			if (!json_is_object(rl))
@@ -881,6 +893,19 @@ void vg_agreement_attribute(const struct vg_agreement *ag, double lat, double lo
 	vg_geo_area *areas[VG_AG_MAX_PARTIES];
 	for (uint32_t i = 0; i < ag->n_parties; i++)
 		areas[i] = ag->features[ag->side[i]].area;
+	/* Most points are far from every boundary: the 8-sigma box inside one
+	 * side settles it without measuring the distance to the line. */
+	double tr = cov[0][0] + cov[1][1];
+	if (tr > 0 && isfinite(tr)) {
+		double sx = 8 * sqrt(cov[0][0]), sy = 8 * sqrt(cov[1][1]);
+		double dlat = sy / 110574.0, dlon = sx / (111320.0 * cos(lat * M_PI / 180) * 0.99);
+		for (uint32_t i = 0; i < ag->n_parties; i++)
+			if (vg_geo_area_contains_box(areas[i], lat - dlat, lon - dlon, lat + dlat, lon + dlon)) {
+				for (uint32_t k = 0; k < ag->n_parties; k++)
+					p[k] = k == i;
+				return;
+			}
+	}
 	/* The line's local direction orients the integration rows, so that
 	 * each row crosses the contact line once. */
 	struct vg_geo_foot ft;

@@ -270,14 +270,20 @@ static vg_status jlog_indices(json_t *o, const char *k, int64_t **out, uint32_t 
 		return vg_err_set(err, VG_ERR_NOMEM, "%s", k);
 	for (size_t i = 0; i < m; i++) {
 		json_t *x = json_array_get(v, i);
-		if (!json_is_integer(x) || json_integer_value(x) < 0) {
+		if (!json_is_integer(x) || json_integer_value(x) < -1) {
 			free(a);
-			return vg_err_set(err, VG_ERR_TYPE, "%s[%zu]: want a log index (integer >= 0)", k, i);
+			return vg_err_set(err, VG_ERR_TYPE, "%s[%zu]: want a log index (integer >= 0, -1: none)",
+			                  k, i);
 		}
 		a[i] = json_integer_value(x);
 	}
+	/* -1: an observation that has no log index (fusion run from files) */
+	size_t w = 0;
+	for (size_t i = 0; i < m; i++)
+		if (a[i] >= 0)
+			a[w++] = a[i];
 	*out = a;
-	*n = (uint32_t)m;
+	*n = (uint32_t)w;
 	return VG_OK;
 }
 
@@ -356,9 +362,28 @@ vg_status vg_rule_event_parse(const char *line, size_t len, struct vg_rule_event
 			ev->cov_m2[0][0] = ev->cov_m2[1][1] = s * s;
 		}
 	}
-	st = jlog_indices(o, "arrivals", &ev->evidence, &ev->n_evidence, err);
-	if (!st && !ev->evidence)
-		st = jlog_indices(o, "evidence", &ev->evidence, &ev->n_evidence, err);
+	/* Evidence: fusion's "arrivals" and "radar" (log indices of the
+	 * observations used; "rejected" ones are not evidence), or "evidence". */
+	static const char *const keys[] = {"arrivals", "radar", "evidence"};
+	for (size_t k = 0; k < 3 && !st; k++) {
+		int64_t *a = NULL;
+		uint32_t n = 0;
+		st = jlog_indices(o, keys[k], &a, &n, err);
+		if (st || !a)
+			continue;
+		int64_t *m = realloc(ev->evidence, (ev->n_evidence + n + 1) * sizeof *m);
+		if (!m) {
+			free(a);
+			st = vg_err_set(err, VG_ERR_NOMEM, "evidence");
+			break;
+		}
+		memcpy(m + ev->n_evidence, a, n * sizeof *a);
+		ev->evidence = m;
+		ev->n_evidence += n;
+		free(a);
+	}
+	if (st)
+		vg_rule_event_clear(ev);
 out:
 	json_decref(o);
 	return st;

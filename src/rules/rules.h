@@ -82,11 +82,14 @@ struct vg_ag_rule {
 	int zone[16];                       /* zone feature indices */
 	uint32_t n_zones;
 	bool exempt_holding;                /* withdrawal: party's holding areas exempt */
+	bool exempt_monitoring;             /* no_fly: UAV detections at a registered
+	                                       monitoring drone's own position exempt */
 	double min_duration_s;              /* withdrawal, disengagement: longer than T */
 	uint32_t min_sightings;             /* presence rules: detections needed */
 	double cluster_m;                   /* same place */
 	double gap_s;                       /* same violation if seen again within */
 	uint32_t types;                     /* no_fire: bit per event type (VG_EVT_*) */
+	uint32_t min_items;                 /* no_fire: located reports a finding needs */
 };
 
 struct vg_ag_version {
@@ -222,20 +225,29 @@ typedef struct vg_adjudicator vg_adjudicator;
 
 vg_status vg_adj_new(struct vg_agreement *ag, vg_adjudicator **out, struct vg_err *err) VG_WUR;
 void vg_adj_free(vg_adjudicator *adj);
-/* Sensors (for grades: owners and modalities). */
+/* Sensors (for grades: owners and modalities). Add them before the
+ * observations that name them: an observation of an unknown sensor counts
+ * as evidence of no sensor. */
 vg_status vg_adj_add_sensor(vg_adjudicator *adj, const char *id, const char *owner, int modality,
                             struct vg_err *err) VG_WUR;
 /* An observation with its log index (-1 if none). Keeps what the rules use
- * (fire, detection, change); ignores the rest. */
+ * (fire, detection, change, and the positions registered drones report of
+ * themselves, for the no_fly exemption); ignores the rest. */
 vg_status vg_adj_add_obs(vg_adjudicator *adj, int64_t log_index, const struct vg_obs *obs,
                          struct vg_err *err) VG_WUR;
 /* Only the sensor of a log index (for events whose evidence names
  * observations the adjudicator was not given, e.g. impulses). */
 vg_status vg_adj_add_log_sensor(vg_adjudicator *adj, int64_t log_index, const char *sensor,
                                 struct vg_err *err) VG_WUR;
+/* An external, unsigned thermal anomaly (FIRMS; store table
+ * external_observations): a `fire` item for no_fire rules whose types
+ * include "fire". id names it in findings' events ("firms-<row id>"). */
+vg_status vg_adj_add_external_fire(vg_adjudicator *adj, const char *id, int64_t t_ns, double lat,
+                                   double lon, double sigma_m, struct vg_err *err) VG_WUR;
 /* An event (copied; evidence taken over: ev->evidence is set to NULL). */
 vg_status vg_adj_add_event(vg_adjudicator *adj, struct vg_rule_event *ev, struct vg_err *err) VG_WUR;
-/* Apply the rules; findings sorted by (from, rule, lat, lon), ids f-000001... */
+/* Apply the rules (once per adjudicator); findings sorted by (from, rule,
+ * rule_id, lat, lon, until), ids f-000001... in that order. */
 vg_status vg_adj_run(vg_adjudicator *adj, struct vg_findings *out, struct vg_err *err) VG_WUR;
 
 /* ---- Real data --------------------------------------------------------------- */
@@ -259,6 +271,7 @@ struct vg_firms_row {
 	double scan_km, track_km;     /* pixel size */
 	char satellite[16], instrument[16], confidence[16];
 	double sigma_m;               /* location 1-sigma from the pixel size */
+	const char *raw;              /* the CSV row as read (valid during the callback) */
 };
 /* Parse a FIRMS CSV: calls fn per row (line numbers 2..). Columns found by
  * name in the header (latitude, longitude, acq_date, acq_time, frp, scan,

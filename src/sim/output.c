@@ -429,7 +429,13 @@ static vg_status write_agreement(struct sim_world *w, const char *dir, struct vg
 	sim_buf_str(&b, sc->agreement.parties[1]);
 	sim_buf_puts(&b, "],");
 	kv_time(&b, "effective", sc->agreement.effective_ns);
-	sim_buf_puts(&b, ",\"rules\":[]},\n\"features\":[");
+	if (sc->agreement.weapon_classes_json) {
+		sim_buf_puts(&b, ",\"weapon_classes\":");
+		sim_buf_puts(&b, sc->agreement.weapon_classes_json);
+	}
+	sim_buf_puts(&b, ",\"rules\":");
+	sim_buf_puts(&b, sc->agreement.rules_json ? sc->agreement.rules_json : "[]");
+	sim_buf_puts(&b, "},\n\"features\":[");
 
 	feature_head(&b, true, "contact-line");
 	sim_buf_puts(&b, "\"role\":\"contact_line\"},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[");

@@ -403,7 +403,18 @@ static vg_status parse_agreement(struct vg_sim_scenario *sc, json_t *root, struc
 	strcpy(sc->agreement.parties[1], "B");
 	if (!a)
 		return VG_OK;
-	static const char *const m[] = {"name", "effective", "parties", NULL};
+	static const char *const m[] = {"name", "effective", "parties", "weapon_classes", "rules", NULL};
+	json_t *wc = json_object_get(a, "weapon_classes"), *ru = json_object_get(a, "rules");
+	if (wc && !json_is_object(wc))
+		return vg_err_set(err, VG_ERR_TYPE, "%s.weapon_classes: must be an object", path);
+	if (ru && !json_is_array(ru))
+		return vg_err_set(err, VG_ERR_TYPE, "%s.rules: must be an array", path);
+	/* Passed through verbatim (in member order); `vigil agreement check`
+	 * and the rules module validate them. */
+	if (wc && !(sc->agreement.weapon_classes_json = json_dumps(wc, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+		return vg_err_set(err, VG_ERR_NOMEM, "%s.weapon_classes", path);
+	if (ru && !(sc->agreement.rules_json = json_dumps(ru, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+		return vg_err_set(err, VG_ERR_NOMEM, "%s.rules", path);
 	if ((st = check_members(a, path, m, err)) ||
 	    (st = str(a, path, "name", false, sc->agreement.name, sizeof sc->agreement.name, false,
 	              NULL, err)) ||
@@ -1585,6 +1596,8 @@ void vg_sim_scenario_free(struct vg_sim_scenario *sc)
 		free(sc->front.holding[i].ring_ll);
 	free(sc->front.holding);
 	free(sc->front.file_bytes);
+	free(sc->agreement.weapon_classes_json);
+	free(sc->agreement.rules_json);
 	free(sc->front.line_ll);
 	free(sc->front.side_ll[0]);
 	free(sc->front.side_ll[1]);

@@ -213,6 +213,9 @@ struct vg_sim_scenario {
 		char name[128];
 		int64_t effective_ns;
 		char parties[2][VG_ID_MAX + 1]; /* [0] left of the line, [1] right */
+		/* The agreement's rule set, passed through to agreement.geojson
+		 * (compact JSON; NULL: none). The rules module validates it. */
+		char *weapon_classes_json, *rules_json;
 	} agreement;
 	struct sim_front_spec front;
 	struct sim_env env;

@@ -1,6 +1,7 @@
 /* store.c - the SQLite backend of store.h. */
 #include "store.h"
 
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,32 @@ static const char *const migrations[] = {
 	" received_ns INTEGER NOT NULL,"
 	" UNIQUE(size, witness, key_id)"
 	") STRICT;",
+	/* 4 -> 5: external, unsigned observations (src/rules: NASA FIRMS
+	 * thermal anomalies), and an index of observations by kind. Kept apart from `observations`, whose every row is
+	 * a signed envelope in the transparency log: these carry their feed,
+	 * the SHA-256 of the source row (duplicates ignored) and a trust. */
+	"CREATE TABLE external_observations("
+	" id INTEGER PRIMARY KEY,"
+	" feed TEXT NOT NULL,"
+	" source TEXT NOT NULL,"
+	" row_sha256 BLOB NOT NULL CHECK(length(row_sha256) = 32),"
+	" kind INTEGER NOT NULL,"
+	" type INTEGER NOT NULL,"
+	" t_ns INTEGER NOT NULL,"
+	" lat REAL NOT NULL, lon REAL NOT NULL,"
+	" sigma_m REAL NOT NULL,"
+	" frp_mw REAL,"
+	" satellite TEXT, instrument TEXT, confidence TEXT,"
+	" trust REAL NOT NULL,"
+	" imported_ns INTEGER NOT NULL,"
+	" row TEXT NOT NULL,"
+	" UNIQUE(feed, row_sha256)"
+	") STRICT;"
+	"CREATE INDEX external_time ON external_observations(t_ns);"
+	/* adjudication reads a few kinds (fire, detection, change, coverage)
+	 * out of millions of impulses: without this, every such query scans
+	 * the whole table */
+	"CREATE INDEX observations_kind ON observations(kind);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -993,6 +1020,252 @@ vg_status vg_store_cosig_each(vg_store *st, int64_t size,
 	}
 	vg_status s = rc == SQLITE_ROW || rc == SQLITE_DONE ? VG_OK
 	                                                    : db_err(st, err, "reading cosignatures");
+	sqlite3_finalize(q);
+	return s;
+}
+
+/* One pass of vg_store_obs_query_sensors: ids in (lo, hi] (hi < 0: no
+ * upper bound), at most limit rows (0: no limit). scan: test the box on the
+ * joined row (a scan in id order: cheap when matches are dense); else from
+ * the two indexes (cheap when they are sparse). */
+struct obs_pass {
+	int (*fn)(void *ctx, const struct vg_obs_stored *o);
+	void *ctx;
+	int64_t rows;
+	bool stopped;
+};
+
+static vg_status obs_query_pass(vg_store *st, const struct vg_obs_filter *f,
+                                const char *sensors_json, bool scan, int64_t lo, int64_t hi,
+                                int64_t limit, struct obs_pass *ps, struct vg_err *err)
+{
+	char sql[1600];
+	size_t n = (size_t)snprintf(sql, sizeof sql,
+	                            "SELECT o.id, o.log_index, o.sensor, o.seq, o.kind, o.t_ns, o.t_end_ns,"
+	                            " o.received_ns, coalesce(r.min_lat, o.lat), coalesce(r.max_lat, o.lat),"
+	                            " coalesce(r.min_lon, o.lon), coalesce(r.max_lon, o.lon), o.envelope"
+	                            " FROM observations o LEFT JOIN obs_rtree r ON r.id = o.id"
+	                            " WHERE o.id > ?1");
+	if (hi >= 0)
+		n += (size_t)snprintf(sql + n, sizeof sql - n, " AND o.id <= ?12");
+	if (f->has_time)
+		n += (size_t)snprintf(sql + n, sizeof sql - n, " AND o.t_ns <= ?3 AND o.t_end_ns >= ?2");
+	if (f->sensor)
+		n += (size_t)snprintf(sql + n, sizeof sql - n, " AND o.sensor = ?4");
+	if (f->kind)
+		n += (size_t)snprintf(sql + n, sizeof sql - n, " AND o.kind = ?5");
+	if (f->has_bbox && scan)
+		n += (size_t)snprintf(sql + n, sizeof sql - n,
+		                      " AND (CASE WHEN r.id IS NULL THEN o.sensor IN (SELECT id FROM sensors"
+		                      " WHERE lat BETWEEN ?6 AND ?7 AND lon BETWEEN ?8 AND ?9)"
+		                      " ELSE (r.max_lat >= ?6 AND r.min_lat <= ?7 AND r.max_lon >= ?8"
+		                      " AND r.min_lon <= ?9) END)");
+	else if (f->has_bbox)
+		n += (size_t)snprintf(sql + n, sizeof sql - n,
+		                      " AND (o.id IN (SELECT id FROM obs_rtree WHERE max_lat >= ?6 AND"
+		                      " min_lat <= ?7 AND max_lon >= ?8 AND min_lon <= ?9)"
+		                      " OR (o.sensor IN (SELECT id FROM sensors WHERE"
+		                      " lat BETWEEN ?6 AND ?7 AND lon BETWEEN ?8 AND ?9)"
+		                      " AND NOT EXISTS (SELECT 1 FROM obs_rtree r2 WHERE r2.id = o.id)))");
+	/* In the windowed scan the unary + keeps SQLite from driving the query
+	 * by the sensor index instead of the id range. */
+	if (sensors_json)
+		n += (size_t)snprintf(sql + n, sizeof sql - n,
+		                      " AND %so.sensor IN (SELECT value FROM json_each(?11))",
+		                      scan && hi >= 0 ? "+" : "");
+	n += (size_t)snprintf(sql + n, sizeof sql - n, " ORDER BY o.id");
+	if (limit > 0)
+		snprintf(sql + n, sizeof sql - n, " LIMIT ?10");
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "querying observations");
+	sqlite3_bind_int64(q, 1, lo);
+	if (hi >= 0)
+		sqlite3_bind_int64(q, 12, hi);
+	if (f->has_time) {
+		sqlite3_bind_int64(q, 2, f->t0_ns);
+		sqlite3_bind_int64(q, 3, f->t1_ns);
+	}
+	if (f->sensor)
+		sqlite3_bind_text(q, 4, f->sensor, -1, SQLITE_STATIC);
+	if (f->kind)
+		sqlite3_bind_int(q, 5, f->kind);
+	if (f->has_bbox) {
+		sqlite3_bind_double(q, 6, f->min_lat_deg);
+		sqlite3_bind_double(q, 7, f->max_lat_deg);
+		sqlite3_bind_double(q, 8, f->min_lon_deg);
+		sqlite3_bind_double(q, 9, f->max_lon_deg);
+	}
+	if (limit > 0)
+		sqlite3_bind_int64(q, 10, limit);
+	if (sensors_json)
+		sqlite3_bind_text(q, 11, sensors_json, -1, SQLITE_STATIC);
+	vg_status s = VG_OK;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct vg_obs_stored o = {
+			.id = sqlite3_column_int64(q, 0),
+			.log_index = sqlite3_column_type(q, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 1),
+			.sensor = (const char *)sqlite3_column_text(q, 2),
+			.seq = sqlite3_column_int64(q, 3),
+			.kind = sqlite3_column_int(q, 4),
+			.t_ns = sqlite3_column_int64(q, 5),
+			.t_end_ns = sqlite3_column_int64(q, 6),
+			.received_ns = sqlite3_column_int64(q, 7),
+			.has_pos = sqlite3_column_type(q, 8) != SQLITE_NULL,
+			.min_lat_deg = sqlite3_column_double(q, 8),
+			.max_lat_deg = sqlite3_column_double(q, 9),
+			.min_lon_deg = sqlite3_column_double(q, 10),
+			.max_lon_deg = sqlite3_column_double(q, 11),
+			.envelope = sqlite3_column_blob(q, 12),
+			.envelope_len = (size_t)sqlite3_column_bytes(q, 12),
+		};
+		ps->rows++;
+		if (ps->fn(ps->ctx, &o)) {
+			ps->stopped = true;
+			break;
+		}
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = db_err(st, err, "querying observations");
+	sqlite3_finalize(q);
+	return s;
+}
+
+/* Rows scanned in id order before switching to the indexes (a box query). */
+#define OBS_SCAN_WINDOW 4096
+
+vg_status vg_store_obs_query_sensors(vg_store *st, const struct vg_obs_filter *f,
+                                     const char *sensors_json,
+                                     int (*fn)(void *ctx, const struct vg_obs_stored *o),
+                                     void *ctx, struct vg_err *err)
+{
+	/* The same rows as vg_store_obs_query, restricted to the sensor list.
+	 * A box query first scans a window of ids (a dense box fills its page
+	 * there, with no sort), then answers the rest of the id range from the
+	 * R*Tree and the observations-by-sensor index (a sparse box costs what
+	 * it matches, never a table scan). Both passes return ids in order and
+	 * together cover (after_id, end] exactly once. */
+	struct obs_pass ps = {.fn = fn, .ctx = ctx};
+	if (!f->has_bbox)
+		return obs_query_pass(st, f, sensors_json, false, f->after_id, -1, f->limit, &ps, err);
+	int64_t hi = f->after_id > INT64_MAX - OBS_SCAN_WINDOW ? INT64_MAX
+	                                                       : f->after_id + OBS_SCAN_WINDOW;
+	vg_status s = obs_query_pass(st, f, sensors_json, true, f->after_id, hi, f->limit, &ps, err);
+	if (s || ps.stopped || (f->limit > 0 && ps.rows >= f->limit) || hi == INT64_MAX)
+		return s;
+	/* With a sensor list the rest is driven by the observations-by-sensor
+	 * index (the box tested per row); without, by the two box indexes. */
+	return obs_query_pass(st, f, sensors_json, sensors_json != NULL, hi, -1,
+	                      f->limit > 0 ? f->limit - ps.rows : 0, &ps, err);
+}
+
+/* ---- External observations (schema 5, src/rules) -------------------------- */
+
+static void bind_opt_text(sqlite3_stmt *q, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(q, i);
+}
+
+vg_status vg_store_ext_insert(vg_store *st, const struct vg_ext_obs *x, bool *inserted,
+                              struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "INSERT OR IGNORE INTO external_observations(feed, source, row_sha256, kind,"
+	                       " type, t_ns, lat, lon, sigma_m, frp_mw, satellite, instrument, confidence,"
+	                       " trust, imported_ns, row) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,"
+	                       "?13,?14,?15,?16)",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "preparing external insert");
+	sqlite3_bind_text(q, 1, x->feed, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, x->source, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 3, x->row_sha256, VG_SHA256_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int(q, 4, x->kind);
+	sqlite3_bind_int(q, 5, x->type);
+	sqlite3_bind_int64(q, 6, x->t_ns);
+	sqlite3_bind_double(q, 7, x->lat_deg);
+	sqlite3_bind_double(q, 8, x->lon_deg);
+	sqlite3_bind_double(q, 9, x->sigma_m);
+	bind_opt_double(q, 10, !isnan(x->frp_mw), x->frp_mw);
+	bind_opt_text(q, 11, x->satellite);
+	bind_opt_text(q, 12, x->instrument);
+	bind_opt_text(q, 13, x->confidence);
+	sqlite3_bind_double(q, 14, x->trust);
+	sqlite3_bind_int64(q, 15, x->imported_ns);
+	sqlite3_bind_text(q, 16, x->row, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	vg_status s = rc == SQLITE_DONE ? VG_OK : db_err(st, err, "inserting external observation");
+	sqlite3_finalize(q);
+	if (!s)
+		*inserted = sqlite3_changes(st->db) > 0;
+	return s;
+}
+
+vg_status vg_store_ext_query(vg_store *st, int64_t t0_ns, int64_t t1_ns,
+                             int (*fn)(void *ctx, const struct vg_ext_obs *x), void *ctx,
+                             struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT id, feed, source, row_sha256, kind, type, t_ns, lat, lon, sigma_m,"
+	                       " frp_mw, satellite, instrument, confidence, trust, imported_ns, row"
+	                       " FROM external_observations WHERE t_ns BETWEEN ?1 AND ?2 ORDER BY t_ns, id",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "preparing external query");
+	sqlite3_bind_int64(q, 1, t0_ns);
+	sqlite3_bind_int64(q, 2, t1_ns);
+	vg_status s = VG_OK;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct vg_ext_obs x = {
+			.id = sqlite3_column_int64(q, 0),
+			.feed = (const char *)sqlite3_column_text(q, 1),
+			.source = (const char *)sqlite3_column_text(q, 2),
+			.kind = sqlite3_column_int(q, 4),
+			.type = sqlite3_column_int(q, 5),
+			.t_ns = sqlite3_column_int64(q, 6),
+			.lat_deg = sqlite3_column_double(q, 7),
+			.lon_deg = sqlite3_column_double(q, 8),
+			.sigma_m = sqlite3_column_double(q, 9),
+			.frp_mw = sqlite3_column_type(q, 10) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 10),
+			.satellite = (const char *)sqlite3_column_text(q, 11),
+			.instrument = (const char *)sqlite3_column_text(q, 12),
+			.confidence = (const char *)sqlite3_column_text(q, 13),
+			.trust = sqlite3_column_double(q, 14),
+			.imported_ns = sqlite3_column_int64(q, 15),
+			.row = (const char *)sqlite3_column_text(q, 16),
+		};
+		if (sqlite3_column_bytes(q, 3) == VG_SHA256_BYTES)
+			memcpy(x.row_sha256, sqlite3_column_blob(q, 3), VG_SHA256_BYTES);
+		if (fn(ctx, &x))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = db_err(st, err, "querying external observations");
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_log_sensors(vg_store *st, int kind,
+                               int (*fn)(void *ctx, int64_t log_index, const char *sensor),
+                               void *ctx, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT log_index, sensor FROM observations WHERE kind = ?1"
+	                       " AND log_index IS NOT NULL ORDER BY log_index",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "preparing log sensors");
+	sqlite3_bind_int64(q, 1, kind);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (fn(ctx, sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1)))
+			break;
+	vg_status s = rc == SQLITE_ROW || rc == SQLITE_DONE ? VG_OK : db_err(st, err, "reading log sensors");
 	sqlite3_finalize(q);
 	return s;
 }

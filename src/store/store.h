@@ -28,7 +28,7 @@
 
 typedef struct vg_store vg_store;
 
-enum { VG_STORE_SCHEMA_VERSION = 4 };
+enum { VG_STORE_SCHEMA_VERSION = 5 };
 
 /* Open (creating and migrating if needed). *out untouched on failure. */
 vg_status vg_store_open(const char *path, vg_store **out, struct vg_err *err) VG_WUR;
@@ -242,5 +242,48 @@ vg_status vg_store_cosig_insert(vg_store *st, const struct vg_cosig_row *c, stru
 vg_status vg_store_cosig_each(vg_store *st, int64_t size,
                               int (*fn)(void *ctx, const struct vg_cosig_row *c), void *ctx,
                               struct vg_err *err) VG_WUR;
+
+/* As vg_store_obs_query, restricted to the sensors named in sensors_json, a
+ * JSON array of sensor ids (e.g. those releasable to one member; the HTTP
+ * API filters in SQL so a page costs the same whatever the releasability);
+ * NULL: no restriction. */
+vg_status vg_store_obs_query_sensors(vg_store *st, const struct vg_obs_filter *f,
+                                     const char *sensors_json,
+                                     int (*fn)(void *ctx, const struct vg_obs_stored *o),
+                                     void *ctx, struct vg_err *err) VG_WUR;
+
+/* ---- External observations ---------------------------------------------------
+ * Unsigned rows from outside feeds (NASA FIRMS thermal anomalies), kept out
+ * of `observations` (signed, logged) in their own table with their feed and
+ * a trust in [0, 1]. (feed, row_sha256) is unique: re-importing a file adds
+ * nothing. */
+struct vg_ext_obs {
+	int64_t id;                   /* assigned on insert */
+	const char *feed;             /* "firms" */
+	const char *source;           /* file name */
+	uint8_t row_sha256[VG_SHA256_BYTES];
+	int kind;                     /* enum vg_obs_kind (VG_OBS_CHANGE) */
+	int type;                     /* enum vg_change_type (VG_CHG_THERMAL) */
+	int64_t t_ns;
+	double lat_deg, lon_deg, sigma_m;
+	double frp_mw;                /* NaN if none */
+	const char *satellite, *instrument, *confidence; /* may be NULL */
+	double trust;
+	int64_t imported_ns;
+	const char *row;              /* the source row as read */
+};
+/* Insert (inside or outside a transaction); *inserted false for a duplicate. */
+vg_status vg_store_ext_insert(vg_store *st, const struct vg_ext_obs *x, bool *inserted,
+                              struct vg_err *err) VG_WUR;
+/* Rows with t in [t0, t1] in time order; fn returns non-zero to stop. */
+vg_status vg_store_ext_query(vg_store *st, int64_t t0_ns, int64_t t1_ns,
+                             int (*fn)(void *ctx, const struct vg_ext_obs *x), void *ctx,
+                             struct vg_err *err) VG_WUR;
+
+/* (log index, sensor) of every logged observation of kind, in log order;
+ * fn returns non-zero to stop. No envelope is read. */
+vg_status vg_store_log_sensors(vg_store *st, int kind,
+                               int (*fn)(void *ctx, int64_t log_index, const char *sensor),
+                               void *ctx, struct vg_err *err) VG_WUR;
 
 #endif

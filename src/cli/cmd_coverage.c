@@ -1,0 +1,241 @@
+/* cmd_coverage.c - `vigil coverage`: which parts of each zone of an
+ * agreement were observed when (from `coverage` observations), so that "no
+ * violation seen" is never confused with "no violation" (docs/rules.md). */
+#include "cli.h"
+#include "rules/rules.h"
+#include "store/store.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: vigil coverage --db PATH --agreement FILE --from TIME --until TIME\n"
+	        "                      [--area W,S,E,N] [--step-h H] [--watched SHARE] [--json]\n\n"
+	        "For each side and zone of the agreement (or only the box --area), the share\n"
+	        "of its area inside at least one `coverage` footprint (drone frames,\n"
+	        "satellite scenes) whose time overlaps [--from, --until], and the unobserved\n"
+	        "share. With --step-h, one row per zone and time step. \"Was this area watched\n"
+	        "between t1 and t2?\" is answered yes when the observed share is at least\n"
+	        "--watched (default 0.95). Areas are measured equal-area (sinusoidal).\n\n"
+	        "example:\n"
+	        "  vigil coverage --db vigil.db --agreement agreement.geojson \\\n"
+	        "      --from 2026-03-01T00:00:00Z --until 2026-03-02T00:00:00Z --step-h 6\n");
+}
+
+struct fp {
+	int64_t t0, t1;
+	uint32_t n;
+	double (*pts)[2];
+};
+
+struct cctx {
+	struct fp *v;
+	uint32_t n, cap;
+	struct vg_arena arena;
+	bool nomem;
+};
+
+static int on_cov(void *ctx, const struct vg_obs_stored *o)
+{
+	struct cctx *c = ctx;
+	struct vg_envelope env;
+	struct vg_obs obs;
+	struct vg_err e;
+	vg_arena_reset(&c->arena);
+	if (vg_observation_decode(o->envelope, o->envelope_len, &c->arena, &env, &obs, &e) != VG_OK ||
+	    obs.kind != VG_OBS_COVERAGE)
+		return 0;
+	if (c->n == c->cap) {
+		uint32_t nc = c->cap ? c->cap * 2 : 1024;
+		void *np = realloc(c->v, nc * sizeof *c->v);
+		if (!np) {
+			c->nomem = true;
+			return 1;
+		}
+		c->v = np;
+		c->cap = nc;
+	}
+	struct fp *f = &c->v[c->n];
+	f->t0 = obs.t_ns;
+	f->t1 = obs.t_end_ns;
+	f->n = obs.u.coverage.poly.n;
+	f->pts = malloc(f->n * sizeof *f->pts);
+	if (!f->pts) {
+		c->nomem = true;
+		return 1;
+	}
+	memcpy(f->pts, obs.u.coverage.poly.pts, f->n * sizeof *f->pts);
+	c->n++;
+	return 0;
+}
+
+static bool share_of(const vg_geo_area *a, const struct cctx *c, int64_t t0, int64_t t1,
+                     double *share, double *km2)
+{
+	const double (**rings)[2] = malloc((c->n + 1) * sizeof *rings);
+	uint32_t *rn = malloc((c->n + 1) * sizeof *rn);
+	uint32_t k = 0;
+	if (!rings || !rn) {
+		free(rings);
+		free(rn);
+		return false;
+	}
+	for (uint32_t i = 0; i < c->n; i++)
+		if (c->v[i].t1 >= t0 && c->v[i].t0 <= t1) {
+			rings[k] = (const double (*)[2])c->v[i].pts;
+			rn[k++] = c->v[i].n;
+		}
+	struct vg_err e;
+	bool ok = vg_geo_covered_share(a, (const double (*const *)[2])rings, rn, k, share, km2, &e) == VG_OK;
+	if (!ok)
+		vg_cli_error("coverage", "%s", e.msg);
+	free(rings);
+	free(rn);
+	return ok;
+}
+
+int vg_cmd_coverage(int argc, char **argv)
+{
+	const char *db = NULL, *agp = NULL, *from = NULL, *until = NULL, *area = NULL, *val;
+	double step_h = 0, watched = 0.95;
+	bool json = false;
+	if (vg_cli_help_requested(argc, argv)) {
+		usage(stdout);
+		return VG_EXIT_OK;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (vg_cli_opt(argc, argv, &i, "--db", &val)) {
+			if (!(db = val))
+				return VG_EXIT_USAGE;
+		} else if (vg_cli_opt(argc, argv, &i, "--agreement", &val)) {
+			if (!(agp = val))
+				return VG_EXIT_USAGE;
+		} else if (vg_cli_opt(argc, argv, &i, "--from", &val)) {
+			if (!(from = val))
+				return VG_EXIT_USAGE;
+		} else if (vg_cli_opt(argc, argv, &i, "--until", &val)) {
+			if (!(until = val))
+				return VG_EXIT_USAGE;
+		} else if (vg_cli_opt(argc, argv, &i, "--area", &val)) {
+			if (!(area = val))
+				return VG_EXIT_USAGE;
+		} else if (vg_cli_opt(argc, argv, &i, "--step-h", &val)) {
+			if (!val || !vg_cli_parse_double(val, &step_h) || !(step_h > 0)) {
+				vg_cli_error("coverage", "--step-h: want hours > 0");
+				return VG_EXIT_USAGE;
+			}
+		} else if (vg_cli_opt(argc, argv, &i, "--watched", &val)) {
+			if (!val || !vg_cli_parse_double(val, &watched) || watched < 0 || watched > 1) {
+				vg_cli_error("coverage", "--watched: want a share in [0, 1]");
+				return VG_EXIT_USAGE;
+			}
+		} else if (vg_cli_opt(argc, argv, &i, "--json", NULL)) {
+			json = true;
+		} else {
+			vg_cli_error("coverage", "unknown argument '%s'", argv[i]);
+			usage(stderr);
+			return VG_EXIT_USAGE;
+		}
+	}
+	if (!agp || !from || !until) {
+		vg_cli_error("coverage", "--agreement, --from and --until are required");
+		usage(stderr);
+		return VG_EXIT_USAGE;
+	}
+	struct vg_err err;
+	vg_err_clear(&err);
+	int64_t t0, t1;
+	if (vg_time_parse(from, strlen(from), &t0, &err) || vg_time_parse(until, strlen(until), &t1, &err) ||
+	    t1 < t0) {
+		vg_cli_error("coverage", "--from/--until: %s", err.msg[0] ? err.msg : "until before from");
+		return VG_EXIT_USAGE;
+	}
+	struct vg_agreement *ag = NULL;
+	if (vg_agreement_load(agp, &ag, &err) != VG_OK) {
+		vg_cli_error("coverage", "%s", err.msg);
+		return VG_EXIT_USAGE;
+	}
+	vg_geo_area *box = NULL;
+	if (area) {
+		double w, s, e, n;
+		char gj[256];
+		if (sscanf(area, "%lf,%lf,%lf,%lf", &w, &s, &e, &n) != 4 || !(w < e && s < n)) {
+			vg_cli_error("coverage", "--area: want WEST,SOUTH,EAST,NORTH");
+			vg_agreement_free(ag);
+			return VG_EXIT_USAGE;
+		}
+		snprintf(gj, sizeof gj,
+		         "{\"type\":\"Polygon\",\"coordinates\":[[[%.9g,%.9g],[%.9g,%.9g],[%.9g,%.9g],[%.9g,%.9g],[%.9g,%.9g]]]}",
+		         w, s, e, s, e, n, w, n, w, s);
+		if (vg_geo_area_from_geojson(gj, &box, &err) != VG_OK) {
+			vg_cli_error("coverage", "--area: %s", err.msg);
+			vg_agreement_free(ag);
+			return VG_EXIT_USAGE;
+		}
+	}
+	if (!db)
+		db = vg_cli_default_db();
+	vg_store *st = NULL;
+	if (vg_store_open_ro(db, &st, &err) != VG_OK) {
+		vg_cli_error("coverage", "%s: %s", db, err.msg);
+		vg_agreement_free(ag);
+		vg_geo_area_free(box);
+		return VG_EXIT_FATAL;
+	}
+	struct cctx c = {0};
+	vg_arena_init(&c.arena, 1u << 20);
+	struct vg_obs_filter f = {.kind = VG_OBS_COVERAGE, .has_time = true, .t0_ns = t0, .t1_ns = t1};
+	int rc = VG_EXIT_OK;
+	if (vg_store_obs_query(st, &f, on_cov, &c, &err) != VG_OK || c.nomem) {
+		vg_cli_error("coverage", "%s", c.nomem ? "out of memory" : err.msg);
+		rc = VG_EXIT_FATAL;
+		goto out;
+	}
+	int64_t step = step_h > 0 ? (int64_t)(step_h * 3600e9) : t1 - t0 + 1;
+	if (!json)
+		printf("%u footprints\n%-22s %-16s %-6s %-20s %10s %9s %11s %s\n", c.n, "area", "kind", "party",
+		       "from", "km2", "observed", "unobserved", "watched");
+	for (uint32_t k = 0; k < (box ? 1 : ag->n_features); k++) {
+		const struct vg_ag_feature *F = box ? NULL : &ag->features[k];
+		if (F && !F->area)
+			continue;
+		const vg_geo_area *A = box ? box : F->area;
+		const char *name = box ? "area" : F->id;
+		const char *kind = box ? "box" : F->role == VG_ROLE_SIDE ? "side" : F->zone;
+		const char *party = F && F->party >= 0 ? ag->parties[F->party] : "";
+		for (int64_t a = t0; a <= t1; a += step) {
+			int64_t b = a + step > t1 ? t1 : a + step;
+			double sh = 0, km2 = 0;
+			if (!share_of(A, &c, a, b, &sh, &km2)) {
+				rc = VG_EXIT_FATAL;
+				goto out;
+			}
+			char ta[VG_TIME_STR_MAX], tb[VG_TIME_STR_MAX];
+			vg_time_format(a, ta);
+			vg_time_format(b, tb);
+			if (json)
+				printf("{\"area\":\"%s\",\"kind\":\"%s\",\"party\":\"%s\",\"from\":\"%s\",\"until\":\"%s\","
+				       "\"area_km2\":%.1f,\"observed_share\":%.4f,\"unobserved_share\":%.4f,\"watched\":%s}\n",
+				       name, kind, party, ta, tb, km2, sh, 1 - sh, sh >= watched ? "true" : "false");
+			else
+				printf("%-22s %-16s %-6s %-20s %10.1f %8.1f%% %10.1f%% %s\n", name, kind, party, ta, km2,
+				       100 * sh, 100 * (1 - sh), sh >= watched ? "yes" : "no");
+			if (b == t1)
+				break;
+		}
+	}
+out:
+	for (uint32_t i = 0; i < c.n; i++)
+		free(c.v[i].pts);
+	free(c.v);
+	vg_arena_release(&c.arena);
+	vg_store_free(st);
+	vg_agreement_free(ag);
+	vg_geo_area_free(box);
+	if (fflush(stdout) != 0)
+		rc = VG_EXIT_FATAL;
+	return rc;
+}

@@ -1,0 +1,420 @@
+/*
+ * api_read.c - GET /v1/sensors, /v1/observations[/ID], /v1/events.
+ *
+ * Raw observations are filtered by releasability: a member sees an
+ * observation iff its sensor's owner is the member or the member is on the
+ * sensor's releasability list; auditors see all. Asking for one sensor or
+ * one observation that is not releasable is 403 (and tells nothing more).
+ * Pagination is by row id (after=ID, limit=N <= 1000); "next" is the id to
+ * pass as `after` for the following page, null at the end. A page may
+ * hold exactly `limit` items when "next" is not null. Releasability is
+ * applied in SQL (the sensors releasable to the member), so a page costs
+ * the same whatever share of the data the member may see.
+ */
+#include "server_int.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LIMIT_DEFAULT 100
+#define LIMIT_MAX 1000
+#define OUT_MAX ((size_t)64 << 20)
+
+/* ---- Common filters -------------------------------------------------------------- */
+
+struct common {
+	bool has_time;
+	int64_t t0, t1;
+	bool has_bbox;
+	double w, so, e, n;
+	int64_t after, limit;
+	bool geojson;
+};
+
+static bool bad_param(struct vg_server *s, struct MHD_Connection *c, enum MHD_Result *ret,
+                      const char *name, const char *want)
+{
+	char m[256];
+	snprintf(m, sizeof m, "parameter %s: %s", name, want);
+	*ret = srv_error(s, c, 400, "bad_parameter", m);
+	return false;
+}
+
+static bool parse_bbox(const char *v, struct common *f)
+{
+	double x[4];
+	const char *p = v;
+	for (int i = 0; i < 4; i++) {
+		const char *comma = strchr(p, ',');
+		size_t l = comma ? (size_t)(comma - p) : strlen(p);
+		if ((i < 3) != (comma != NULL) || !srv_parse_double(p, l, &x[i]))
+			return false;
+		p += l + 1;
+	}
+	if (x[0] < -180 || x[2] > 180 || x[1] < -90 || x[3] > 90 || x[0] > x[2] || x[1] > x[3])
+		return false;
+	f->has_bbox = true;
+	f->w = x[0];
+	f->so = x[1];
+	f->e = x[2];
+	f->n = x[3];
+	return true;
+}
+
+static bool parse_common(struct vg_server *s, struct MHD_Connection *c, struct common *f,
+                         enum MHD_Result *ret)
+{
+	memset(f, 0, sizeof *f);
+	f->t0 = INT64_MIN;
+	f->t1 = INT64_MAX;
+	f->limit = LIMIT_DEFAULT;
+	const char *v;
+	if ((v = srv_param(c, "from"))) {
+		if (vg_time_parse(v, strlen(v), &f->t0, NULL) != VG_OK)
+			return bad_param(s, c, ret, "from", "want an RFC 3339 time");
+		f->has_time = true;
+	}
+	if ((v = srv_param(c, "until"))) {
+		if (vg_time_parse(v, strlen(v), &f->t1, NULL) != VG_OK)
+			return bad_param(s, c, ret, "until", "want an RFC 3339 time");
+		f->has_time = true;
+	}
+	if (f->t0 > f->t1)
+		return bad_param(s, c, ret, "from", "is after until");
+	if ((v = srv_param(c, "bbox")) && !parse_bbox(v, f))
+		return bad_param(s, c, ret, "bbox", "want WEST,SOUTH,EAST,NORTH in degrees");
+	if ((v = srv_param(c, "after")) && !srv_parse_i64(v, 0, INT64_MAX, &f->after))
+		return bad_param(s, c, ret, "after", "want a non-negative integer (the previous page's next)");
+	if ((v = srv_param(c, "limit")) && !srv_parse_i64(v, 1, LIMIT_MAX, &f->limit))
+		return bad_param(s, c, ret, "limit", "want an integer 1..1000");
+	if ((v = srv_param(c, "format"))) {
+		if (!strcmp(v, "geojson"))
+			f->geojson = true;
+		else if (strcmp(v, "json"))
+			return bad_param(s, c, ret, "format", "want json or geojson");
+	}
+	return true;
+}
+
+static void time_field(struct sbuf *b, const char *name, int64_t t)
+{
+	char ts[VG_TIME_STR_MAX];
+	vg_time_format(t, ts);
+	sb_printf(b, ",\"%s\":\"%s\"", name, ts);
+}
+
+/* ---- Sensors ------------------------------------------------------------------------ */
+
+enum MHD_Result api_sensors(struct vg_server *s, struct MHD_Connection *c, const struct principal *p)
+{
+	(void)p; /* the registry is in the log too: every member may read it */
+	static const char *const allowed[] = {NULL};
+	const char *bad;
+	if (!srv_params_ok(c, allowed, &bad))
+		return srv_error(s, c, 400, "bad_parameter", "unknown or repeated parameter");
+	struct relsnap *rel = srv_rel_get(s);
+	if (!rel)
+		return srv_error(s, c, 503, "unavailable", NULL);
+	char *body = malloc(rel->sensors_len + 1);
+	size_t len = rel->sensors_len;
+	if (body)
+		memcpy(body, rel->sensors_json, len);
+	srv_rel_put(rel);
+	if (!body)
+		return MHD_NO;
+	return srv_reply(s, c, 200, "application/json", body, len);
+}
+
+/* ---- Observations --------------------------------------------------------------------- */
+
+struct obs_ctx {
+	struct sbuf *b;
+	struct relsnap *rel;
+	const struct principal *p;
+	bool geojson;
+	int64_t want, got, last_id, scanned, chunk_rows;
+	int64_t only_id;          /* single-observation request: the id, else 0 */
+	int64_t page_last;        /* id of the last row on the page */
+	bool more;
+	bool single_forbidden, single_found;
+};
+
+static void obs_props(struct sbuf *b, const struct vg_obs_stored *o)
+{
+	sb_printf(b, "\"id\":%lld", (long long)o->id);
+	if (o->log_index >= 0)
+		sb_printf(b, ",\"log_index\":%lld", (long long)o->log_index);
+	else
+		sb_str(b, ",\"log_index\":null");
+	sb_str(b, ",\"sensor\":");
+	sb_json_str(b, o->sensor, strlen(o->sensor));
+	sb_printf(b, ",\"seq\":%lld,\"kind\":\"%s\"", (long long)o->seq, vg_obs_kind_name(o->kind));
+	time_field(b, "time", o->t_ns);
+	time_field(b, "time_end", o->t_end_ns);
+	time_field(b, "received", o->received_ns);
+}
+
+static int obs_cb(void *ctx, const struct vg_obs_stored *o)
+{
+	struct obs_ctx *oc = ctx;
+	oc->scanned++;
+	oc->chunk_rows++;
+	oc->last_id = o->id;
+	if (oc->only_id) {
+		if (o->id != oc->only_id)
+			return 1;
+		oc->single_found = true;
+	}
+	if (!srv_releasable(oc->rel, o->sensor, oc->p)) {
+		oc->single_forbidden = oc->only_id != 0;
+		return oc->only_id != 0;
+	}
+	if (oc->got >= oc->want) {
+		oc->more = true; /* one row past the page: there is a next page */
+		return 1;
+	}
+	oc->page_last = o->id;
+	struct sbuf *b = oc->b;
+	if (oc->got++)
+		sb_str(b, ",");
+	sb_str(b, "\n");
+	double lat = (o->min_lat_deg + o->max_lat_deg) / 2, lon = (o->min_lon_deg + o->max_lon_deg) / 2;
+	if (oc->geojson) {
+		sb_printf(b, "{\"type\":\"Feature\",\"id\":%lld,\"geometry\":", (long long)o->id);
+		if (o->has_pos) {
+			sb_str(b, "{\"type\":\"Point\",\"coordinates\":[");
+			sb_double(b, lon);
+			sb_str(b, ",");
+			sb_double(b, lat);
+			sb_str(b, "]}");
+		} else {
+			sb_str(b, "null");
+		}
+		sb_str(b, ",\"properties\":{");
+		obs_props(b, o);
+	} else {
+		sb_str(b, "{");
+		obs_props(b, o);
+		if (o->has_pos) {
+			sb_str(b, ",\"lat\":");
+			sb_double(b, lat);
+			sb_str(b, ",\"lon\":");
+			sb_double(b, lon);
+		}
+	}
+	/* The envelope is stored as received and was strictly validated JSON. */
+	sb_str(b, ",\"envelope\":");
+	sb_add(b, o->envelope, o->envelope_len);
+	sb_str(b, oc->geojson ? "}}" : "}");
+	return b->overflow;
+}
+
+enum MHD_Result api_observations(struct vg_server *s, struct MHD_Connection *c,
+                                 const struct principal *p, const char *id)
+{
+	enum MHD_Result ret;
+	struct common f;
+	struct vg_obs_filter of = {0};
+	int64_t only = 0;
+	const char *bad;
+	if (id) {
+		static const char *const allowed[] = {NULL};
+		if (!srv_params_ok(c, allowed, &bad))
+			return srv_error(s, c, 400, "bad_parameter", "unknown or repeated parameter");
+		if (!srv_parse_i64(id, 1, INT64_MAX, &only))
+			return srv_error(s, c, 404, "not_found", NULL);
+		memset(&f, 0, sizeof f);
+		f.limit = 1;
+		f.after = only - 1;
+	} else {
+		static const char *const allowed[] = {"from", "until", "bbox", "sensor", "kind",
+		                                      "after", "limit", "format", NULL};
+		if (!srv_params_ok(c, allowed, &bad))
+			return srv_error(s, c, 400, "bad_parameter", "unknown or repeated parameter");
+		if (!parse_common(s, c, &f, &ret))
+			return ret;
+		const char *v;
+		if ((v = srv_param(c, "kind")) && (of.kind = vg_obs_kind_parse(v)) <= 0)
+			return srv_error(s, c, 400, "bad_parameter",
+			                 "parameter kind: want impulse, detection, fire, change, coverage or status");
+		if ((v = srv_param(c, "sensor"))) {
+			if (!vg_id_valid(v, strlen(v)))
+				return srv_error(s, c, 400, "bad_parameter", "parameter sensor: not a sensor id");
+			of.sensor = v;
+		}
+	}
+	struct relsnap *rel = srv_rel_get(s);
+	if (!rel)
+		return srv_error(s, c, 503, "unavailable", NULL);
+	if (of.sensor && !srv_releasable(rel, of.sensor, p)) {
+		srv_rel_put(rel);
+		return srv_error(s, c, 403, "forbidden", "not releasable to this token's member");
+	}
+	vg_store *st = srv_read_handle(s);
+	if (!st) {
+		srv_rel_put(rel);
+		return srv_error(s, c, 503, "unavailable", NULL);
+	}
+	of.has_time = f.has_time;
+	of.t0_ns = f.t0;
+	of.t1_ns = f.t1;
+	of.has_bbox = f.has_bbox;
+	of.min_lat_deg = f.so;
+	of.max_lat_deg = f.n;
+	of.min_lon_deg = f.w;
+	of.max_lon_deg = f.e;
+	struct sbuf b;
+	sb_init(&b, OUT_MAX);
+	sb_str(&b, id ? "" : f.geojson ? "{\"type\":\"FeatureCollection\",\"features\":["
+	                              : "{\"observations\":[");
+	struct obs_ctx oc = {.b = &b, .rel = rel, .p = p, .geojson = f.geojson, .want = f.limit,
+	                     .only_id = only};
+	/* Members: only the sensors releasable to them, filtered in SQL. */
+	struct sbuf list;
+	sb_init(&list, (size_t)16 << 20);
+	const char *sensors_json = NULL;
+	if (p->role != VG_ROLE_AUDITOR && !of.sensor && !id) {
+		sb_str(&list, "[");
+		size_t k = 0;
+		for (size_t i = 0; i < rel->n; i++)
+			if (srv_releasable(rel, rel->s[i].id, p)) {
+				sb_str(&list, k++ ? "," : "");
+				sb_json_str(&list, rel->s[i].id, strlen(rel->s[i].id));
+			}
+		sb_str(&list, "]");
+		/* A member who may read every sensor needs no list. */
+		sensors_json = list.overflow ? "[]" : k == rel->n ? NULL : list.p;
+	}
+	of.after_id = f.after;
+	of.limit = id ? 1 : f.limit + 1;
+	struct vg_err err;
+	vg_status rc = vg_store_obs_query_sensors(st, &of, sensors_json, obs_cb, &oc, &err);
+	sb_release(&list);
+	bool more = oc.more;
+	oc.last_id = oc.page_last;
+	srv_read_release(s, st);
+	srv_rel_put(rel);
+	if (rc != VG_OK) {
+		vg_log(VG_LOG_ERROR, "serve: observations: %s", err.msg);
+		sb_release(&b);
+		return srv_error(s, c, 500, "internal", NULL);
+	}
+	if (id) {
+		if (!oc.single_found) {
+			sb_release(&b);
+			return srv_error(s, c, 404, "not_found", NULL);
+		}
+		if (oc.single_forbidden) {
+			sb_release(&b);
+			return srv_error(s, c, 403, "forbidden", "not releasable to this token's member");
+		}
+		sb_str(&b, "\n");
+		/* drop the leading newline the list form uses */
+		if (b.len && b.p[0] == '\n') {
+			memmove(b.p, b.p + 1, b.len - 1);
+			b.len--;
+			b.p[b.len] = '\0';
+		}
+		return srv_json(s, c, 200, &b);
+	}
+	sb_str(&b, "\n],\"next\":");
+	if (more)
+		sb_printf(&b, "\"%lld\"", (long long)oc.last_id);
+	else
+		sb_str(&b, "null");
+	sb_str(&b, "}\n");
+	if (f.geojson) {
+		size_t len;
+		char *txt = sb_detach(&b, &len);
+		return srv_reply(s, c, 200, "application/geo+json", txt, len);
+	}
+	return srv_json(s, c, 200, &b);
+}
+
+/* ---- Events (src/fusion's table) -------------------------------------------------------- */
+
+struct ev_ctx {
+	struct sbuf *b;
+	bool geojson;
+	int64_t after, want, got, last;
+	bool more;
+};
+
+static int event_cb(void *ctx, const struct vg_event_row *e)
+{
+	struct ev_ctx *ec = ctx;
+	if (e->seq <= ec->after)
+		return 0;
+	if (ec->got >= ec->want) {
+		ec->more = true;
+		return 1;
+	}
+	struct sbuf *b = ec->b;
+	sb_str(b, ec->got++ ? ",\n" : "\n");
+	ec->last = e->seq;
+	if (ec->geojson) {
+		sb_printf(b, "{\"type\":\"Feature\",\"id\":%lld,\"geometry\":{\"type\":\"Point\","
+		             "\"coordinates\":[", (long long)e->seq);
+		sb_double(b, e->lon_deg);
+		sb_str(b, ",");
+		sb_double(b, e->lat_deg);
+		sb_str(b, "]},\"properties\":");
+		sb_add(b, e->record, e->record_len);
+		sb_str(b, "}");
+	} else {
+		sb_add(b, e->record, e->record_len);
+	}
+	return b->overflow;
+}
+
+enum MHD_Result api_events(struct vg_server *s, struct MHD_Connection *c, const struct principal *p)
+{
+	(void)p; /* derived data: visible to every member */
+	static const char *const allowed[] = {"from", "until", "bbox", "type", "after", "limit",
+	                                      "format", NULL};
+	const char *bad;
+	enum MHD_Result ret;
+	struct common f;
+	if (!srv_params_ok(c, allowed, &bad))
+		return srv_error(s, c, 400, "bad_parameter", "unknown or repeated parameter");
+	if (!parse_common(s, c, &f, &ret))
+		return ret;
+	struct vg_event_filter ef = {.has_time = f.has_time, .t0_ns = f.t0, .t1_ns = f.t1,
+	                             .has_bbox = f.has_bbox, .min_lat_deg = f.so, .max_lat_deg = f.n,
+	                             .min_lon_deg = f.w, .max_lon_deg = f.e};
+	const char *v = srv_param(c, "type");
+	if (v) {
+		if (strcmp(v, "launch") && strcmp(v, "impact") && strcmp(v, "explosion"))
+			return srv_error(s, c, 400, "bad_parameter",
+			                 "parameter type: want launch, impact or explosion");
+		ef.type = v;
+	}
+	vg_store *st = srv_read_handle(s);
+	if (!st)
+		return srv_error(s, c, 503, "unavailable", NULL);
+	struct sbuf b;
+	sb_init(&b, OUT_MAX);
+	sb_str(&b, f.geojson ? "{\"type\":\"FeatureCollection\",\"features\":[" : "{\"events\":[");
+	struct ev_ctx ec = {.b = &b, .geojson = f.geojson, .after = f.after, .want = f.limit};
+	struct vg_err err;
+	vg_status rc = vg_store_event_query(st, &ef, event_cb, &ec, &err);
+	srv_read_release(s, st);
+	if (rc != VG_OK) {
+		vg_log(VG_LOG_ERROR, "serve: events: %s", err.msg);
+		sb_release(&b);
+		return srv_error(s, c, 500, "internal", NULL);
+	}
+	sb_str(&b, "\n],\"next\":");
+	if (ec.more)
+		sb_printf(&b, "\"%lld\"", (long long)ec.last);
+	else
+		sb_str(&b, "null");
+	sb_str(&b, "}\n");
+	if (f.geojson) {
+		size_t len;
+		char *txt = sb_detach(&b, &len);
+		return srv_reply(s, c, 200, "application/geo+json", txt, len);
+	}
+	return srv_json(s, c, 200, &b);
+}

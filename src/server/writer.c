@@ -1,0 +1,270 @@
+/*
+ * writer.c - the one writer: POST /v1/observations bodies, queued by the
+ * event-loop threads, go to vg_ingest_buffer many requests at a time (one
+ * concatenated buffer, group commit across requests). Results come back
+ * per line, in order, after the batch is durable in the store and the log
+ * synced a checkpoint; each is mapped back to its request by line number.
+ * Every 15 s without work the writer sends the alert streams a keep-alive.
+ */
+#include "ingest/ingest.h"
+#include "server_int.h"
+
+#include <stdio.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TAKE_MAX_BYTES ((size_t)32 << 20)
+#define PING_EVERY_S 15
+
+void srv_job_free(struct post_job *job)
+{
+	if (!job)
+		return;
+	free(job->body);
+	sb_release(&job->out);
+	free(job);
+}
+
+bool srv_writer_reserve(struct vg_server *s, struct post_job *job, int *http_status)
+{
+	bool ok = false;
+	pthread_mutex_lock(&s->q_mu);
+	if (s->q_stop || s->writer_broken)
+		*http_status = 503;
+	else if (s->q_bytes > 0 && s->q_bytes + job->len > s->o.queue_max_bytes)
+		*http_status = 503;
+	else {
+		s->q_bytes += job->len;
+		ok = true;
+	}
+	pthread_mutex_unlock(&s->q_mu);
+	return ok;
+}
+
+void srv_writer_enqueue(struct vg_server *s, struct post_job *job)
+{
+	pthread_mutex_lock(&s->q_mu);
+	job->next = NULL;
+	if (s->q_tail)
+		s->q_tail->next = job;
+	else
+		s->q_head = job;
+	s->q_tail = job;
+	atomic_fetch_add(&s->m.queue_jobs, 1);
+	atomic_store(&s->m.queue_bytes, (long long)s->q_bytes);
+	pthread_cond_signal(&s->q_cv);
+	pthread_mutex_unlock(&s->q_mu);
+}
+
+/* Map results (global line numbers, in order) back to the jobs. */
+struct route_ctx {
+	struct vg_server *s;
+	struct post_job **jobs;
+	int64_t *first;           /* first global line of each job */
+	size_t n, cur;
+};
+
+static void on_result(void *ctx, const struct vg_ingest_result *r)
+{
+	struct route_ctx *rc = ctx;
+	while (rc->cur < rc->n && r->line >= rc->first[rc->cur] + rc->jobs[rc->cur]->nlines)
+		rc->cur++;
+	if (rc->cur >= rc->n)
+		return; /* cannot happen: every line belongs to a job */
+	struct post_job *job = rc->jobs[rc->cur];
+	struct metrics *m = &rc->s->m;
+	struct sbuf *b = &job->out;
+	int64_t line = r->line - rc->first[rc->cur] + 1;
+	sb_printf(b, "%s{\"line\":%lld", job->reported ? "," : "", (long long)line);
+	job->reported++;
+	atomic_fetch_add(&m->ingest_lines, 1);
+	if (r->status == VG_OK) {
+		job->accepted++;
+		atomic_fetch_add(&m->ingest_accepted, 1);
+		sb_printf(b, ",\"status\":\"accepted\",\"log_index\":%lld", (long long)r->log_index);
+	} else if (r->status == VG_ERR_DUPLICATE) {
+		job->duplicates++;
+		atomic_fetch_add(&m->ingest_duplicates, 1);
+		sb_str(b, ",\"status\":\"duplicate\"");
+	} else {
+		job->rejected++;
+		atomic_fetch_add(&m->ingest_rejected, 1);
+		if (r->status > 0 && r->status < VG_STATUS_COUNT_)
+			atomic_fetch_add(&m->rejected_by[r->status], 1);
+		sb_str(b, ",\"status\":\"rejected\",\"reason\":");
+		const char *reason = vg_status_name(r->status);
+		sb_json_str(b, reason, strlen(reason));
+		sb_str(b, ",\"message\":");
+		const char *msg = r->message ? r->message : vg_strerror(r->status);
+		sb_json_str(b, msg, strlen(msg));
+	}
+	if (r->sensor) {
+		sb_str(b, ",\"sensor\":");
+		sb_json_str(b, r->sensor, strlen(r->sensor));
+	}
+	if (r->seq >= 0)
+		sb_printf(b, ",\"seq\":%lld", (long long)r->seq);
+	sb_str(b, "}");
+}
+
+static void finish(struct vg_server *s, struct post_job **jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		pthread_mutex_lock(&s->q_mu);
+		jobs[i]->done = true;
+		pthread_mutex_unlock(&s->q_mu);
+		MHD_resume_connection(jobs[i]->conn);
+	}
+}
+
+static void process(struct vg_server *s, struct post_job **jobs, size_t n, int64_t t0)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += jobs[i]->len;
+	int64_t *first = calloc(n, sizeof *first);
+	char *buf = total ? malloc(total) : NULL;
+	if (!first || (total && !buf) || s->writer_broken) {
+		for (size_t i = 0; i < n; i++) {
+			jobs[i]->http_status = 503;
+			jobs[i]->error = "the ingest pipeline is unavailable; retry later";
+		}
+		free(first);
+		free(buf);
+		finish(s, jobs, n);
+		return;
+	}
+	size_t off = 0;
+	int64_t line = 1;
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i]->len)
+			memcpy(buf + off, jobs[i]->body, jobs[i]->len);
+		off += jobs[i]->len;
+		first[i] = line;
+		line += jobs[i]->nlines;
+	}
+	struct route_ctx rc = {.s = s, .jobs = jobs, .first = first, .n = n};
+	struct vg_ingest_opts io = {
+		.source = "http",
+		.on_result = on_result,
+		.ctx = &rc,
+		.journal = s->j,
+	};
+	struct vg_ingest_stats stats;
+	struct vg_err err;
+	vg_err_clear(&err);
+	vg_status st = total ? vg_ingest_buffer(s->wst, buf, total, &io, &stats, &err) : VG_OK;
+	free(buf);
+	free(first);
+	int64_t accepted = 0, dup = 0, rej = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct post_job *j = jobs[i];
+		accepted += j->accepted;
+		dup += j->duplicates;
+		rej += j->rejected;
+		if (j->reported == j->nlines && !j->out.overflow) {
+			j->http_status = 200;
+		} else if (j->out.overflow) {
+			j->http_status = 500;
+			j->error = "the results exceed the response cap; the lines were processed: "
+			           "resend fewer lines to see their results (stored ones are duplicates)";
+		} else {
+			j->http_status = 500;
+			j->error = "storage failure: not every line was stored; resend (lines already "
+			           "stored come back as duplicates)";
+		}
+	}
+	if (st != VG_OK) {
+		vg_log(VG_LOG_ERROR, "serve: ingest: %s", err.msg);
+		s->writer_broken = true; /* the journal refuses appends after a failed sync */
+	}
+	long long size = (long long)vg_ledger_durable_size(vg_journal_ledger(s->j));
+	atomic_store(&s->m.log_size, size);
+	atomic_fetch_add(&s->m.ingest_batches, 1);
+	atomic_fetch_add(&s->m.ingest_requests, (long long)n);
+	atomic_fetch_add(&s->m.ingest_batch_ns_sum, vg_time_mono_ns() - t0);
+	finish(s, jobs, n);
+	if (accepted + dup + rej > 0) {
+		char t[VG_TIME_STR_MAX], js[256];
+		vg_time_format(vg_time_now_ns(), t);
+		int len = snprintf(js, sizeof js,
+		                   "{\"type\":\"batch\",\"time\":\"%s\",\"accepted\":%lld,\"duplicates\":%lld,"
+		                   "\"rejected\":%lld,\"log_size\":%lld}",
+		                   t, (long long)accepted, (long long)dup, (long long)rej, size);
+		alerts_publish(s, "batch", js, (size_t)len);
+	}
+}
+
+static void *writer_main(void *arg)
+{
+	struct vg_server *s = arg;
+	pthread_mutex_lock(&s->q_mu);
+	for (;;) {
+		while (!s->q_head && !s->q_stop) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += PING_EVERY_S;
+			if (pthread_cond_timedwait(&s->q_cv, &s->q_mu, &ts) == ETIMEDOUT && !s->q_head) {
+				pthread_mutex_unlock(&s->q_mu);
+				alerts_ping(s);
+				pthread_mutex_lock(&s->q_mu);
+			}
+		}
+		if (!s->q_head)
+			break; /* stopping, nothing left */
+		/* Take as many queued requests as fit one ingest call. */
+		size_t n = 0, bytes = 0, cap = 16;
+		struct post_job **jobs = malloc(cap * sizeof *jobs);
+		while (jobs && s->q_head && (n == 0 || bytes + s->q_head->len <= TAKE_MAX_BYTES)) {
+			if (n == cap) {
+				struct post_job **nj = realloc(jobs, 2 * cap * sizeof *nj);
+				if (!nj)
+					break;
+				jobs = nj;
+				cap *= 2;
+			}
+			struct post_job *j = s->q_head;
+			s->q_head = j->next;
+			if (!s->q_head)
+				s->q_tail = NULL;
+			bytes += j->len;
+			s->q_bytes -= j->len;
+			jobs[n++] = j;
+		}
+		atomic_fetch_sub(&s->m.queue_jobs, (long long)n);
+		atomic_store(&s->m.queue_bytes, (long long)s->q_bytes);
+		pthread_mutex_unlock(&s->q_mu);
+		if (!jobs) {
+			pthread_mutex_lock(&s->q_mu);
+			continue; /* out of memory: retry */
+		}
+		process(s, jobs, n, vg_time_mono_ns());
+		free(jobs);
+		pthread_mutex_lock(&s->q_mu);
+	}
+	pthread_mutex_unlock(&s->q_mu);
+	return NULL;
+}
+
+vg_status srv_writer_start(struct vg_server *s, struct vg_err *err)
+{
+	if (pthread_create(&s->writer, NULL, writer_main, s) != 0)
+		return vg_err_set(err, VG_ERR_INTERNAL, "cannot start the writer thread");
+	s->writer_started = true;
+	return VG_OK;
+}
+
+void srv_writer_stop(struct vg_server *s)
+{
+	if (!s->writer_started)
+		return;
+	pthread_mutex_lock(&s->q_mu);
+	s->q_stop = true;
+	pthread_cond_broadcast(&s->q_cv);
+	pthread_mutex_unlock(&s->q_mu);
+	pthread_join(s->writer, NULL);
+	s->writer_started = false;
+}

@@ -1,0 +1,315 @@
+/*
+ * test_fusion_stream.c - association on a stream (src/fusion/associate.c):
+ * close events are separated, false arrivals do not make events, too few
+ * arrivals make none, no arrival is used twice, and the output bytes are
+ * the same on every run.
+ *
+ * The network: a 6 x 6 grid, 3 km spacing, sound speed 333 m/s and a 3 m/s
+ * wind (arrivals generated here with the drifting-sphere formula along
+ * Karney geodesics), picks with 5 ms sigma.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <geodesic.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fusion/fusion.h"
+#include "sim/sim.h"
+
+static const double DEG = 3.14159265358979323846 / 180.0;
+#define NSEN 36
+#define T0 ((int64_t)1772323200 * 1000000000) /* 2026-03-01T00:00:00Z */
+
+struct net {
+	double lat[NSEN], lon[NSEN];
+	char id[NSEN][16];
+};
+
+static void net_init(struct net *n)
+{
+	struct geod_geodesic g;
+	geod_init(&g, 6378137.0, 1 / 298.257223563);
+	for (int i = 0; i < NSEN; i++) {
+		double la, lo;
+		geod_direct(&g, 48.0, 37.8, 90, (i % 6) * 3000.0, &la, &lo, NULL);
+		geod_direct(&g, la, lo, 0, (i / 6) * 3000.0, &n->lat[i], &n->lon[i], NULL);
+		snprintf(n->id[i], sizeof n->id[i], "ac-%04d", i + 1);
+	}
+}
+
+struct arrival {
+	int sensor;
+	int64_t t_ns, recv_ns;
+	int truth; /* event index, -1 false */
+};
+
+static double travel(double slat, double slon, double lat, double lon)
+{
+	struct geod_geodesic g;
+	geod_init(&g, 6378137.0, 1 / 298.257223563);
+	double d, a1, a2;
+	geod_inverse(&g, slat, slon, lat, lon, &d, &a1, &a2);
+	double c = 333, we = 3, wn = 0;
+	double rx = d * sin(a1 * DEG), ry = d * cos(a1 * DEG);
+	double a = c * c - we * we - wn * wn, rw = rx * we + ry * wn;
+	return (-rw + sqrt(rw * rw + a * d * d)) / a;
+}
+
+static int cmp_recv(const void *a, const void *b)
+{
+	const struct arrival *x = a, *y = b;
+	if (x->recv_ns != y->recv_ns)
+		return x->recv_ns < y->recv_ns ? -1 : 1;
+	return x->sensor - y->sensor;
+}
+
+struct out {
+	char lines[64][8192];
+	int n;
+	int64_t used[4096];
+	int nused;
+};
+
+static vg_status on_event(void *ctx, const struct vg_fusion_event *ev, struct vg_err *err)
+{
+	(void)err;
+	struct out *o = ctx;
+	if (o->n < 64) {
+		size_t len = vg_fusion_event_json(ev, o->lines[o->n], sizeof o->lines[o->n]);
+		assert_true(len > 0);
+	}
+	o->n++;
+	for (uint32_t i = 0; i < ev->n_ev; i++)
+		if (ev->ev[i].kind == VG_OBS_IMPULSE && ev->ev[i].used && o->nused < 4096)
+			o->used[o->nused++] = ev->ev[i].log_index;
+	return VG_OK;
+}
+
+/*
+ * Run the stream over sources (lat, lon, t offset s) plus n_false false
+ * arrivals; heard[k] limits source k to its nearest heard[k] sensors
+ * (0: all within 12 km). The arrival's log index is its position in the
+ * generated list.
+ */
+static void run(const double (*src)[3], int ns, const int *heard, int n_false, uint64_t seed,
+                uint32_t min_arr, struct out *o)
+{
+	struct net n;
+	net_init(&n);
+	struct vg_rng r;
+	vg_rng_seed(&r, seed, 1);
+	static struct arrival arr[8192];
+	int na = 0;
+	for (int k = 0; k < ns; k++) {
+		/* sensors by distance */
+		int ord[NSEN];
+		double dist[NSEN];
+		for (int i = 0; i < NSEN; i++) {
+			ord[i] = i;
+			dist[i] = travel(src[k][0], src[k][1], n.lat[i], n.lon[i]);
+		}
+		for (int i = 1; i < NSEN; i++)
+			for (int j = i; j > 0 && dist[ord[j]] < dist[ord[j - 1]]; j--) {
+				int t = ord[j];
+				ord[j] = ord[j - 1];
+				ord[j - 1] = t;
+			}
+		int lim = heard && heard[k] ? heard[k] : NSEN;
+		for (int q = 0; q < lim; q++) {
+			int i = ord[q];
+			double tau = dist[i];
+			if (tau * 333 > 12000 && !(heard && heard[k]))
+				continue;
+			double t = src[k][2] + tau + 0.005 * vg_rng_normal(&r);
+			arr[na].sensor = i;
+			arr[na].t_ns = T0 + (int64_t)llround(t * 1e9);
+			arr[na].recv_ns = arr[na].t_ns + (int64_t)((1 + vg_rng_uniform(&r) * 3) * 1e9);
+			arr[na].truth = k;
+			na++;
+		}
+	}
+	double span = 0;
+	for (int k = 0; k < ns; k++)
+		span = fmax(span, src[k][2] + 60);
+	for (int q = 0; q < n_false; q++) {
+		arr[na].sensor = (int)vg_rng_below(&r, NSEN);
+		arr[na].t_ns = T0 + (int64_t)(vg_rng_uniform(&r) * span * 1e9);
+		arr[na].recv_ns = arr[na].t_ns + (int64_t)1e9;
+		arr[na].truth = -1;
+		na++;
+	}
+	/* log index = generation order; push in receipt order */
+	static int64_t logidx[8192];
+	for (int i = 0; i < na; i++)
+		logidx[i] = i;
+	static struct arrival sorted[8192];
+	memcpy(sorted, arr, (size_t)na * sizeof *arr);
+	for (int i = 0; i < na; i++)
+		sorted[i].truth = i; /* carry the index through the sort */
+	qsort(sorted, (size_t)na, sizeof *sorted, cmp_recv);
+
+	struct vg_fusion_config cfg;
+	vg_fusion_config_default(&cfg);
+	cfg.min_arrivals = min_arr;
+	vg_fusion *f;
+	struct vg_err err;
+	memset(o, 0, sizeof *o);
+	assert_int_equal(vg_fusion_new(&cfg, on_event, o, &f, &err), VG_OK);
+	for (int i = 0; i < NSEN; i++) {
+		struct vg_sensor s;
+		memset(&s, 0, sizeof s);
+		snprintf(s.id, sizeof s.id, "%s", n.id[i]);
+		s.has_pos = true;
+		s.lat_deg = n.lat[i];
+		s.lon_deg = n.lon[i];
+		s.survey_sigma_m = 0.01;
+		assert_int_equal(vg_fusion_sensor_add(f, &s, &err), VG_OK);
+	}
+	for (int i = 0; i < na; i++) {
+		struct vg_obs ob;
+		memset(&ob, 0, sizeof ob);
+		ob.kind = VG_OBS_IMPULSE;
+		snprintf(ob.sensor, sizeof ob.sensor, "%s", n.id[sorted[i].sensor]);
+		ob.seq = i;
+		ob.t_ns = sorted[i].t_ns;
+		ob.t_end_ns = ob.t_ns;
+		ob.u.impulse.sigma_s = 0.005;
+		ob.u.impulse.cls = VG_IMP_LAUNCH;
+		assert_int_equal(vg_fusion_push(f, &ob, logidx[sorted[i].truth], i + 1, sorted[i].recv_ns,
+		                                &err),
+		                 VG_OK);
+	}
+	assert_int_equal(vg_fusion_flush(f, 0, &err), VG_OK);
+	vg_fusion_free(f);
+	/* no arrival in two events */
+	for (int i = 0; i < o->nused; i++)
+		for (int j = i + 1; j < o->nused; j++)
+			assert_true(o->used[i] != o->used[j]);
+}
+
+static double ev_num(const char *line, const char *key)
+{
+	char k[64];
+	snprintf(k, sizeof k, "\"%s\":", key);
+	const char *p = strstr(line, k);
+	assert_non_null(p);
+	return strtod(p + strlen(k), NULL);
+}
+
+static double dist_m(double la1, double lo1, double la2, double lo2)
+{
+	struct geod_geodesic g;
+	geod_init(&g, 6378137.0, 1 / 298.257223563);
+	double d;
+	geod_inverse(&g, la1, lo1, la2, lo2, &d, NULL, NULL);
+	return d;
+}
+
+/* Two sources 150 m and 1.5 s apart, inside the network: two events, each
+ * where it belongs. Then a salvo: 5 sources 100 m / 1 s apart. */
+static void test_close_events(void **state)
+{
+	(void)state;
+	static struct out o;
+	/* a first, isolated event lets the stream learn the medium */
+	const double src[][3] = {
+		{48.05, 37.83, 0.0}, {48.030, 37.88, 200.0}, {48.0313, 37.8810, 201.5},
+	};
+	run(src, 3, NULL, 0, 1, 4, &o);
+	assert_int_equal(o.n, 3);
+	for (int k = 1; k < 3; k++) {
+		double la = ev_num(o.lines[k], "lat"), lo = ev_num(o.lines[k], "lon");
+		double best = 1e9;
+		for (int s = 1; s < 3; s++)
+			best = fmin(best, dist_m(la, lo, src[s][0], src[s][1]));
+		if (best > 10)
+			fail_msg("event %d is %.1f m from its source", k, best);
+	}
+	const double salvo[][3] = {
+		{48.05, 37.83, 0.0},      {48.030, 37.88, 200.0},   {48.0309, 37.8805, 201.0},
+		{48.0318, 37.8810, 202.0}, {48.0300, 37.8815, 203.0}, {48.0290, 37.8800, 204.0},
+	};
+	run(salvo, 6, NULL, 0, 2, 4, &o);
+	assert_int_equal(o.n, 6);
+}
+
+/* As many false arrivals as real ones: every event, and no false one. */
+static void test_false_arrivals(void **state)
+{
+	(void)state;
+	static struct out o;
+	double src[10][3];
+	for (int k = 0; k < 10; k++) {
+		src[k][0] = 48.01 + 0.01 * (k % 4);
+		src[k][1] = 37.82 + 0.015 * (k % 3);
+		src[k][2] = 40.0 * k;
+	}
+	/* count the real arrivals first */
+	run(src, 10, NULL, 0, 3, 8, &o);
+	int n_real = o.nused;
+	assert_int_equal(o.n, 10);
+	run(src, 10, NULL, n_real, 3, 8, &o);
+	print_message("%d real + %d false arrivals -> %d events\n", n_real, n_real, o.n);
+	/* the issue's target for half the arrivals false: recall >= 0.96 and
+	 * precision >= 0.90; with 10 sources: all found, at most 1 extra */
+	int found = 0;
+	for (int k = 0; k < 10; k++) {
+		bool hit = false;
+		for (int e = 0; e < o.n && e < 64 && !hit; e++)
+			hit = dist_m(ev_num(o.lines[e], "lat"), ev_num(o.lines[e], "lon"), src[k][0],
+			             src[k][1]) < 10;
+		found += hit;
+	}
+	assert_int_equal(found, 10);
+	assert_true(o.n <= 11);
+}
+
+/* Heard by 3 sensors: no event (4 needed); by 6: one. */
+static void test_too_few(void **state)
+{
+	(void)state;
+	static struct out o;
+	const double src[][3] = {{48.04, 37.85, 0.0}};
+	int heard3[] = {3}, heard6[] = {6};
+	run(src, 1, heard3, 0, 4, 4, &o);
+	assert_int_equal(o.n, 0);
+	run(src, 1, heard6, 0, 4, 4, &o);
+	assert_int_equal(o.n, 1);
+}
+
+/* Same input, same bytes. */
+static void test_determinism(void **state)
+{
+	(void)state;
+	static struct out a, b;
+	double src[6][3];
+	for (int k = 0; k < 6; k++) {
+		src[k][0] = 48.02 + 0.003 * k;
+		src[k][1] = 37.84 + 0.002 * k;
+		src[k][2] = 2.0 * k;
+	}
+	run(src, 6, NULL, 100, 9, 4, &a);
+	run(src, 6, NULL, 100, 9, 4, &b);
+	assert_int_equal(a.n, b.n);
+	assert_true(a.n > 0);
+	for (int i = 0; i < a.n && i < 64; i++)
+		assert_string_equal(a.lines[i], b.lines[i]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_close_events),
+		cmocka_unit_test(test_false_arrivals),
+		cmocka_unit_test(test_too_few),
+		cmocka_unit_test(test_determinism),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

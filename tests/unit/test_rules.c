@@ -1,0 +1,395 @@
+/* test_rules.c - agreement parsing and validation (bad-input table with the
+ * feature and member named), and adjudication with known answers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "rules/rules.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A north-south contact line at 37.8 E from 47 N to 49 N; party A holds the
+ * west, B the east; a security zone 0.2 degrees each side; one holding
+ * area of A. Placeholders: %HEADER% (members of "agreement" after
+ * "parties"), %SIDEA% (side A's ring). */
+static const char *TEMPLATE =
+	"{\"type\":\"FeatureCollection\",\"agreement\":{\"name\":\"Test\",\"version\":1,"
+	"\"parties\":[\"A\",\"B\"],%HEADER%},\"features\":["
+	"{\"type\":\"Feature\",\"id\":\"contact-line\",\"properties\":{\"role\":\"contact_line\"},"
+	"\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[37.8,47],[37.8,49]]}},"
+	"{\"type\":\"Feature\",\"id\":\"line-2014\",\"properties\":{\"role\":\"reference_line\",\"party\":\"B\"},"
+	"\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[38.0,47],[38.0,49]]}},"
+	"{\"type\":\"Feature\",\"id\":\"side-A\",\"properties\":{\"role\":\"side\",\"party\":\"A\"},"
+	"\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[%SIDEA%]}},"
+	"{\"type\":\"Feature\",\"id\":\"side-B\",\"properties\":{\"role\":\"side\",\"party\":\"B\"},"
+	"\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[37.8,47],[39.6,47],[39.6,49],[37.8,49],[37.8,47]]]}},"
+	"{\"type\":\"Feature\",\"id\":\"security-zone\",\"properties\":{\"role\":\"zone\",\"zone\":\"security_zone\"},"
+	"\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[37.6,47],[38.0,47],[38.0,49],[37.6,49],[37.6,47]]]}},"
+	"{\"type\":\"Feature\",\"id\":\"ha-A-1\",\"properties\":{\"role\":\"zone\",\"zone\":\"holding_area\",\"party\":\"A\"},"
+	"\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[37.3,47.9],[37.4,47.9],[37.4,48.0],[37.3,48.0],[37.3,47.9]]]}}"
+	"]}";
+
+static const char *SIDE_A = "[[36,47],[37.8,47],[37.8,49],[36,49],[36,47]]";
+
+static const char *RULES =
+	"\"effective\":\"2026-02-15T00:00:00Z\","
+	"\"weapon_classes\":{\"heavy_artillery\":{\"classes\":[\"artillery\"],\"aliases\":[\"2A65 Msta-B\"]}},"
+	"\"rules\":[{\"id\":\"nf\",\"type\":\"no_fire\"},"
+	"{\"id\":\"wd-art\",\"type\":\"withdrawal\",\"classes\":\"2A65 Msta-B\",\"distance_km\":50,"
+	"\"reference_lines\":{\"B\":\"line-2014\"}},"
+	"{\"id\":\"fort\",\"type\":\"no_new_fortification\",\"zones\":\"security_zone\"}],"
+	"\"amendments\":[{\"version\":2,\"effective\":\"2026-03-01T12:00:00Z\",\"rules\":["
+	"{\"id\":\"wd-art\",\"type\":\"withdrawal\",\"classes\":\"artillery\",\"distance_km\":{\"A\":30,\"B\":30}}]}]";
+
+static char *doc(const char *header, const char *side_a)
+{
+	size_t cap = strlen(TEMPLATE) + strlen(header) + strlen(side_a) + 16;
+	char *out = malloc(cap);
+	const char *h = strstr(TEMPLATE, "%HEADER%"), *s = strstr(TEMPLATE, "%SIDEA%");
+	snprintf(out, cap, "%.*s%s%.*s%s%s", (int)(h - TEMPLATE), TEMPLATE, header,
+	         (int)(s - (h + 8)), h + 8, side_a, s + 7);
+	return out;
+}
+
+static struct vg_agreement *parse_ok(const char *header)
+{
+	char *d = doc(header, SIDE_A);
+	struct vg_agreement *ag = NULL;
+	struct vg_err e;
+	vg_err_clear(&e);
+	if (vg_agreement_parse(d, strlen(d), &ag, &e) != VG_OK)
+		fail_msg("parse: %s", e.msg);
+	free(d);
+	return ag;
+}
+
+static void parse_valid(void **state)
+{
+	(void)state;
+	struct vg_agreement *ag = parse_ok(RULES);
+	assert_int_equal(ag->n_parties, 2);
+	assert_int_equal(ag->n_versions, 2);
+	assert_int_equal(ag->versions[0].n_rules, 3);
+	const struct vg_ag_rule *w = &ag->versions[0].rules[1];
+	assert_int_equal(w->type, VG_RULE_WITHDRAWAL);
+	assert_int_equal(w->classes, VG_CLASS_BIT(VG_CLS_ARTILLERY));
+	assert_true(w->distance_m[0] == 50000 && w->distance_m[1] == 50000);
+	/* reference line per party: A the contact line, B the 2014 line */
+	assert_string_equal(ag->features[w->ref_line[0]].id, "contact-line");
+	assert_string_equal(ag->features[w->ref_line[1]].id, "line-2014");
+	assert_int_equal(ag->versions[0].rules[2].n_zones, 1);
+	assert_int_equal(vg_agreement_classes(ag, "heavy_artillery"), VG_CLASS_BIT(VG_CLS_ARTILLERY));
+	assert_int_equal(vg_agreement_classes(ag, "2a65 msta-b"), VG_CLASS_BIT(VG_CLS_ARTILLERY));
+	assert_int_equal(vg_agreement_classes(ag, "mlrs"), VG_CLASS_BIT(VG_CLS_MLRS));
+	assert_int_equal(vg_agreement_classes(ag, "howitzer"), 0);
+	int64_t t;
+	assert_int_equal(vg_time_parse("2026-03-01T13:00:00Z", 20, &t, NULL), VG_OK);
+	assert_int_equal(vg_agreement_version_at(ag, t)->version, 2);
+	assert_null(vg_agreement_version_at(ag, 0));
+	struct vg_place pl;
+	vg_agreement_place(ag, 48.0, 37.5, &pl);
+	assert_int_equal(pl.side, 0);
+	assert_true(fabs(pl.line_dist_m - 22380) < 100); /* 0.3 deg of longitude at 48 N */
+	vg_agreement_free(ag);
+}
+
+struct bad {
+	const char *header;
+	const char *side_a;
+	vg_status status;
+	const char *needle;
+};
+
+static void parse_bad_inputs(void **state)
+{
+	(void)state;
+	const char *base = "\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[]";
+	static const struct bad cases[] = {
+		/* invalid geometry: a bow tie, named by feature index and id */
+		{NULL, "[[36,47],[37.8,49],[37.8,47],[36,49],[36,47]]", VG_ERR_GEOMETRY,
+		 "features[2] (id \"side-A\").geometry: invalid polygon: Self-intersection"},
+		/* not closed */
+		{NULL, "[[36,47],[37.8,47],[37.8,49],[36,49]]", VG_ERR_GEOMETRY, "features[2] (id \"side-A\")"},
+		/* not CRS84 */
+		{NULL, "[[36,47],[37.8,47],[37.8,149],[36,49],[36,47]]", VG_ERR_GEOMETRY, "CRS84"},
+		/* overlapping sides */
+		{NULL, "[[36,47],[38.5,47],[38.5,49],[36,49],[36,47]]", VG_ERR_INCONSISTENT,
+		 "features[2] (id \"side-A\") and features[3] (id \"side-B\"): sides overlap"},
+		{"\"effective\":\"2026-02-15 00:00\",\"rules\":[]", NULL, VG_ERR_TIME, "agreement.effective"},
+		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[{\"type\":\"withdrawal\",\"classes\":\"howitzer\",\"distance_km\":50}]",
+		 NULL, VG_ERR_CLASS, "agreement.rules[0].classes = \"howitzer\": unknown weapon class"},
+		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[{\"type\":\"withdrawal\",\"classes\":\"tank\"}]",
+		 NULL, VG_ERR_MISSING, "agreement.rules[0].distance_km: missing"},
+		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[{\"type\":\"no_fire\",\"radius\":3}]",
+		 NULL, VG_ERR_UNKNOWN_MEMBER, "agreement.rules[0].radius"},
+		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[{\"type\":\"ceasefire\"}]", NULL, VG_ERR_CLASS,
+		 "agreement.rules[0].type"},
+		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[{\"type\":\"withdrawal\",\"classes\":\"tank\","
+		 "\"distance_km\":{\"A\":15}}]",
+		 NULL, VG_ERR_MISSING, "agreement.rules[0].distance_km.B"},
+		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[{\"type\":\"withdrawal\",\"classes\":\"tank\","
+		 "\"distance_km\":15,\"reference_lines\":{\"A\":\"side-B\"}}]",
+		 NULL, VG_ERR_RANGE, "agreement.rules[0].reference_lines.A"},
+		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[{\"type\":\"no_new_fortification\",\"zones\":\"dmz\"}]",
+		 NULL, VG_ERR_RANGE, "agreement.rules[0].zones[0] = \"dmz\""},
+		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[],\"amendments\":[{\"version\":2,"
+		 "\"effective\":\"2026-01-01T00:00:00Z\",\"rules\":[]}]",
+		 NULL, VG_ERR_INCONSISTENT, "agreement.amendments[0].effective = 2026-01-01T00:00:00Z: predates the agreement"},
+		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[],\"amendments\":[{\"version\":1,"
+		 "\"effective\":\"2026-03-01T00:00:00Z\",\"rules\":[]}]",
+		 NULL, VG_ERR_INCONSISTENT, "agreement.amendments[0].version"},
+		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[{\"type\":\"no_fire\",\"id\":\"x\"},{\"type\":\"no_fire\",\"id\":\"x\"}]",
+		 NULL, VG_ERR_EXISTS, "agreement.rules[1].id = \"x\": duplicate"},
+		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[{\"type\":\"zone_cap\"}]", NULL, VG_ERR_CLASS,
+		 "zone_cap"},
+		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[],\"weapon_classes\":{\"heavy\":{\"classes\":\"cannon\"}}}",
+		 NULL, VG_ERR_JSON, ""},
+		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[],\"weapon_classes\":{\"heavy\":{\"classes\":\"cannon\"}}",
+		 NULL, VG_ERR_CLASS, "agreement.weapon_classes.heavy.classes"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *d = doc(cases[i].header ? cases[i].header : base, cases[i].side_a ? cases[i].side_a : SIDE_A);
+		struct vg_agreement *ag = NULL;
+		struct vg_err e;
+		vg_err_clear(&e);
+		vg_status st = vg_agreement_parse(d, strlen(d), &ag, &e);
+		free(d);
+		if (st != cases[i].status || !strstr(e.msg, cases[i].needle))
+			fail_msg("case %zu: status %s, message '%s'; want %s with '%s'", i, vg_status_name(st), e.msg,
+			         vg_status_name(cases[i].status), cases[i].needle);
+		assert_null(ag); /* nothing returned under a broken agreement */
+	}
+}
+
+static int64_t T(const char *s)
+{
+	int64_t t = 0;
+	assert_int_equal(vg_time_parse(s, strlen(s), &t, NULL), VG_OK);
+	return t;
+}
+
+static vg_status add_det(vg_adjudicator *adj, int64_t idx, const char *sensor, const char *when,
+                         double lat, double lon, int cls)
+{
+	struct vg_obs o;
+	memset(&o, 0, sizeof o);
+	o.kind = VG_OBS_DETECTION;
+	snprintf(o.sensor, sizeof o.sensor, "%s", sensor);
+	o.t_ns = o.t_end_ns = T(when);
+	o.u.detection.lat_deg = lat;
+	o.u.detection.lon_deg = lon;
+	o.u.detection.sigma_m = 20;
+	o.u.detection.cls = cls;
+	return vg_adj_add_obs(adj, idx, &o, NULL);
+}
+
+static void adjudicate_withdrawal(void **state)
+{
+	(void)state;
+	struct vg_agreement *ag = parse_ok(RULES);
+	vg_adjudicator *adj = NULL;
+	assert_int_equal(vg_adj_new(ag, &adj, NULL), VG_OK);
+	assert_int_equal(vg_adj_add_sensor(adj, "uav-1", "OSCE", VG_MOD_DRONE, NULL), VG_OK);
+	assert_int_equal(vg_adj_add_sensor(adj, "sat-1", "EU", VG_MOD_SATELLITE_OPTICAL, NULL), VG_OK);
+	/* A battery of 3 guns of A, 22 km from the line (inside 50 km), seen
+	 * twice by the drone an hour apart and once by a satellite: one
+	 * finding, 3 weapons (repeated sightings count once), confirmed (two
+	 * owners), first and last seen. */
+	int64_t idx = 100;
+	for (int pass = 0; pass < 2; pass++)
+		for (int g = 0; g < 3; g++)
+			assert_int_equal(add_det(adj, idx++, "uav-1", pass ? "2026-03-01T10:00:00Z" : "2026-03-01T09:00:00Z",
+			                         48.0 + g * 0.001, 37.5, VG_CLS_ARTILLERY),
+			                 VG_OK);
+	assert_int_equal(add_det(adj, idx++, "sat-1", "2026-03-01T10:30:00Z", 48.0005, 37.5005, VG_CLS_ARTILLERY), VG_OK);
+	/* Artillery of A in its holding area: exempt. */
+	for (int g = 0; g < 3; g++)
+		assert_int_equal(add_det(adj, idx++, "uav-1", "2026-03-01T09:10:00Z", 47.95 + g * 0.001, 37.35,
+		                         VG_CLS_ARTILLERY),
+		                 VG_OK);
+	/* Artillery of B 0.25 deg east of the contact line: inside 50 km of the
+	 * contact line but B's reference line is the 2014 line 0.2 deg east.
+	 * Still inside 50 km of it: a violation, distance measured from the
+	 * 2014 line (~3.7 km). */
+	for (int g = 0; g < 2; g++)
+		assert_int_equal(add_det(adj, idx++, "uav-1", "2026-03-01T09:20:00Z", 48.3 + g * 0.001, 38.05,
+		                         VG_CLS_ARTILLERY),
+		                 VG_OK);
+	/* A lone misclassification among tanks far back: no finding. */
+	assert_int_equal(add_det(adj, idx++, "uav-1", "2026-03-01T09:30:00Z", 48.5, 37.2, VG_CLS_ARTILLERY), VG_OK);
+	/* After the amendment (distance 30 km): a battery 40 km back is legal. */
+	for (int g = 0; g < 3; g++)
+		assert_int_equal(add_det(adj, idx++, "uav-1", "2026-03-01T13:00:00Z", 48.6 + g * 0.001, 37.26,
+		                         VG_CLS_ARTILLERY),
+		                 VG_OK);
+	/* ... and the same 40 km before it is not (50 km). */
+	for (int g = 0; g < 3; g++)
+		assert_int_equal(add_det(adj, idx++, "uav-1", "2026-03-01T11:00:00Z", 48.7 + g * 0.001, 37.26,
+		                         VG_CLS_ARTILLERY),
+		                 VG_OK);
+	struct vg_findings fs;
+	struct vg_err e;
+	assert_int_equal(vg_adj_run(adj, &fs, &e), VG_OK);
+	for (uint32_t i = 0; i < fs.n; i++)
+		vg_finding_write_ndjson(stdout, &fs.v[i]);
+	assert_int_equal(fs.n, 3);
+	const struct vg_finding *f = &fs.v[0];
+	assert_string_equal(f->id, "f-000001");
+	assert_string_equal(f->rule_id, "wd-art");
+	assert_string_equal(f->party, "A");
+	assert_true(f->p_party > 0.999);
+	assert_int_equal(f->from_ns, T("2026-03-01T09:00:00Z"));
+	assert_int_equal(f->until_ns, T("2026-03-01T10:30:00Z"));
+	assert_int_equal(f->count, 3);
+	assert_int_equal(f->grade, VG_GRADE_CONFIRMED);
+	assert_int_equal(f->n_evidence, 7);
+	assert_int_equal(f->evidence[0], 100);
+	assert_int_equal(f->agreement_version, 1);
+	assert_string_equal(fs.v[1].party, "B");
+	assert_true(fs.v[1].line_dist_m > 3000 && fs.v[1].line_dist_m < 4500);
+	assert_int_equal(fs.v[1].grade, VG_GRADE_POSSIBLE); /* one sensor */
+	assert_int_equal(fs.v[2].from_ns, T("2026-03-01T11:00:00Z"));
+	assert_int_equal(fs.v[2].agreement_version, 1);
+	vg_findings_free(&fs);
+	vg_adj_free(adj);
+	vg_agreement_free(ag);
+}
+
+static void add_event(vg_adjudicator *adj, const char *line)
+{
+	struct vg_rule_event ev;
+	struct vg_err e;
+	if (vg_rule_event_parse(line, strlen(line), &ev, &e) != VG_OK)
+		fail_msg("event: %s", e.msg);
+	assert_int_equal(vg_adj_add_event(adj, &ev, &e), VG_OK);
+	vg_rule_event_clear(&ev);
+}
+
+static void adjudicate_no_fire(void **state)
+{
+	(void)state;
+	struct vg_agreement *ag = parse_ok(RULES);
+	vg_adjudicator *adj = NULL;
+	assert_int_equal(vg_adj_new(ag, &adj, NULL), VG_OK);
+	/* A mission of B: 3 launches 10 km east of the line, their impacts
+	 * 5 km west of it. One finding at the battery, party B, until the
+	 * last impact; the impacts do not make a second finding. */
+	add_event(adj, "{\"id\":\"e1\",\"type\":\"launch\",\"time\":\"2026-03-01T02:00:00Z\",\"lat\":48.0,\"lon\":37.934,\"cep90_m\":60,\"class\":\"artillery\"}");
+	add_event(adj, "{\"id\":\"e2\",\"type\":\"launch\",\"time\":\"2026-03-01T02:00:10Z\",\"lat\":48.001,\"lon\":37.934,\"cep90_m\":60}");
+	add_event(adj, "{\"id\":\"e3\",\"type\":\"launch\",\"time\":\"2026-03-01T02:00:20Z\",\"lat\":48.002,\"lon\":37.934,\"cov_m2\":[[900,0],[0,900]]}");
+	add_event(adj, "{\"id\":\"e4\",\"type\":\"impact\",\"time\":\"2026-03-01T02:00:50Z\",\"lat\":48.0,\"lon\":37.733,\"cep90_m\":100}");
+	add_event(adj, "{\"id\":\"e5\",\"type\":\"impact\",\"time\":\"2026-03-01T02:01:10Z\",\"lat\":48.0,\"lon\":37.733,\"cep90_m\":100}");
+	/* A lone false event: no finding. Before the effective time: none. */
+	add_event(adj, "{\"id\":\"e6\",\"type\":\"explosion\",\"time\":\"2026-03-01T05:00:00Z\",\"lat\":48.5,\"lon\":37.5,\"cep90_m\":100}");
+	add_event(adj, "{\"id\":\"e7\",\"type\":\"launch\",\"time\":\"2026-02-01T05:00:00Z\",\"lat\":48.5,\"lon\":37.5,\"cep90_m\":100}");
+	add_event(adj, "{\"id\":\"e8\",\"type\":\"launch\",\"time\":\"2026-02-01T05:00:03Z\",\"lat\":48.5,\"lon\":37.5,\"cep90_m\":100}");
+	/* 300 m west of the line, a 400 m circle: A with p = Phi(0.75). */
+	add_event(adj, "{\"id\":\"e9\",\"type\":\"launch\",\"time\":\"2026-03-01T07:00:00Z\",\"lat\":48.3,\"lon\":37.79598,\"cov_m2\":[[160000,0],[0,160000]]}");
+	add_event(adj, "{\"id\":\"e10\",\"type\":\"launch\",\"time\":\"2026-03-01T07:00:05Z\",\"lat\":48.3,\"lon\":37.79598,\"cov_m2\":[[160000,0],[0,160000]]}");
+	struct vg_findings fs;
+	struct vg_err e;
+	assert_int_equal(vg_adj_run(adj, &fs, &e), VG_OK);
+	for (uint32_t i = 0; i < fs.n; i++)
+		vg_finding_write_ndjson(stdout, &fs.v[i]);
+	assert_int_equal(fs.n, 2);
+	const struct vg_finding *f = &fs.v[0];
+	assert_string_equal(f->party, "B");
+	assert_int_equal(f->count, 3);
+	assert_int_equal(f->n_events, 5);
+	assert_int_equal(f->until_ns, T("2026-03-01T02:01:10Z"));
+	assert_true(fabs(f->lat_deg - 48.001) < 1e-9);
+	assert_int_equal(f->grade, VG_GRADE_PROBABLE);
+	assert_string_equal(f->class_name, "artillery");
+	f = &fs.v[1];
+	assert_string_equal(f->party, "A");
+	/* both launches at the same place: the mean of their probabilities */
+	double want = vg_geo_phi(300.0 / 400.0);
+	if (fabs(f->p_party - want) > 0.01)
+		fail_msg("p_party %.4f, want %.4f", f->p_party, want);
+	/* round trip through NDJSON */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	vg_finding_write_ndjson(m, &fs.v[0]);
+	fclose(m);
+	struct vg_finding back;
+	assert_int_equal(vg_finding_parse(buf, len - 1, &back, &e), VG_OK);
+	assert_int_equal(back.from_ns, fs.v[0].from_ns);
+	assert_string_equal(back.party, "B");
+	assert_int_equal(back.n_events, 5);
+	vg_finding_clear(&back);
+	free(buf);
+	vg_findings_free(&fs);
+	vg_adj_free(adj);
+	vg_agreement_free(ag);
+}
+
+static void adjudicate_no_fly_disengagement(void **state)
+{
+	(void)state;
+	/* UAVs: 15 km from the line for A, 10 km for B; the security zone is a
+	 * disengagement area for tanks and new fortifications. */
+	struct vg_agreement *ag = parse_ok(
+		"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":["
+		"{\"id\":\"nofly-uav\",\"type\":\"no_fly\",\"classes\":\"uav\",\"distance_km\":{\"A\":15,\"B\":10}},"
+		"{\"id\":\"dis\",\"type\":\"disengagement\",\"zones\":\"security-zone\",\"classes\":\"tank\"}]");
+	vg_adjudicator *adj = NULL;
+	assert_int_equal(vg_adj_new(ag, &adj, NULL), VG_OK);
+	assert_int_equal(vg_adj_add_sensor(adj, "radar-1", "NOR", VG_MOD_RADAR, NULL), VG_OK);
+	int64_t idx = 1;
+	/* a UAV 12 km west of the line (A's side, limit 15): a violation */
+	assert_int_equal(add_det(adj, idx++, "radar-1", "2026-03-01T03:00:00Z", 48.0, 37.8 - 12 / 74.6, VG_CLS_UAV), VG_OK);
+	/* the monitors' own drone, 5 km west, says where it is; the radar sees
+	 * a UAV there 30 s later: exempt (monitoring_exempt defaults true) */
+	assert_int_equal(vg_adj_add_sensor(adj, "osce-uav", "OSCE", VG_MOD_DRONE, NULL), VG_OK);
+	struct vg_obs st;
+	memset(&st, 0, sizeof st);
+	st.kind = VG_OBS_STATUS;
+	snprintf(st.sensor, sizeof st.sensor, "osce-uav");
+	st.t_ns = st.t_end_ns = T("2026-03-01T03:10:00Z");
+	st.has_sensor_pos = true;
+	st.sensor_lat_deg = 48.1;
+	st.sensor_lon_deg = 37.8 - 5 / 74.6;
+	assert_int_equal(vg_adj_add_obs(adj, 99, &st, NULL), VG_OK);
+	assert_int_equal(add_det(adj, idx++, "radar-1", "2026-03-01T03:10:30Z", 48.1005, 37.8 - 5 / 74.6, VG_CLS_UAV),
+	                 VG_OK);
+	/* a UAV 12 km east (B's side, limit 10): none */
+	assert_int_equal(add_det(adj, idx++, "radar-1", "2026-03-01T03:05:00Z", 48.2, 37.8 + 12 / 74.6, VG_CLS_UAV), VG_OK);
+	/* two tanks of B inside the zone (0.1 deg east of the line): disengagement */
+	assert_int_equal(add_det(adj, idx++, "radar-1", "2026-03-01T04:00:00Z", 48.5, 37.9, VG_CLS_TANK), VG_OK);
+	assert_int_equal(add_det(adj, idx++, "radar-1", "2026-03-01T04:00:30Z", 48.501, 37.9, VG_CLS_TANK), VG_OK);
+	/* a tank outside the zone: none */
+	assert_int_equal(add_det(adj, idx++, "radar-1", "2026-03-01T04:10:00Z", 48.7, 38.3, VG_CLS_TANK), VG_OK);
+	assert_int_equal(add_det(adj, idx++, "radar-1", "2026-03-01T04:10:30Z", 48.701, 38.3, VG_CLS_TANK), VG_OK);
+	struct vg_findings fs;
+	struct vg_err e;
+	assert_int_equal(vg_adj_run(adj, &fs, &e), VG_OK);
+	for (uint32_t i = 0; i < fs.n; i++)
+		vg_finding_write_ndjson(stdout, &fs.v[i]);
+	assert_int_equal(fs.n, 2);
+	assert_int_equal(fs.v[0].rule, VG_RULE_NO_FLY);
+	assert_string_equal(fs.v[0].party, "A");
+	assert_true(fabs(fs.v[0].line_dist_m - 12000) < 300);
+	assert_int_equal(fs.v[1].rule, VG_RULE_DISENGAGEMENT);
+	assert_string_equal(fs.v[1].party, "B");
+	assert_int_equal(fs.v[1].count, 2); /* two detections by one sensor within a minute: two tanks */
+	vg_findings_free(&fs);
+	vg_adj_free(adj);
+	vg_agreement_free(ag);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(parse_valid),
+		cmocka_unit_test(parse_bad_inputs),
+		cmocka_unit_test(adjudicate_withdrawal),
+		cmocka_unit_test(adjudicate_no_fire),
+		cmocka_unit_test(adjudicate_no_fly_disengagement),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
