@@ -839,6 +839,9 @@ static int hexval(char ch)
 	return -1;
 }
 
+/* fmt comes from libmicrohttpd: declared a format so the compilers check
+ * the forwarding instead of refusing a non-literal format. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) VG_PRINTF(2, 0);
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
