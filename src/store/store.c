@@ -593,12 +593,17 @@ vg_status vg_store_obs_query(vg_store *st, const struct vg_obs_filter *f,
 		n += (size_t)snprintf(sql + n, sizeof sql - n, " AND o.sensor = ?4");
 	if (f->kind)
 		n += (size_t)snprintf(sql + n, sizeof sql - n, " AND o.kind = ?5");
+	/* Two index-driven id sets: R*Tree hits, and the observations without
+	 * an R*Tree row of sensors registered inside the box (through
+	 * UNIQUE(sensor, seq)). An OR over the join would scan the table. */
 	if (f->has_bbox)
 		n += (size_t)snprintf(sql + n, sizeof sql - n,
-		                      " AND (o.id IN (SELECT id FROM obs_rtree WHERE max_lat >= ?6 AND"
-		                      " min_lat <= ?7 AND max_lon >= ?8 AND min_lon <= ?9)"
-		                      " OR (r.id IS NULL AND o.sensor IN (SELECT id FROM sensors WHERE"
-		                      " lat BETWEEN ?6 AND ?7 AND lon BETWEEN ?8 AND ?9)))");
+		                      " AND o.id IN (SELECT id FROM obs_rtree WHERE max_lat >= ?6 AND"
+		                      " min_lat <= ?7 AND max_lon >= ?8 AND min_lon <= ?9"
+		                      " UNION ALL SELECT o2.id FROM sensors s2 CROSS JOIN observations o2"
+		                      " ON o2.sensor = s2.id WHERE s2.lat BETWEEN ?6 AND ?7 AND"
+		                      " s2.lon BETWEEN ?8 AND ?9 AND NOT EXISTS"
+		                      " (SELECT 1 FROM obs_rtree r2 WHERE r2.id = o2.id))");
 	n += (size_t)snprintf(sql + n, sizeof sql - n, " ORDER BY o.id");
 	if (f->limit > 0)
 		snprintf(sql + n, sizeof sql - n, " LIMIT ?10");
