@@ -64,6 +64,9 @@ const char *vg_cli_default_db(void);
  * returns false on failure. */
 struct vg_store;
 struct vg_journal;
+/* For commands that must not create a store (ingest, revoke): false, with
+ * a message, if db does not exist. */
+bool vg_cli_store_exists(const char *cmd, const char *db);
 bool vg_cli_open_logged(const char *cmd, const char *db, struct vg_store **st,
                         struct vg_journal **j);
 

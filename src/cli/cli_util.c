@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void vg_cli_error(const char *cmd, const char *fmt, ...)
 {
@@ -98,4 +99,14 @@ bool vg_cli_open_logged(const char *cmd, const char *db, struct vg_store **st,
 		return false;
 	}
 	return true;
+}
+
+bool vg_cli_store_exists(const char *cmd, const char *db)
+{
+	struct stat sb;
+	if (stat(db, &sb) == 0)
+		return true;
+	vg_cli_error(cmd, "%s: no such store (enrol sensors first: vigil sensor add|import --db %s)",
+	             db, db);
+	return false;
 }

@@ -184,7 +184,7 @@ int vg_cmd_ingest(int argc, char **argv)
 	vg_err_clear(&err);
 	vg_store *st;
 	struct vg_journal *j;
-	if (!vg_cli_open_logged("ingest", db, &st, &j)) {
+	if (!vg_cli_store_exists("ingest", db) || !vg_cli_open_logged("ingest", db, &st, &j)) {
 		if (in != stdin)
 			fclose(in);
 		return VG_EXIT_FATAL;

@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void help(FILE *f)
 {
@@ -44,6 +46,12 @@ int vg_cmd_keygen(int argc, char **argv)
 		vg_cli_error("keygen", "path too long");
 		return VG_EXIT_USAGE;
 	}
+	struct stat sb;
+	if (stat(kpath, &sb) == 0 || stat(ppath, &sb) == 0) {
+		vg_cli_error("keygen", "%s: exists; refusing to overwrite a key",
+		             stat(kpath, &sb) == 0 ? kpath : ppath);
+		return VG_EXIT_FATAL;
+	}
 	struct vg_secret_key key;
 	struct vg_err err;
 	vg_key_generate(&key);
@@ -55,6 +63,7 @@ int vg_cmd_keygen(int argc, char **argv)
 	}
 	if (vg_key_write_public(ppath, key.pk, &err) != VG_OK) {
 		vg_cli_error("keygen", "%s", err.msg);
+		unlink(kpath); /* no half pair left behind */
 		rc = VG_EXIT_FATAL;
 		goto out_wipe;
 	}

@@ -133,10 +133,19 @@ static int row_cb(void *ctx, const struct vg_obs_stored *o)
 
 static bool parse_bbox(const char *s, struct vg_obs_filter *f)
 {
-	double w, so, e, n;
-	char tail;
-	if (sscanf(s, "%lf,%lf,%lf,%lf%c", &w, &so, &e, &n, &tail) != 4)
+	double v[4];
+	char buf[256];
+	if (strlen(s) >= sizeof buf)
 		return false;
+	strcpy(buf, s);
+	char *save = NULL, *t = strtok_r(buf, ",", &save);
+	for (int i = 0; i < 4; i++, t = strtok_r(NULL, ",", &save))
+		if (!t || !vg_cli_parse_double(t, &v[i])) /* finite numbers only */
+			return false;
+	if (t)
+		return false;
+	double w = v[0], so = v[1], e = v[2], n = v[3];
+	/* A box across the antimeridian (west > east) is not supported yet. */
 	if (w < -180 || e > 180 || so < -90 || n > 90 || w > e || so > n)
 		return false;
 	f->has_bbox = true;
@@ -178,7 +187,8 @@ int vg_cmd_obs(int argc, char **argv)
 			has_until = true;
 		} else if (vg_cli_opt(argc, argv, &i, "--bbox", &v)) {
 			if (!v || !parse_bbox(v, &f)) {
-				vg_cli_error("obs", "--bbox %s: want WEST,SOUTH,EAST,NORTH in degrees",
+				vg_cli_error("obs", "--bbox %s: want WEST,SOUTH,EAST,NORTH in degrees"
+				             " (west <= east: boxes across the antimeridian are not supported)",
 				             v ? v : "");
 				return VG_EXIT_USAGE;
 			}

@@ -5,6 +5,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,27 +49,6 @@ static bool load_pubkey_text(const char *arg, char *out, size_t cap)
 	return true;
 }
 
-static int json_str(char *o, size_t cap, const char *s)
-{
-	/* Only ever called on strings we then parse strictly; escape the JSON specials. */
-	size_t n = 0;
-	if (cap < 3)
-		return -1;
-	o[n++] = '"';
-	for (; *s && n + 7 < cap; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			n += (size_t)snprintf(o + n, cap - n, "\\%c", c);
-		else if (c < 0x20)
-			n += (size_t)snprintf(o + n, cap - n, "\\u%04x", c);
-		else
-			o[n++] = (char)c;
-	}
-	o[n++] = '"';
-	o[n] = '\0';
-	return (int)n;
-}
-
 static int cmd_add(const char *db, int argc, char **argv)
 {
 	const char *id = NULL, *owner = NULL, *mod = NULL, *pub = NULL, *lat = NULL, *lon = NULL,
@@ -103,80 +83,76 @@ static int cmd_add(const char *db, int argc, char **argv)
 		vg_cli_error("sensor add", "--lat and --lon go together");
 		return VG_EXIT_USAGE;
 	}
-	/* Build a registry line and parse it: one validation path for every
-	 * way a sensor is enrolled. */
-	char line[8192], tmp[1024];
-	size_t n = 0;
+	/* Build a registry line (with jansson: escaping and bounds are its
+	 * business) and parse it: one validation path for every way a sensor
+	 * is enrolled. */
 	char pk[512];
 	load_pubkey_text(pub, pk, sizeof pk);
-	n += (size_t)snprintf(line + n, sizeof line - n, "{\"id\":");
-	json_str(tmp, sizeof tmp, id);
-	n += (size_t)snprintf(line + n, sizeof line - n, "%s,\"owner\":", tmp);
-	json_str(tmp, sizeof tmp, owner);
-	n += (size_t)snprintf(line + n, sizeof line - n, "%s,\"modality\":", tmp);
-	json_str(tmp, sizeof tmp, mod);
-	n += (size_t)snprintf(line + n, sizeof line - n, "%s,\"pubkey\":", tmp);
-	json_str(tmp, sizeof tmp, pk);
-	n += (size_t)snprintf(line + n, sizeof line - n, "%s", tmp);
-	double d;
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "id", id, "owner", owner, "modality", mod,
+	                      "pubkey", pk);
+	double d, la, lo;
+	if (!o) {
+		vg_cli_error("sensor add", "arguments are not valid UTF-8 text");
+		return VG_EXIT_USAGE;
+	}
 	if (lat) {
-		double la, lo;
 		if (!vg_cli_parse_double(lat, &la) || !vg_cli_parse_double(lon, &lo)) {
 			vg_cli_error("sensor add", "--lat/--lon: not numbers");
-			return VG_EXIT_USAGE;
+			goto out_usage;
 		}
-		n += (size_t)snprintf(line + n, sizeof line - n, ",\"pos\":{\"lat\":%.17g,\"lon\":%.17g", la, lo);
+		json_t *pos = json_pack("{s:f, s:f}", "lat", la, "lon", lo);
 		if (alt) {
 			if (!vg_cli_parse_double(alt, &d)) {
 				vg_cli_error("sensor add", "--alt %s: not a number", alt);
-				return VG_EXIT_USAGE;
+				json_decref(pos);
+				goto out_usage;
 			}
-			n += (size_t)snprintf(line + n, sizeof line - n, ",\"alt_m\":%.17g", d);
+			json_object_set_new(pos, "alt_m", json_real(d));
 		}
 		if (ssig) {
 			if (!vg_cli_parse_double(ssig, &d)) {
 				vg_cli_error("sensor add", "--survey-sigma %s: not a number", ssig);
-				return VG_EXIT_USAGE;
+				json_decref(pos);
+				goto out_usage;
 			}
-			n += (size_t)snprintf(line + n, sizeof line - n, ",\"sigma_m\":%.17g", d);
+			json_object_set_new(pos, "sigma_m", json_real(d));
 		}
-		n += (size_t)snprintf(line + n, sizeof line - n, "}");
+		json_object_set_new(o, "pos", pos);
 	}
 	if (tsig) {
 		if (!vg_cli_parse_double(tsig, &d)) {
 			vg_cli_error("sensor add", "--timing-sigma %s: not a number", tsig);
-			return VG_EXIT_USAGE;
+			goto out_usage;
 		}
-		n += (size_t)snprintf(line + n, sizeof line - n, ",\"timing_sigma_s\":%.17g", d);
+		json_object_set_new(o, "timing_sigma_s", json_real(d));
 	}
 	if (rel) {
-		n += (size_t)snprintf(line + n, sizeof line - n, ",\"releasability\":[");
-		char *copy = strdup(rel), *save = NULL;
-		int k = 0;
-		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			json_str(tmp, sizeof tmp, t);
-			n += (size_t)snprintf(line + n, sizeof line - n, "%s%s", k++ ? "," : "", tmp);
+		json_t *a = json_array();
+		const char *p = rel;
+		while (*p) {
+			size_t k = strcspn(p, ",");
+			json_array_append_new(a, json_stringn(p, k));
+			p += k + (p[k] == ',');
 		}
-		free(copy);
-		n += (size_t)snprintf(line + n, sizeof line - n, "]");
+		json_object_set_new(o, "releasability", a);
 	}
-	if (vf) {
-		json_str(tmp, sizeof tmp, vf);
-		n += (size_t)snprintf(line + n, sizeof line - n, ",\"valid_from\":%s", tmp);
-	}
-	if (vu) {
-		json_str(tmp, sizeof tmp, vu);
-		n += (size_t)snprintf(line + n, sizeof line - n, ",\"valid_until\":%s", tmp);
-	}
-	n += (size_t)snprintf(line + n, sizeof line - n, "}");
-	if (n >= sizeof line) {
-		vg_cli_error("sensor add", "arguments too long");
+	if (vf)
+		json_object_set_new(o, "valid_from", json_string(vf));
+	if (vu)
+		json_object_set_new(o, "valid_until", json_string(vu));
+	char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!line) {
+		vg_cli_error("sensor add", "arguments are not valid UTF-8 text");
 		return VG_EXIT_USAGE;
 	}
+	size_t n = strlen(line);
 
 	struct vg_sensor s;
 	struct vg_err err;
-	if (vg_sensor_parse(line, n, &s, &err) != VG_OK) {
+	vg_status ps = vg_sensor_parse(line, n, &s, &err);
+	free(line);
+	if (ps != VG_OK) {
 		vg_cli_error("sensor add", "%s", err.msg);
 		return VG_EXIT_REJECTED;
 	}
@@ -199,6 +175,9 @@ static int cmd_add(const char *db, int argc, char **argv)
 	vg_journal_free(j);
 	vg_store_free(st);
 	return rc;
+out_usage:
+	json_decref(o);
+	return VG_EXIT_USAGE;
 }
 
 static bool same_sensor(const struct vg_sensor *a, const struct vg_sensor *b)
@@ -318,7 +297,8 @@ static int cmd_revoke(const char *db, const char *id, const char *at)
 	}
 	vg_store *st;
 	struct vg_journal *j;
-	if (!vg_cli_open_logged("sensor revoke", db, &st, &j))
+	if (!vg_cli_store_exists("sensor revoke", db) ||
+	    !vg_cli_open_logged("sensor revoke", db, &st, &j))
 		return VG_EXIT_FATAL;
 	int rc = VG_EXIT_OK;
 	vg_status r = vg_journal_revoke(j, st, id, t, &err);

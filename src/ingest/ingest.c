@@ -40,6 +40,7 @@ struct sensor_map {
 	struct sensor_ent *ents;
 	struct sensor_ent **slots;
 	size_t n, cap_ents, nslots;
+	bool oom;
 };
 
 static uint64_t fnv1a(const char *s)
@@ -56,8 +57,10 @@ static int map_add_cb(void *ctx, const struct vg_sensor *s)
 	if (m->n == m->cap_ents) {
 		size_t nc = m->cap_ents ? m->cap_ents * 2 : 64;
 		struct sensor_ent *ne = realloc(m->ents, nc * sizeof *ne);
-		if (!ne)
+		if (!ne) {
+			m->oom = true;
 			return 1;
+		}
 		m->ents = ne;
 		m->cap_ents = nc;
 	}
@@ -75,6 +78,8 @@ static vg_status map_load(struct sensor_map *m, vg_store *st, struct vg_err *err
 	vg_status s = vg_store_sensor_each(st, map_add_cb, m, err);
 	if (s)
 		return s;
+	if (m->oom) /* never run with part of the registry */
+		return vg_err_set(err, VG_ERR_NOMEM, "loading the sensor registry");
 	m->nslots = 16;
 	while (m->nslots < m->n * 2)
 		m->nslots *= 2;
@@ -431,6 +436,11 @@ static vg_status write_slot(struct ingest *g, struct slot *sl, struct vg_err *er
 		}
 	}
 	stt->batches++;
+	stt->bytes = sl->bytes_read;
+	/* On the writer thread, like on_result: callbacks never race, and the
+	 * stats they see are the writer's own. */
+	if (g->o->on_progress)
+		g->o->on_progress(g->o->ctx, stt, sl->bytes_read);
 	return VG_OK;
 out_rollback:
 	vg_store_rollback(g->st);
@@ -554,9 +564,6 @@ static void submit_slot(struct ingest *g, struct slot *sl)
 	sl->full = true;
 	pthread_cond_broadcast(&g->cv);
 	pthread_mutex_unlock(&g->mu);
-	g->stats->bytes = sl->bytes_read;
-	if (g->o->on_progress)
-		g->o->on_progress(g->o->ctx, g->stats, sl->bytes_read);
 }
 
 static bool item_push(struct slot *sl, struct item it)
@@ -629,7 +636,11 @@ static int rd_fill(struct reader *r)
 /* Input is waiting (buffered or readable now)? */
 static bool rd_ready(struct reader *r)
 {
-	if (r->lo < r->hi || r->eof)
+	/* A complete line waiting, or end of input: yes. Only part of a line
+	 * (a producer that splits lines across writes): only if more can be
+	 * read right now, else the batch closes and the lines before it are
+	 * acknowledged while the rest of that line is on its way. */
+	if (r->eof || (r->lo < r->hi && memchr(r->buf + r->lo, '\n', r->hi - r->lo)))
 		return true;
 	struct pollfd p = {.fd = r->fd, .events = POLLIN};
 	return poll(&p, 1, 0) > 0;

@@ -60,7 +60,7 @@ struct vg_ingest_opts {
 	const char *source;      /* name recorded with rejections; NULL: "-" */
 	/* Called from the writer thread for every item after its batch is durable. */
 	void (*on_result)(void *ctx, const struct vg_ingest_result *r);
-	/* Called from the reading thread after each batch is read (progress). */
+	/* Called from the writer thread after each durable batch (progress). */
 	void (*on_progress)(void *ctx, const struct vg_ingest_stats *s, int64_t bytes_read);
 	void *ctx;
 	int64_t now_ns;          /* receipt time to record; 0: the wall clock per batch */

@@ -686,11 +686,14 @@ vg_status vg_store_reject_counts(vg_store *st, int (*fn)(void *ctx, const char *
 	                       "SELECT reason, count(*) FROM rejections GROUP BY reason ORDER BY reason",
 	                       -1, &q, NULL) != SQLITE_OK)
 		return db_err(st, err, "counting rejections");
-	while (sqlite3_step(q) == SQLITE_ROW)
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
 		if (fn(ctx, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1)))
 			break;
+	vg_status s = rc == SQLITE_ROW || rc == SQLITE_DONE ? VG_OK
+	                                                    : db_err(st, err, "counting rejections");
 	sqlite3_finalize(q);
-	return VG_OK;
+	return s;
 }
 
 /* ---- Log entries -------------------------------------------------------- */

@@ -50,6 +50,9 @@ expect_exit 1 "ingest with bad lines exits 1" "$VIGIL" ingest --db "$T/imp.db" "
 check "rejection names file and line" grep -q 'observations.ndjson:415: out_of_range: payload: detection.lat = 91.5' "$T/err"
 expect_exit 1 "ingest from stdin" sh -c "tail -n 3 '$OBS' | '$VIGIL' ingest --db '$T/imp.db' -"
 expect_exit 3 "missing input file is fatal" "$VIGIL" ingest /nonexistent --db "$T/imp.db"
+expect_exit 3 "ingest does not create a store" "$VIGIL" ingest /dev/null --db "$T/typo.db"
+check "no store was created" test ! -e "$T/typo.db"
+expect_exit 2 "a NaN box is a usage error" "$VIGIL" obs --db "$T/imp.db" --bbox nan,1,2,3
 expect_exit 2 "unknown option is a usage error" "$VIGIL" ingest --frobnicate
 
 # revoke: later observations of that sensor are refused
@@ -83,6 +86,7 @@ check "time error names the day" grep -q 'day 30' "$T/err"
 
 # a slow producer: the first line is acknowledged while the pipe stays open
 printf 'not json\n' >"$T/slow.ndjson"
+"$VIGIL" sensor import --db "$T/slow.db" "$T/fx/registry.ndjson" >/dev/null
 (cat "$T/slow.ndjson"; sleep 4) | "$VIGIL" ingest --db "$T/slow.db" - >/dev/null 2>&1 &
 sleep 2
 check "a line from a still-open pipe is processed without waiting for more" \
