@@ -205,18 +205,28 @@ static int cmd_import(const char *db, const char *path)
 	int64_t next0 = vg_journal_next(j);
 	int rc = VG_EXIT_OK;
 	long added = 0, unchanged = 0, bad = 0, lineno = 0;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	if (vg_store_begin(st, &err) != VG_OK) {
-		vg_cli_error("sensor import", "%s", err.msg);
+	/* Bounded: a line is read into VG_LINE_MAX + 3 bytes at most (line,
+	 * CRLF, NUL); the rest of a longer one is skipped. */
+	size_t cap = (size_t)VG_LINE_MAX + 3;
+	char *line = malloc(cap);
+	size_t len;
+	if (!line || vg_store_begin(st, &err) != VG_OK) {
+		vg_cli_error("sensor import", "%s", line ? err.msg : "out of memory");
 		rc = VG_EXIT_FATAL;
 		goto out;
 	}
 	int64_t now = vg_time_now_ns();
-	while ((len = getline(&line, &cap, in)) >= 0) {
+	while (fgets(line, (int)cap, in)) {
 		lineno++;
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len = strlen(line);
+		bool whole = len && line[len - 1] == '\n';
+		if (!whole && !feof(in)) { /* over the cap: skip to the end of the line */
+			int c;
+			while ((c = fgetc(in)) != EOF && c != '\n')
+				;
+			len = (size_t)VG_LINE_MAX + 1;
+		}
+		while (whole && len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			len--;
 		if (len == 0)
 			continue; /* blank lines separate groups in hand-written registries */

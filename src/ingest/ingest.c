@@ -646,14 +646,31 @@ static bool rd_ready(struct reader *r)
 	return poll(&p, 1, 0) > 0;
 }
 
+/* Hash a piece of an over-long line, holding back a final CR: a line's
+ * hash never includes its terminator (LF or CRLF), in both input paths. */
+static void hash_piece(struct vg_sha256_ctx *hc, bool *pending_cr, const char *p, size_t k)
+{
+	if (k == 0)
+		return;
+	if (*pending_cr)
+		vg_sha256_update(hc, (const uint8_t *)"\r", 1);
+	*pending_cr = p[k - 1] == '\r';
+	vg_sha256_update(hc, (const uint8_t *)p, k - *pending_cr);
+}
+
 /*
- * Read one line into dst (at most VG_LINE_MAX bytes kept; beyond that only
- * a running SHA-256 into it->line_sha256 and it->too_long). *len gets the
- * full line length without the newline; *nl whether a newline ended it.
+ * Read one line into dst, which holds VG_LINE_MAX + 1 bytes (a full line
+ * and the CR of CRLF). *len gets the line's length without its terminator,
+ * *raw the bytes consumed (with the LF), *nl whether a LF ended it. A line
+ * over VG_LINE_MAX is marked it->too_long, with the SHA-256 of its bytes
+ * (terminator excluded) in it->line_sha256; only its start is kept.
  */
-static int rd_line(struct reader *r, char *dst, struct item *it, size_t *len, bool *nl)
+static int rd_line(struct reader *r, char *dst, struct item *it, size_t *len, size_t *raw,
+                   bool *nl)
 {
 	struct vg_sha256_ctx hc;
+	bool hashing = false, pending_cr = false;
+	const size_t cap = (size_t)VG_LINE_MAX + 1;
 	size_t n = 0;
 	*nl = false;
 	for (;;) {
@@ -669,19 +686,15 @@ static int rd_line(struct reader *r, char *dst, struct item *it, size_t *len, bo
 		char *start = r->buf + r->lo;
 		char *e = memchr(start, '\n', r->hi - r->lo);
 		size_t chunk = e ? (size_t)(e - start) : r->hi - r->lo;
-		size_t keep = n < VG_LINE_MAX ? VG_LINE_MAX - n : 0;
-		if (chunk <= keep) {
+		if (!hashing && n + chunk <= cap) {
 			memcpy(dst + n, start, chunk);
 		} else {
-			if (!it->too_long) {
-				it->too_long = true;
+			if (!hashing) {
+				hashing = true;
 				vg_sha256_init(&hc);
-				memcpy(dst + n, start, keep);
-				vg_sha256_update(&hc, (const uint8_t *)dst, n + keep);
-				vg_sha256_update(&hc, (const uint8_t *)start + keep, chunk - keep);
-			} else {
-				vg_sha256_update(&hc, (const uint8_t *)start, chunk);
+				hash_piece(&hc, &pending_cr, dst, n);
 			}
+			hash_piece(&hc, &pending_cr, start, chunk);
 		}
 		n += chunk;
 		r->lo += chunk;
@@ -691,10 +704,23 @@ static int rd_line(struct reader *r, char *dst, struct item *it, size_t *len, bo
 			break;
 		}
 	}
-	if (it->too_long)
+	*raw = n + *nl;
+	if (n == 0 && !*nl)
+		return RD_EOF;
+	if (hashing) {
 		vg_sha256_final(&hc, it->line_sha256);
+		it->too_long = true;
+		n -= pending_cr;
+	} else {
+		if (n && dst[n - 1] == '\r')
+			n--;
+		if (n > VG_LINE_MAX) {
+			it->too_long = true;
+			vg_sha256((const uint8_t *)dst, n, it->line_sha256);
+		}
+	}
 	*len = n;
-	return n == 0 && !*nl ? RD_EOF : RD_LINE;
+	return RD_LINE;
 }
 
 vg_status vg_ingest_stream(vg_store *st, FILE *in, const struct vg_ingest_opts *opts,
@@ -732,9 +758,9 @@ vg_status vg_ingest_stream(vg_store *st, FILE *in, const struct vg_ingest_opts *
 				goto out;
 			}
 			struct item it = {.off = sl->buf_len, .line = lineno + 1};
-			size_t len;
+			size_t len, raw;
 			bool nl;
-			int rc = rd_line(&r, sl->buf + sl->buf_len, &it, &len, &nl);
+			int rc = rd_line(&r, sl->buf + sl->buf_len, &it, &len, &raw, &nl);
 			if (rc == RD_ERROR) {
 				s = vg_err_set(err, VG_ERR_IO, "reading input: %s", strerror(errno));
 				goto out;
@@ -745,14 +771,11 @@ vg_status vg_ingest_stream(vg_store *st, FILE *in, const struct vg_ingest_opts *
 			}
 			if (sl->n == 0)
 				opened = vg_time_mono_ns();
-			bytes += (int64_t)len + nl;
+			bytes += (int64_t)raw;
 			lineno++;
 			if (it.too_long) {
 				it.len = 0;
 			} else {
-				/* A final CR of CRLF input is not part of the JSON. */
-				if (len && sl->buf[sl->buf_len + len - 1] == '\r')
-					len--;
 				it.len = len;
 				sl->buf_len += len;
 			}

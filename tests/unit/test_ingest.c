@@ -503,6 +503,71 @@ static void query_filters(void **state)
 	sqlite3_close(db);
 }
 
+/* The file reader and the buffer splitter agree on every line: same
+ * status, and the same line hash in the rejection records, for a line of
+ * exactly the cap followed by CRLF, one byte over with CRLF, and long lines
+ * split across many reads. */
+static void stream_and_buffer_agree(void **state)
+{
+	struct fx *f = *state;
+	size_t cap = 2 * (size_t)VG_LINE_MAX + 200000 + 64;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	size_t n = 0;
+	memset(buf + n, 'x', VG_LINE_MAX), n += VG_LINE_MAX; /* at the cap, CRLF */
+	buf[n++] = '\r', buf[n++] = '\n';
+	memset(buf + n, 'y', VG_LINE_MAX + 1), n += VG_LINE_MAX + 1; /* over, CRLF */
+	buf[n++] = '\r', buf[n++] = '\n';
+	memset(buf + n, 'z', 200000), n += 200000; /* far over, LF */
+	buf[n++] = '\n';
+	memcpy(buf + n, "{}\r\n", 4), n += 4;
+	char path[256];
+	snprintf(path, sizeof path, "%s/lines.ndjson", f->dir);
+	FILE *w = fopen(path, "wb");
+	assert_int_equal(fwrite(buf, 1, n, w), n);
+	fclose(w);
+
+	struct results a, b;
+	struct vg_ingest_stats s;
+	run(f, buf, n, &a, &s);
+	FILE *in = fopen(path, "rb");
+	struct vg_err e;
+	memset(&b, 0, sizeof b);
+	struct vg_ingest_opts o = {.threads = 2, .batch_items = 2, .on_result = on_result, .ctx = &b};
+	assert_int_equal(vg_ingest_stream(f->st, in, &o, &s, &e), VG_OK);
+	fclose(in);
+	assert_int_equal(a.n, 4);
+	assert_int_equal(b.n, 4);
+	static const vg_status want[4] = {VG_ERR_JSON, VG_ERR_LINE_TOO_LONG, VG_ERR_LINE_TOO_LONG,
+	                                   VG_ERR_ENVELOPE};
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(a.st[i], want[i]);
+		assert_int_equal(b.st[i], want[i]);
+	}
+	/* Two runs, one rejection row each per line, identical hashes pairwise. */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT count(DISTINCT line_sha256), count(*) FROM rejections",
+	                                    -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 1), 8);
+	assert_int_equal(sqlite3_column_int(q, 0), 4);
+	sqlite3_finalize(q);
+	/* The over-long line's hash excludes its CRLF. */
+	uint8_t h[32];
+	vg_sha256((const uint8_t *)buf + VG_LINE_MAX + 2, VG_LINE_MAX + 1, h);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM rejections WHERE line_sha256 = ?1",
+	                                    -1, &q, NULL), SQLITE_OK);
+	sqlite3_bind_blob(q, 1, h, 32, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 2);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	free(buf);
+}
+
 static vg_status count_entry(void *ctx, uint64_t index, const uint8_t *entry, size_t len,
                              struct vg_err *err)
 {
@@ -567,6 +632,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(query_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(journal_adopts_old_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(stream_and_buffer_agree, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
