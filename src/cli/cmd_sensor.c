@@ -305,13 +305,39 @@ static int cmd_revoke(const char *db, const char *id, const char *at)
 		vg_cli_error("sensor revoke", "--at %s", err.msg);
 		return VG_EXIT_USAGE;
 	}
+	if (t > vg_time_now_ns() + 60 * VG_NS_PER_S) {
+		vg_cli_error("sensor revoke", "--at %s: in the future: revoke when it takes effect", at);
+		return VG_EXIT_REJECTED;
+	}
 	vg_store *st;
-	struct vg_journal *j;
-	if (!vg_cli_store_exists("sensor revoke", db) ||
-	    !vg_cli_open_logged("sensor revoke", db, &st, &j))
+	struct vg_journal *j = NULL;
+	if (!vg_cli_store_exists("sensor revoke", db))
 		return VG_EXIT_FATAL;
+	if (vg_store_open(db, &st, &err) != VG_OK) {
+		vg_cli_error("sensor revoke", "%s", err.msg);
+		return VG_EXIT_FATAL;
+	}
+	const char *origin = getenv("VIGIL_LOG_ORIGIN");
+	vg_status r = vg_journal_open(st, db, origin && *origin ? origin : NULL, &j, &err);
+	bool deferred = r == VG_ERR_BUSY;
+	if (deferred) {
+		/* An ingest (or the server) holds the log: revoke in the store; that
+		 * process sees the change before its next batch, refuses the
+		 * sensor from then on and logs the revocation statement. */
+		if (!(r = vg_store_begin(st, &err))) {
+			if ((r = vg_store_sensor_revoke(st, id, t, &err)))
+				vg_store_rollback(st);
+			else
+				r = vg_store_commit(st, &err);
+		}
+	} else if (r) {
+		vg_cli_error("sensor revoke", "transparency log: %s", err.msg);
+		vg_store_free(st);
+		return VG_EXIT_FATAL;
+	} else {
+		r = vg_journal_revoke(j, st, id, t, &err);
+	}
 	int rc = VG_EXIT_OK;
-	vg_status r = vg_journal_revoke(j, st, id, t, &err);
 	if (r) {
 		vg_cli_error("sensor revoke", "%s", err.msg);
 		rc = r == VG_ERR_NOT_FOUND || r == VG_ERR_EXISTS || r == VG_ERR_RANGE ? VG_EXIT_REJECTED
@@ -319,7 +345,8 @@ static int cmd_revoke(const char *db, const char *id, const char *at)
 	} else {
 		char ts[VG_TIME_STR_MAX];
 		vg_time_format(t, ts);
-		printf("revoked %s at %s\n", id, ts);
+		printf("revoked %s at %s%s\n", id, ts,
+		       deferred ? " (the process holding the log records the statement)" : "");
 	}
 	vg_journal_free(j);
 	vg_store_free(st);

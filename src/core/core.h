@@ -70,7 +70,8 @@ typedef enum vg_status {
 	VG_ERR_INCONSISTENT = 32,  /* proofs / checkpoints do not agree */
 	VG_ERR_LIMIT = 33,         /* a configured size or count limit */
 	VG_ERR_INTERNAL = 34,
-	VG_STATUS_COUNT_ = 35
+	VG_ERR_BUSY = 35,          /* held by another process (e.g. the log's lock) */
+	VG_STATUS_COUNT_ = 36
 } vg_status;
 
 const char *vg_strerror(vg_status s);

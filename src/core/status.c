@@ -44,6 +44,7 @@ static const struct {
 	[VG_ERR_INCONSISTENT] = {"inconsistent", "inconsistent proof or checkpoint"},
 	[VG_ERR_LIMIT] = {"limit", "limit exceeded"},
 	[VG_ERR_INTERNAL] = {"internal", "internal error"},
+	[VG_ERR_BUSY] = {"busy", "held by another process"},
 };
 
 const char *vg_strerror(vg_status s)

@@ -31,6 +31,9 @@
 
 struct sensor_ent {
 	struct vg_sensor s;   /* immutable during a run: read by the pool */
+	/* Revocation can change during a run (`vigil sensor revoke` from
+	 * another process): the writer updates it, the pool reads it. */
+	_Atomic int64_t revoked_at_ns;
 	bool has_last_seq;    /* writer thread only */
 	int64_t last_seq;
 	bool dirty;
@@ -66,6 +69,7 @@ static int map_add_cb(void *ctx, const struct vg_sensor *s)
 	}
 	struct sensor_ent *e = &m->ents[m->n++];
 	e->s = *s;
+	atomic_store(&e->revoked_at_ns, s->revoked_at_ns);
 	e->has_last_seq = s->has_last_seq;
 	e->last_seq = s->last_seq;
 	e->dirty = false;
@@ -165,6 +169,7 @@ struct ingest {
 	pthread_t writer;
 	bool writer_started;
 	struct slot slots[NSLOTS];
+	int64_t data_version;     /* writer: last seen PRAGMA data_version */
 	int write_next;           /* slot the writer handles next */
 	bool writer_failed;
 	struct vg_err werr;
@@ -216,9 +221,10 @@ static void decode_one(struct ingest *g, struct slot *sl, struct item *it, struc
 		return;
 	}
 	it->sensor = se;
-	if (se->s.revoked_at_ns <= sl->received_ns) {
+	int64_t revoked = atomic_load_explicit(&se->revoked_at_ns, memory_order_relaxed);
+	if (revoked <= sl->received_ns) {
 		char t[VG_TIME_STR_MAX];
-		vg_time_format(se->s.revoked_at_ns, t);
+		vg_time_format(revoked, t);
 		snprintf(m, sizeof m, "sensor \"%s\" was revoked at %s", se->s.id, t);
 		item_reject(it, a, VG_ERR_REVOKED, m);
 		return;
@@ -321,6 +327,16 @@ static vg_status write_item(struct ingest *g, struct slot *sl, struct item *it, 
 {
 	if (it->st == VG_OK) {
 		struct sensor_ent *se = it->sensor;
+		/* The writer's word is final: a revocation that arrived while this
+		 * batch was being decoded still applies to it. */
+		int64_t revoked = atomic_load(&se->revoked_at_ns);
+		if (revoked <= sl->received_ns) {
+			char m[256], t[VG_TIME_STR_MAX];
+			vg_time_format(revoked, t);
+			snprintf(m, sizeof m, "sensor \"%s\" was revoked at %s", se->s.id, t);
+			item_reject(it, &sl->arenas[0], VG_ERR_REVOKED, m);
+			goto out_reject;
+		}
 		if (se->has_last_seq && it->obs.seq <= se->last_seq) {
 			uint8_t h[VG_SHA256_BYTES];
 			vg_status s = vg_store_obs_hash(g->st, se->s.id, it->obs.seq, h, err);
@@ -362,6 +378,7 @@ static vg_status write_item(struct ingest *g, struct slot *sl, struct item *it, 
 			return VG_OK;
 		}
 	}
+out_reject:;
 	struct vg_rejection r = {
 		.received_ns = sl->received_ns,
 		.source = g->source,
@@ -374,11 +391,40 @@ static vg_status write_item(struct ingest *g, struct slot *sl, struct item *it, 
 	return vg_store_reject_insert(g->st, &r, err);
 }
 
+static int refresh_cb(void *ctx, const struct vg_sensor *s)
+{
+	struct sensor_ent *e = map_get(ctx, s->id);
+	if (e)
+		atomic_store(&e->revoked_at_ns, s->revoked_at_ns);
+	return 0;
+}
+
+/* Another process changed the store (`vigil sensor revoke` while this run
+ * holds the log): take the revocations in, and log their statements before
+ * this batch's observations. Sensors enrolled meanwhile wait for the next
+ * run. */
+static vg_status refresh_registry(struct ingest *g, struct vg_err *err)
+{
+	int64_t v;
+	vg_status s = vg_store_data_version(g->st, &v, err);
+	if (s || v == g->data_version)
+		return s;
+	g->data_version = v;
+	if ((s = vg_store_sensor_each(g->st, refresh_cb, &g->map, err)))
+		return s;
+	if (g->o->journal)
+		s = vg_journal_adopt(g->o->journal, g->st, err);
+	return s;
+}
+
 static vg_status write_slot(struct ingest *g, struct slot *sl, struct vg_err *err)
 {
 	struct vg_journal *j = g->o->journal;
+	vg_status s = refresh_registry(g, err);
+	if (s)
+		return s;
 	int64_t next0 = j ? vg_journal_next(j) : 0;
-	vg_status s = vg_store_begin(g->st, err);
+	s = vg_store_begin(g->st, err);
 	if (s)
 		return s;
 	for (size_t i = 0; i < sl->n; i++)
@@ -499,6 +545,8 @@ static vg_status setup(struct ingest *g, vg_store *st, const struct vg_ingest_op
 	pthread_cond_init(&g->cv, NULL);
 	vg_status s = map_load(&g->map, st, err);
 	if (s)
+		return s;
+	if ((s = vg_store_data_version(st, &g->data_version, err)))
 		return s;
 	for (int k = 0; k < NSLOTS; k++)
 		for (int t = 0; t < g->threads; t++)

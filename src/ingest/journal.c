@@ -378,6 +378,17 @@ static vg_status check_same_entry(struct vg_journal *j, vg_store *st, int64_t id
 	return VG_OK;
 }
 
+vg_status vg_journal_adopt(struct vg_journal *j, vg_store *st, struct vg_err *err)
+{
+	int64_t before = j->next;
+	vg_status s = adopt(j, st, err);
+	if (s)
+		return s;
+	if (j->next > before && (s = vg_store_log_each(st, before, append_cb, j, err)))
+		return s;
+	return vg_journal_sync(j, err);
+}
+
 static bool exists(const char *p)
 {
 	struct stat sb;
@@ -465,12 +476,7 @@ vg_status vg_journal_open(vg_store *st, const char *db_path, const char *origin,
 		j->next = snext;
 	}
 	/* Adopt what was stored without a log (older stores, direct enrolment). */
-	int64_t before = j->next;
-	if ((s = adopt(j, st, err)))
-		goto out_free;
-	if (j->next > before && (s = vg_store_log_each(st, before, append_cb, j, err)))
-		goto out_free;
-	if ((s = vg_journal_sync(j, err)))
+	if ((s = vg_journal_adopt(j, st, err)))
 		goto out_free;
 	*out = j;
 	return VG_OK;

@@ -20,6 +20,8 @@
  * next vg_journal_open rebuilds the ledger forward from the store.
  *
  * A journal handle is used by one thread at a time (the ingest writer).
+ * One process at a time holds a store's log (vg_journal_open fails with
+ * VG_ERR_BUSY in the others).
  */
 #ifndef VG_JOURNAL_H
 #define VG_JOURNAL_H
@@ -68,6 +70,10 @@ vg_status vg_journal_stage_enrol(struct vg_journal *j, vg_store *st, const struc
                                  int64_t at_ns, struct vg_err *err) VG_WUR;
 vg_status vg_journal_stage_revoke(struct vg_journal *j, vg_store *st, const char *id,
                                   int64_t at_ns, struct vg_err *err) VG_WUR;
+/* Log what the store holds but the log does not yet (registry changes made
+ * by other processes while this one held the log: enrolments, revocations;
+ * see `vigil sensor revoke` while an ingest runs), then sync. */
+vg_status vg_journal_adopt(struct vg_journal *j, vg_store *st, struct vg_err *err) VG_WUR;
 /* Append what the store holds beyond the ledger, then sync. */
 vg_status vg_journal_catch_up(struct vg_journal *j, vg_store *st, struct vg_err *err) VG_WUR;
 vg_status vg_journal_enrol(struct vg_journal *j, vg_store *st, const struct vg_sensor *s,

@@ -55,7 +55,8 @@
  *                       many signatures, a name too long
  *  VG_ERR_RANGE         an index or size outside the tree (index >= size,
  *                       size1 > size2, a size going backwards)
- *  VG_ERR_IO            a read/write/fsync failed, or the log is locked
+ *  VG_ERR_IO            a read/write/fsync failed
+ *  VG_ERR_BUSY          the log is open for writing by another process
  *  VG_ERR_NOT_FOUND     no log (no checkpoint) in the directory
  *  VG_ERR_EXISTS        vg_ledger_create on a directory holding a log
  *  VG_ERR_CORRUPT       stored data fails an integrity check; the message

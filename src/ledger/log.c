@@ -900,7 +900,8 @@ vg_status vg_ledger_open(const char *dir, const struct vg_note_signer *key, unsi
 		}
 		lg->lockfd = openat(lg->dirfd, LOCK_REL, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (lg->lockfd < 0 || flock(lg->lockfd, LOCK_EX | LOCK_NB) != 0) {
-			st = vg_err_set(err, VG_ERR_IO, "%s/%s: %s", dir, LOCK_REL,
+			st = vg_err_set(err, errno == EWOULDBLOCK ? VG_ERR_BUSY : VG_ERR_IO, "%s/%s: %s",
+			                dir, LOCK_REL,
 			                errno == EWOULDBLOCK ? "the log is open for writing elsewhere"
 			                                     : strerror(errno));
 			goto out_fail;

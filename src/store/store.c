@@ -320,6 +320,20 @@ void vg_store_free(vg_store *st)
 
 int vg_store_schema_version(vg_store *st) { return st->version; }
 
+vg_status vg_store_data_version(vg_store *st, int64_t *out, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "reading data_version");
+	vg_status s = VG_OK;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*out = sqlite3_column_int64(q, 0);
+	else
+		s = db_err(st, err, "reading data_version");
+	sqlite3_finalize(q);
+	return s;
+}
+
 vg_status vg_store_begin(vg_store *st, struct vg_err *err)
 {
 	vg_assert(!st->in_txn);

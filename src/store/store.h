@@ -39,6 +39,10 @@ void vg_store_free(vg_store *st);  /* NULL is a no-op; rolls back an open transa
 /* Schema version found on disk. */
 int vg_store_schema_version(vg_store *st);
 
+/* A number that changes whenever another connection (another process)
+ * committed to the database since the last call (PRAGMA data_version). */
+vg_status vg_store_data_version(vg_store *st, int64_t *out, struct vg_err *err) VG_WUR;
+
 /* ---- Transactions ------------------------------------------------------- */
 vg_status vg_store_begin(vg_store *st, struct vg_err *err) VG_WUR;
 vg_status vg_store_commit(vg_store *st, struct vg_err *err) VG_WUR;  /* durable on return */
