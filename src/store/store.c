@@ -592,82 +592,8 @@ vg_status vg_store_obs_query(vg_store *st, const struct vg_obs_filter *f,
                              int (*fn)(void *ctx, const struct vg_obs_stored *o), void *ctx,
                              struct vg_err *err)
 {
-	char sql[1024];
-	/* Positions: the R*Tree box when the payload had one, else the sensor's
-	 * registered position kept in o.lat/o.lon (no R*Tree row). */
-	size_t n = (size_t)snprintf(sql, sizeof sql,
-	                            "SELECT o.id, o.log_index, o.sensor, o.seq, o.kind, o.t_ns, o.t_end_ns,"
-	                            " o.received_ns, coalesce(r.min_lat, o.lat), coalesce(r.max_lat, o.lat),"
-	                            " coalesce(r.min_lon, o.lon), coalesce(r.max_lon, o.lon), o.envelope"
-	                            " FROM observations o LEFT JOIN obs_rtree r ON r.id = o.id"
-	                            " WHERE o.id > ?1");
-	if (f->has_time)
-		n += (size_t)snprintf(sql + n, sizeof sql - n, " AND o.t_ns <= ?3 AND o.t_end_ns >= ?2");
-	if (f->sensor)
-		n += (size_t)snprintf(sql + n, sizeof sql - n, " AND o.sensor = ?4");
-	if (f->kind)
-		n += (size_t)snprintf(sql + n, sizeof sql - n, " AND o.kind = ?5");
-	/* Two index-driven id sets: R*Tree hits, and the observations without
-	 * an R*Tree row of sensors registered inside the box (through
-	 * UNIQUE(sensor, seq)). An OR over the join would scan the table. */
-	if (f->has_bbox)
-		n += (size_t)snprintf(sql + n, sizeof sql - n,
-		                      " AND o.id IN (SELECT id FROM obs_rtree WHERE max_lat >= ?6 AND"
-		                      " min_lat <= ?7 AND max_lon >= ?8 AND min_lon <= ?9"
-		                      " UNION ALL SELECT o2.id FROM sensors s2 CROSS JOIN observations o2"
-		                      " ON o2.sensor = s2.id WHERE s2.lat BETWEEN ?6 AND ?7 AND"
-		                      " s2.lon BETWEEN ?8 AND ?9 AND NOT EXISTS"
-		                      " (SELECT 1 FROM obs_rtree r2 WHERE r2.id = o2.id))");
-	n += (size_t)snprintf(sql + n, sizeof sql - n, " ORDER BY o.id");
-	if (f->limit > 0)
-		snprintf(sql + n, sizeof sql - n, " LIMIT ?10");
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
-		return db_err(st, err, "querying observations");
-	sqlite3_bind_int64(q, 1, f->after_id);
-	if (f->has_time) {
-		sqlite3_bind_int64(q, 2, f->t0_ns);
-		sqlite3_bind_int64(q, 3, f->t1_ns);
-	}
-	if (f->sensor)
-		sqlite3_bind_text(q, 4, f->sensor, -1, SQLITE_STATIC);
-	if (f->kind)
-		sqlite3_bind_int(q, 5, f->kind);
-	if (f->has_bbox) {
-		sqlite3_bind_double(q, 6, f->min_lat_deg);
-		sqlite3_bind_double(q, 7, f->max_lat_deg);
-		sqlite3_bind_double(q, 8, f->min_lon_deg);
-		sqlite3_bind_double(q, 9, f->max_lon_deg);
-	}
-	if (f->limit > 0)
-		sqlite3_bind_int64(q, 10, f->limit);
-	vg_status s = VG_OK;
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct vg_obs_stored o = {
-			.id = sqlite3_column_int64(q, 0),
-			.log_index = sqlite3_column_type(q, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 1),
-			.sensor = (const char *)sqlite3_column_text(q, 2),
-			.seq = sqlite3_column_int64(q, 3),
-			.kind = sqlite3_column_int(q, 4),
-			.t_ns = sqlite3_column_int64(q, 5),
-			.t_end_ns = sqlite3_column_int64(q, 6),
-			.received_ns = sqlite3_column_int64(q, 7),
-			.has_pos = sqlite3_column_type(q, 8) != SQLITE_NULL,
-			.min_lat_deg = sqlite3_column_double(q, 8),
-			.max_lat_deg = sqlite3_column_double(q, 9),
-			.min_lon_deg = sqlite3_column_double(q, 10),
-			.max_lon_deg = sqlite3_column_double(q, 11),
-			.envelope = sqlite3_column_blob(q, 12),
-			.envelope_len = (size_t)sqlite3_column_bytes(q, 12),
-		};
-		if (fn(ctx, &o))
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		s = db_err(st, err, "querying observations");
-	sqlite3_finalize(q);
-	return s;
+	/* One query builder for both (vg_store_obs_query_sensors, below). */
+	return vg_store_obs_query_sensors(st, f, NULL, fn, ctx, err);
 }
 
 vg_status vg_store_count(vg_store *st, const char *table, int64_t *out, struct vg_err *err)
