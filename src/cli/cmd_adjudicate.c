@@ -8,16 +8,20 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: vigil adjudicate --db PATH --agreement FILE [--events EVENTS.ndjson]\n"
-	        "                        [--format ndjson|csv|geojson] [--out FILE] [--stats]\n\n"
+	        "                        [--format ndjson|csv|geojson] [--out FILE] [--stats]\n"
+	        "                        [--no-store]\n\n"
 	        "Apply the agreement's rules (every version, each to the observations of its\n"
 	        "time) to the store's located fire reports, detections and changes, and to\n"
 	        "fusion's events; print the findings, sorted by start time (docs/rules.md).\n"
-	        "The agreement is validated first: nothing is adjudicated under a broken one.\n\n"
+	        "The agreement is validated first: nothing is adjudicated under a broken one.\n"
+	        "The findings replace the previous run's in the store (served by `vigil serve`\n"
+	        "at GET /v1/findings).\n\n"
 	        "  --events FILE   impulse events (NDJSON, docs/scoring.md)\n"
 	        "  --format F      ndjson (default; what `vigil score --findings` reads), csv, geojson\n"
 	        "  --out FILE      write there instead of standard output\n"
@@ -25,7 +29,8 @@ static void usage(FILE *f)
 	        "                  is given (fusion joins radar reports into its events already;\n"
 	        "                  use this for events that do not, e.g. derived from a truth)\n"
 	        "  --stats         print counts, timings and the unobserved share of every side\n"
-	        "                  and rule zone (coverage footprints) to standard error\n\n"
+	        "                  and rule zone (coverage footprints) to standard error\n"
+	        "  --no-store      do not store the findings (the store is opened read-only)\n\n"
 	        "example:\n"
 	        "  vigil adjudicate --db vigil.db --agreement out/quiet/agreement.geojson \\\n"
 	        "      --events events.ndjson > findings.ndjson\n");
@@ -197,10 +202,60 @@ static int read_events(const char *path, vg_adjudicator *adj, bool *any_evidence
 	return rc;
 }
 
+/* Replace the store's findings by these: each its NDJSON line (exactly what
+ * --format ndjson prints, without the newline) plus query columns. */
+static vg_status store_findings(vg_store *st, const struct vg_findings *fs, struct vg_err *err)
+{
+	struct vg_finding_row *rows = calloc(fs->n ? fs->n : 1, sizeof *rows);
+	char **lines = calloc(fs->n ? fs->n : 1, sizeof *lines);
+	vg_status s = VG_OK;
+	if (!rows || !lines) {
+		s = vg_err_set(err, VG_ERR_NOMEM, "findings");
+		goto out;
+	}
+	for (uint32_t i = 0; i < fs->n; i++) {
+		const struct vg_finding *x = &fs->v[i];
+		size_t len = 0;
+		FILE *m = open_memstream(&lines[i], &len);
+		if (!m) {
+			s = vg_err_set(err, VG_ERR_NOMEM, "findings");
+			goto out;
+		}
+		vg_finding_write_ndjson(m, x);
+		if (fclose(m) != 0 || !lines[i]) {
+			s = vg_err_set(err, VG_ERR_NOMEM, "findings");
+			goto out;
+		}
+		while (len > 0 && lines[i][len - 1] == '\n')
+			len--;
+		rows[i] = (struct vg_finding_row){
+			.seq = (int64_t)i + 1,
+			.id = x->id,
+			.rule = vg_rule_type_name(x->rule),
+			.rule_id = x->rule_id,
+			.party = x->party,
+			.grade = vg_grade_name(x->grade) ? vg_grade_name(x->grade) : "possible",
+			.from_ns = x->from_ns,
+			.until_ns = x->until_ns,
+			.lat_deg = x->lat_deg,
+			.lon_deg = x->lon_deg,
+			.record = lines[i],
+			.record_len = len,
+		};
+	}
+	s = vg_store_findings_replace(st, rows, fs->n, err);
+out:
+	for (uint32_t i = 0; lines && i < fs->n; i++)
+		free(lines[i]);
+	free(lines);
+	free(rows);
+	return s;
+}
+
 int vg_cmd_adjudicate(int argc, char **argv)
 {
 	const char *db = NULL, *agp = NULL, *events = NULL, *outp = NULL, *fmt = "ndjson", *val;
-	bool stats = false, with_radar = false;
+	bool stats = false, with_radar = false, no_store = false;
 	if (vg_cli_help_requested(argc, argv)) {
 		usage(stdout);
 		return VG_EXIT_OK;
@@ -225,6 +280,8 @@ int vg_cmd_adjudicate(int argc, char **argv)
 			with_radar = true;
 		} else if (vg_cli_opt(argc, argv, &i, "--stats", NULL)) {
 			stats = true;
+		} else if (vg_cli_opt(argc, argv, &i, "--no-store", NULL)) {
+			no_store = true;
 		} else {
 			vg_cli_error("adjudicate", "unknown argument '%s'", argv[i]);
 			usage(stderr);
@@ -252,7 +309,14 @@ int vg_cmd_adjudicate(int argc, char **argv)
 	}
 	int64_t t_ag = vg_time_mono_ns();
 	vg_store *st = NULL;
-	if (vg_store_open_ro(db, &st, &err) != VG_OK) {
+	/* Storing opens read-write, which would create a missing file: refuse
+	 * that as the read-only open does. */
+	if (!no_store && access(db, F_OK) != 0) {
+		vg_cli_error("adjudicate", "%s: %s", db, strerror(errno));
+		vg_agreement_free(ag);
+		return VG_EXIT_FATAL;
+	}
+	if ((no_store ? vg_store_open_ro(db, &st, &err) : vg_store_open(db, &st, &err)) != VG_OK) {
 		vg_cli_error("adjudicate", "%s: %s", db, err.msg);
 		vg_agreement_free(ag);
 		return VG_EXIT_FATAL;
@@ -311,6 +375,12 @@ int vg_cmd_adjudicate(int argc, char **argv)
 		goto out;
 	}
 	int64_t t_run = vg_time_mono_ns();
+	if (!no_store && store_findings(st, &fs, &err) != VG_OK) {
+		vg_cli_error("adjudicate", "storing findings: %s", err.msg);
+		vg_findings_free(&fs);
+		rc = VG_EXIT_FATAL;
+		goto out;
+	}
 	FILE *o = stdout;
 	if (outp && !(o = fopen(outp, "w"))) {
 		vg_cli_error("adjudicate", "%s: %s", outp, strerror(errno));

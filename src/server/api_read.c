@@ -1,5 +1,6 @@
 /*
- * api_read.c - GET /v1/sensors, /v1/observations[/ID], /v1/events.
+ * api_read.c - GET /v1/sensors, /v1/observations[/ID], /v1/events,
+ * /v1/findings.
  *
  * Raw observations are filtered by releasability: a member sees an
  * observation iff its sensor's owner is the member or the member is on the
@@ -408,6 +409,114 @@ enum MHD_Result api_events(struct vg_server *s, struct MHD_Connection *c, const 
 	sb_str(&b, "\n],\"next\":");
 	if (ec.more)
 		sb_printf(&b, "\"%lld\"", (long long)ec.last);
+	else
+		sb_str(&b, "null");
+	sb_str(&b, "}\n");
+	if (f.geojson) {
+		size_t len;
+		char *txt = sb_detach(&b, &len);
+		return srv_reply(s, c, 200, "application/geo+json", txt, len);
+	}
+	return srv_json(s, c, 200, &b);
+}
+
+/* ---- Findings (src/rules' table, written by `vigil adjudicate`) ------------------------ */
+
+struct fd_ctx {
+	struct sbuf *b;
+	bool geojson;
+	int64_t want, got, last;
+	bool more;
+};
+
+static int finding_cb(void *ctx, const struct vg_finding_row *r)
+{
+	struct fd_ctx *fc = ctx;
+	if (fc->got >= fc->want) {
+		fc->more = true;
+		return 1;
+	}
+	struct sbuf *b = fc->b;
+	sb_str(b, fc->got++ ? ",\n" : "\n");
+	fc->last = r->seq;
+	if (fc->geojson) {
+		sb_str(b, "{\"type\":\"Feature\",\"id\":");
+		sb_json_str(b, r->id, strlen(r->id));
+		sb_str(b, ",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
+		sb_double(b, r->lon_deg);
+		sb_str(b, ",");
+		sb_double(b, r->lat_deg);
+		sb_str(b, "]},\"properties\":");
+		sb_add(b, r->record, r->record_len);
+		sb_str(b, "}");
+	} else {
+		sb_add(b, r->record, r->record_len);
+	}
+	return b->overflow;
+}
+
+enum MHD_Result api_findings(struct vg_server *s, struct MHD_Connection *c, const struct principal *p)
+{
+	(void)p; /* findings are visible to all members and auditors (docs/api.md) */
+	static const char *const allowed[] = {"from", "until", "bbox", "rule", "party", "grade",
+	                                      "after", "limit", "format", NULL};
+	static const char *const rules[] = {"no_fire", "withdrawal", "no_fly", "disengagement",
+	                                    "no_new_fortification", NULL};
+	static const char *const grades[] = {"possible", "probable", "confirmed", NULL};
+	const char *bad;
+	enum MHD_Result ret;
+	struct common f;
+	if (!srv_params_ok(c, allowed, &bad))
+		return srv_error(s, c, 400, "bad_parameter", "unknown or repeated parameter");
+	if (!parse_common(s, c, &f, &ret))
+		return ret;
+	struct vg_finding_filter ff = {.has_time = f.has_time, .t0_ns = f.t0, .t1_ns = f.t1,
+	                               .has_bbox = f.has_bbox, .min_lat_deg = f.so, .max_lat_deg = f.n,
+	                               .min_lon_deg = f.w, .max_lon_deg = f.e, .after_seq = f.after,
+	                               .limit = f.limit + 1};
+	const char *v;
+	if ((v = srv_param(c, "rule"))) {
+		size_t i = 0;
+		while (rules[i] && strcmp(rules[i], v))
+			i++;
+		if (!rules[i])
+			return srv_error(s, c, 400, "bad_parameter",
+			                 "parameter rule: want no_fire, withdrawal, no_fly, disengagement or "
+			                 "no_new_fortification");
+		ff.rule = v;
+	}
+	if ((v = srv_param(c, "grade"))) {
+		size_t i = 0;
+		while (grades[i] && strcmp(grades[i], v))
+			i++;
+		if (!grades[i])
+			return srv_error(s, c, 400, "bad_parameter",
+			                 "parameter grade: want possible, probable or confirmed");
+		ff.grade = v;
+	}
+	if ((v = srv_param(c, "party"))) {
+		if (!vg_id_valid(v, strlen(v)))
+			return srv_error(s, c, 400, "bad_parameter", "parameter party: not a party name");
+		ff.party = v;
+	}
+	vg_store *st = srv_read_handle(s);
+	if (!st)
+		return srv_error(s, c, 503, "unavailable", NULL);
+	struct sbuf b;
+	sb_init(&b, OUT_MAX);
+	sb_str(&b, f.geojson ? "{\"type\":\"FeatureCollection\",\"features\":[" : "{\"findings\":[");
+	struct fd_ctx fc = {.b = &b, .geojson = f.geojson, .want = f.limit};
+	struct vg_err err;
+	vg_status rc = vg_store_finding_query(st, &ff, finding_cb, &fc, &err);
+	srv_read_release(s, st);
+	if (rc != VG_OK) {
+		vg_log(VG_LOG_ERROR, "serve: findings: %s", err.msg);
+		sb_release(&b);
+		return srv_error(s, c, 500, "internal", NULL);
+	}
+	sb_str(&b, "\n],\"next\":");
+	if (fc.more)
+		sb_printf(&b, "\"%lld\"", (long long)fc.last);
 	else
 		sb_str(&b, "null");
 	sb_str(&b, "}\n");

@@ -693,8 +693,7 @@ static enum MHD_Result dispatch(struct vg_server *s, struct MHD_Connection *c, s
 	case R_EVENTS:
 		return api_events(s, c, &r->p);
 	case R_FINDINGS:
-		return srv_error(s, c, 501, "not_implemented",
-		                 "findings are served once the rules engine stores them");
+		return api_findings(s, c, &r->p);
 	case R_ALERTS:
 		return api_alerts(s, c, &r->p);
 	case R_CHECKPOINT:

@@ -2,8 +2,8 @@
  * server_int.h - private to src/server/: the server's state and the pieces
  * shared by its files (server.c: daemon, routing, access; writer.c: the
  * POST queue and the single writer; api_read.c: sensors, observations,
- * events; api_log.c: the transparency log; alerts.c: Server-Sent Events;
- * buf.c: capped output buffers).
+ * events, findings; api_log.c: the transparency log; alerts.c: Server-Sent
+ * Events; buf.c: capped output buffers).
  */
 #ifndef VG_SERVER_INT_H
 #define VG_SERVER_INT_H
@@ -186,6 +186,7 @@ enum MHD_Result api_sensors(struct vg_server *s, struct MHD_Connection *c, const
 enum MHD_Result api_observations(struct vg_server *s, struct MHD_Connection *c,
                                  const struct principal *p, const char *id);
 enum MHD_Result api_events(struct vg_server *s, struct MHD_Connection *c, const struct principal *p);
+enum MHD_Result api_findings(struct vg_server *s, struct MHD_Connection *c, const struct principal *p);
 
 /* api_log.c */
 enum MHD_Result api_checkpoint(struct vg_server *s, struct MHD_Connection *c, bool cosigned);

@@ -170,6 +170,22 @@ static const char *const migrations[] = {
 	 * out of millions of impulses: without this, every such query scans
 	 * the whole table */
 	"CREATE INDEX observations_kind ON observations(kind);",
+	/* 5 -> 6: rule findings (src/rules, `vigil adjudicate`): the
+	 * deterministic NDJSON line of each finding of the last run plus
+	 * columns for queries (seq is the finding's order, id f-%06d). */
+	"CREATE TABLE findings("
+	" seq INTEGER PRIMARY KEY,"
+	" id TEXT NOT NULL UNIQUE,"
+	" rule TEXT NOT NULL,"
+	" rule_id TEXT NOT NULL,"
+	" party TEXT,"
+	" grade TEXT NOT NULL,"
+	" from_ns INTEGER NOT NULL,"
+	" until_ns INTEGER NOT NULL,"
+	" lat REAL NOT NULL, lon REAL NOT NULL,"
+	" record BLOB NOT NULL"
+	") STRICT;"
+	"CREATE INDEX findings_time ON findings(from_ns);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -1214,6 +1230,107 @@ vg_status vg_store_log_sensors(vg_store *st, int kind,
 		if (fn(ctx, sqlite3_column_int64(q, 0), (const char *)sqlite3_column_text(q, 1)))
 			break;
 	vg_status s = rc == SQLITE_ROW || rc == SQLITE_DONE ? VG_OK : db_err(st, err, "reading log sensors");
+	sqlite3_finalize(q);
+	return s;
+}
+
+/* ---- Rule findings (schema 6, src/rules) ---------------------------------- */
+
+vg_status vg_store_findings_replace(vg_store *st, const struct vg_finding_row *rows, size_t n,
+                                    struct vg_err *err)
+{
+	bool own = !st->in_txn;
+	vg_status s;
+	if (own && (s = vg_store_begin(st, err)))
+		return s;
+	sqlite3_stmt *q = NULL;
+	if ((s = exec(st, "DELETE FROM findings", err)))
+		goto out;
+	if (sqlite3_prepare_v2(st->db,
+	                       "INSERT INTO findings(seq, id, rule, rule_id, party, grade, from_ns,"
+	                       " until_ns, lat, lon, record) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+	                       -1, &q, NULL) != SQLITE_OK) {
+		s = db_err(st, err, "inserting finding");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct vg_finding_row *r = &rows[i];
+		sqlite3_reset(q);
+		sqlite3_bind_int64(q, 1, r->seq);
+		sqlite3_bind_text(q, 2, r->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, r->rule, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, r->rule_id, -1, SQLITE_STATIC);
+		bind_opt_text(q, 5, r->party && r->party[0] ? r->party : NULL);
+		sqlite3_bind_text(q, 6, r->grade, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 7, r->from_ns);
+		sqlite3_bind_int64(q, 8, r->until_ns);
+		sqlite3_bind_double(q, 9, r->lat_deg);
+		sqlite3_bind_double(q, 10, r->lon_deg);
+		sqlite3_bind_blob(q, 11, r->record, (int)r->record_len, SQLITE_STATIC);
+		if ((s = step_done(st, q, err, "finding")))
+			goto out;
+	}
+out:
+	sqlite3_finalize(q);
+	if (own) {
+		if (s)
+			vg_store_rollback(st);
+		else
+			s = vg_store_commit(st, err);
+	}
+	return s;
+}
+
+vg_status vg_store_finding_query(vg_store *st, const struct vg_finding_filter *f,
+                                 int (*fn)(void *ctx, const struct vg_finding_row *r), void *ctx,
+                                 struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT seq, id, rule, rule_id, party, grade, from_ns, until_ns, lat, lon,"
+	                       " record FROM findings WHERE seq > ?1"
+	                       " AND (?2 = 0 OR (from_ns <= ?4 AND until_ns >= ?3))"
+	                       " AND (?5 = 0 OR (lat >= ?6 AND lat <= ?7 AND lon >= ?8 AND lon <= ?9))"
+	                       " AND (?10 IS NULL OR rule = ?10) AND (?11 IS NULL OR party = ?11)"
+	                       " AND (?12 IS NULL OR grade = ?12) ORDER BY seq LIMIT ?13",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "querying findings");
+	sqlite3_bind_int64(q, 1, f->after_seq);
+	sqlite3_bind_int(q, 2, f->has_time);
+	sqlite3_bind_int64(q, 3, f->t0_ns);
+	sqlite3_bind_int64(q, 4, f->t1_ns);
+	sqlite3_bind_int(q, 5, f->has_bbox);
+	sqlite3_bind_double(q, 6, f->min_lat_deg);
+	sqlite3_bind_double(q, 7, f->max_lat_deg);
+	sqlite3_bind_double(q, 8, f->min_lon_deg);
+	sqlite3_bind_double(q, 9, f->max_lon_deg);
+	bind_opt_text(q, 10, f->rule);
+	bind_opt_text(q, 11, f->party);
+	bind_opt_text(q, 12, f->grade);
+	sqlite3_bind_int64(q, 13, f->limit > 0 ? f->limit : -1);
+	vg_status s = VG_OK;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct vg_finding_row r = {
+			.seq = sqlite3_column_int64(q, 0),
+			.id = (const char *)sqlite3_column_text(q, 1),
+			.rule = (const char *)sqlite3_column_text(q, 2),
+			.rule_id = (const char *)sqlite3_column_text(q, 3),
+			.party = sqlite3_column_type(q, 4) == SQLITE_NULL ? ""
+			                                                 : (const char *)sqlite3_column_text(q, 4),
+			.grade = (const char *)sqlite3_column_text(q, 5),
+			.from_ns = sqlite3_column_int64(q, 6),
+			.until_ns = sqlite3_column_int64(q, 7),
+			.lat_deg = sqlite3_column_double(q, 8),
+			.lon_deg = sqlite3_column_double(q, 9),
+			.record = sqlite3_column_blob(q, 10),
+			.record_len = (size_t)sqlite3_column_bytes(q, 10),
+		};
+		if (fn(ctx, &r))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = db_err(st, err, "querying findings");
 	sqlite3_finalize(q);
 	return s;
 }

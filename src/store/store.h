@@ -28,7 +28,7 @@
 
 typedef struct vg_store vg_store;
 
-enum { VG_STORE_SCHEMA_VERSION = 5 };
+enum { VG_STORE_SCHEMA_VERSION = 6 };
 
 /* Open (creating and migrating if needed). *out untouched on failure. */
 vg_status vg_store_open(const char *path, vg_store **out, struct vg_err *err) VG_WUR;
@@ -289,5 +289,41 @@ vg_status vg_store_ext_query(vg_store *st, int64_t t0_ns, int64_t t1_ns,
 vg_status vg_store_log_sensors(vg_store *st, int kind,
                                int (*fn)(void *ctx, int64_t log_index, const char *sensor),
                                void *ctx, struct vg_err *err) VG_WUR;
+
+/* ---- Rule findings (src/rules, `vigil adjudicate`; schema 6) -------------------
+ * The findings of the last adjudication: each its deterministic NDJSON line
+ * (vg_finding_write_ndjson, no newline) plus columns for queries. */
+struct vg_finding_row {
+	int64_t seq;                  /* 1, 2, ... in output order (pagination key) */
+	const char *id;               /* "f-000001" */
+	const char *rule;             /* rule type name: no_fire, withdrawal, ... */
+	const char *rule_id;
+	const char *party;            /* "" or NULL: none (queries return "") */
+	const char *grade;            /* possible, probable, confirmed */
+	int64_t from_ns, until_ns;
+	double lat_deg, lon_deg;
+	const char *record;           /* the NDJSON line, no newline */
+	size_t record_len;
+};
+/* Replace every stored finding by these, in one transaction (its own, or
+ * the caller's if one is open). */
+vg_status vg_store_findings_replace(vg_store *st, const struct vg_finding_row *rows, size_t n,
+                                    struct vg_err *err) VG_WUR;
+struct vg_finding_filter {
+	bool has_time;                /* [from, until] overlaps [t0, t1] */
+	int64_t t0_ns, t1_ns;
+	bool has_bbox;                /* position inside the box */
+	double min_lat_deg, max_lat_deg, min_lon_deg, max_lon_deg;
+	const char *rule;             /* NULL: any */
+	const char *party;            /* NULL: any */
+	const char *grade;            /* NULL: any */
+	int64_t after_seq;            /* pagination: rows with seq > after_seq */
+	int64_t limit;                /* 0: no limit */
+};
+/* Calls fn for each matching finding in seq order (pointers valid during
+ * the call); fn returns non-zero to stop. */
+vg_status vg_store_finding_query(vg_store *st, const struct vg_finding_filter *f,
+                                 int (*fn)(void *ctx, const struct vg_finding_row *r), void *ctx,
+                                 struct vg_err *err) VG_WUR;
 
 #endif

@@ -143,7 +143,8 @@ done
 want 200 "sensors for a member" "$NOR" /v1/sensors
 check "8 sensors" [ "$(grep -c '"registry"' "$T/body")" = 8 ]
 want 200 "events (fusion's table, empty)" "$NOR" '/v1/events?type=launch'
-want 501 "findings: not yet" "$NOR" /v1/findings
+want 200 "findings (adjudication's table, empty)" "$NOR" /v1/findings
+check "no findings yet" grep -q '^{"findings":\[$' "$T/body"
 
 # ---- SQL-looking and invalid parameters: 400, nothing changed
 C0=$(sqlite3 "$DB" 'SELECT count(*) FROM observations')
