@@ -1,8 +1,9 @@
 /*
- * codec_json.h - private to src/codec/: the strict JSON front end (length,
- * UTF-8, lexical pre-scan, jansson) and the typed member readers that
- * envelope.c, observation.c and sensor.c share. Not part of the contract;
- * nothing outside src/codec/ includes it.
+ * codec_json.h - the strict JSON front end (length, UTF-8, lexical
+ * pre-scan, jansson) and the typed member readers that envelope.c,
+ * observation.c and sensor.c share; the other strict readers of the
+ * project (scenarios in src/sim, agreements in src/rules) use it too
+ * rather than keep their own copies.
  *
  * Every reader takes the JSON object, the path of that object ("" at the
  * top level, "fire.launch" below) and the member name, and on failure

@@ -1,4 +1,5 @@
 /* agreement.c - parse and validate an agreement (docs/agreement-format.md). */
+#include "codec/codec_json.h"
 #include "rules/rules.h"
 
 #include <ctype.h>
@@ -32,19 +33,6 @@ int vg_rule_type_parse(const char *s)
 
 /* ---- Small readers ---------------------------------------------------------- */
 
-static const char *type_word(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
-}
 
 static vg_status get_string(json_t *obj, const char *path, const char *key, bool required,
                             const char **out, struct vg_err *err)
@@ -53,7 +41,7 @@ static vg_status get_string(json_t *obj, const char *path, const char *key, bool
 	if (!v)
 		return required ? vg_err_set(err, VG_ERR_MISSING, "%s.%s: missing", path, key) : VG_OK;
 	if (!json_is_string(v))
-		return vg_err_set(err, VG_ERR_TYPE, "%s.%s: want a string, got %s", path, key, type_word(v));
+		return vg_err_set(err, VG_ERR_TYPE, "%s.%s: want a string, got %s", path, key, vg_cj_type_word(v));
 	*out = json_string_value(v);
 	return VG_OK;
 }
@@ -65,7 +53,7 @@ static vg_status get_number(json_t *obj, const char *path, const char *key, bool
 	if (!v)
 		return required ? vg_err_set(err, VG_ERR_MISSING, "%s.%s: missing", path, key) : VG_OK;
 	if (!json_is_number(v))
-		return vg_err_set(err, VG_ERR_TYPE, "%s.%s: want a number, got %s", path, key, type_word(v));
+		return vg_err_set(err, VG_ERR_TYPE, "%s.%s: want a number, got %s", path, key, vg_cj_type_word(v));
 	double x = json_number_value(v);
 	if (!isfinite(x) || x < lo || x > hi)
 		return vg_err_set(err, VG_ERR_RANGE, "%s.%s = %g: must be in [%g, %g]", path, key, x, lo, hi);
@@ -81,7 +69,7 @@ static vg_status get_bool(json_t *obj, const char *path, const char *key, bool *
 		return VG_OK;
 	if (!json_is_boolean(v))
 		return vg_err_set(err, VG_ERR_TYPE, "%s.%s: want true or false, got %s", path, key,
-		                  type_word(v));
+		                  vg_cj_type_word(v));
 	*out = json_is_true(v);
 	return VG_OK;
 }
@@ -157,7 +145,7 @@ static vg_status get_classes(const struct vg_agreement *ag, json_t *obj, const c
 		json_array_foreach(v, i, e) {
 			if (!json_is_string(e))
 				return vg_err_set(err, VG_ERR_TYPE, "%s.%s[%zu]: want a string, got %s", path,
-				                  key, i, type_word(e));
+				                  key, i, vg_cj_type_word(e));
 			vg_class_mask x = vg_agreement_classes(ag, json_string_value(e));
 			if (!x)
 				return vg_err_set(err, VG_ERR_CLASS, "%s.%s[%zu] = \"%.64s\": unknown weapon class",
@@ -168,7 +156,7 @@ static vg_status get_classes(const struct vg_agreement *ag, json_t *obj, const c
 		}
 	} else {
 		return vg_err_set(err, VG_ERR_TYPE, "%s.%s: want a class name or a non-empty array, got %s",
-		                  path, key, type_word(v));
+		                  path, key, vg_cj_type_word(v));
 	}
 	*mask = m;
 	return VG_OK;
@@ -178,7 +166,7 @@ static vg_status parse_weapon_classes(struct vg_agreement *ag, json_t *wc, struc
 {
 	if (!json_is_object(wc))
 		return vg_err_set(err, VG_ERR_TYPE, "agreement.weapon_classes: want an object, got %s",
-		                  type_word(wc));
+		                  vg_cj_type_word(wc));
 	size_t n = json_object_size(wc);
 	ag->classes = calloc(n ? n : 1, sizeof *ag->classes);
 	if (!ag->classes)
@@ -193,7 +181,7 @@ static vg_status parse_weapon_classes(struct vg_agreement *ag, json_t *wc, struc
 		if (vg_object_class_parse(k) > 0)
 			return vg_err_set(err, VG_ERR_EXISTS, "%s: redefines a built-in object class", path);
 		if (!json_is_object(v))
-			return vg_err_set(err, VG_ERR_TYPE, "%s: want an object, got %s", path, type_word(v));
+			return vg_err_set(err, VG_ERR_TYPE, "%s: want an object, got %s", path, vg_cj_type_word(v));
 		static const char *const allowed[] = {"classes", "aliases", "description", NULL};
 		vg_status st = check_members(v, path, allowed, err);
 		if (st)
@@ -208,7 +196,7 @@ static vg_status parse_weapon_classes(struct vg_agreement *ag, json_t *wc, struc
 		if (al) {
 			if (!json_is_array(al))
 				return vg_err_set(err, VG_ERR_TYPE, "%s.aliases: want an array, got %s", path,
-				                  type_word(al));
+				                  vg_cj_type_word(al));
 			w->aliases = calloc(json_array_size(al) + 1, sizeof *w->aliases);
 			if (!w->aliases)
 				return vg_err_set(err, VG_ERR_NOMEM, "aliases");
@@ -270,7 +258,7 @@ static vg_status parse_feature(struct vg_agreement *ag, json_t *f, size_t idx, s
 	char path[64];
 	snprintf(path, sizeof path, "features[%zu]", idx);
 	if (!json_is_object(f))
-		return vg_err_set(err, VG_ERR_TYPE, "%s: want a Feature object, got %s", path, type_word(f));
+		return vg_err_set(err, VG_ERR_TYPE, "%s: want a Feature object, got %s", path, vg_cj_type_word(f));
 	const char *type = NULL, *id = NULL, *role = NULL, *party = NULL, *zone = NULL;
 	vg_status st;
 	if ((st = get_string(f, path, "type", true, &type, err)))
@@ -281,7 +269,7 @@ static vg_status parse_feature(struct vg_agreement *ag, json_t *f, size_t idx, s
 	if (!jid)
 		return vg_err_set(err, VG_ERR_MISSING, "%s.id: missing (every feature needs an id)", path);
 	if (!json_is_string(jid))
-		return vg_err_set(err, VG_ERR_TYPE, "%s.id: want a string, got %s", path, type_word(jid));
+		return vg_err_set(err, VG_ERR_TYPE, "%s.id: want a string, got %s", path, vg_cj_type_word(jid));
 	id = json_string_value(jid);
 	if (!vg_id_valid(id, strlen(id)))
 		return vg_err_set(err, VG_ERR_RANGE, "%s.id = \"%.64s\": want [A-Za-z0-9._:-]{1,64}", path, id);
@@ -369,7 +357,7 @@ static vg_status get_per_party(const struct vg_agreement *ag, json_t *obj, const
 	}
 	if (!json_is_object(v))
 		return vg_err_set(err, VG_ERR_TYPE, "%s.%s: want a number or {party: number}, got %s", path,
-		                  key, type_word(v));
+		                  key, vg_cj_type_word(v));
 	char sub[192];
 	snprintf(sub, sizeof sub, "%s.%s", path, key);
 	for (uint32_t p = 0; p < ag->n_parties; p++)
@@ -408,7 +396,7 @@ static vg_status get_zones(const struct vg_agreement *ag, json_t *obj, const cha
 		json_t *e = single ? v : json_array_get(arr, i);
 		if (!json_is_string(e))
 			return vg_err_set(err, VG_ERR_TYPE, "%s.zones[%zu]: want a string, got %s", path, i,
-			                  type_word(e));
+			                  vg_cj_type_word(e));
 		const char *name = json_string_value(e);
 		bool any = false;
 		for (uint32_t k = 0; k < ag->n_features; k++) {
@@ -432,7 +420,7 @@ static vg_status parse_rule(const struct vg_agreement *ag, json_t *j, const char
                             struct vg_ag_rule *r, struct vg_err *err)
 {
 	if (!json_is_object(j))
-		return vg_err_set(err, VG_ERR_TYPE, "%s: want an object, got %s", path, type_word(j));
+		return vg_err_set(err, VG_ERR_TYPE, "%s: want an object, got %s", path, vg_cj_type_word(j));
 	memset(r, 0, sizeof *r);
 	const char *type = NULL, *id = NULL;
 	vg_status st;

@@ -107,6 +107,25 @@ static void time_field(struct sbuf *b, const char *name, int64_t t)
 
 /* ---- Sensors ------------------------------------------------------------------------ */
 
+/* Close a page of a list (JSON {"<name>":[...],"next":...} or a GeoJSON
+ * FeatureCollection with "next") and send it. */
+static enum MHD_Result finish_page(struct vg_server *s, struct MHD_Connection *c, struct sbuf *b,
+                                   bool more, int64_t last, bool geojson)
+{
+	sb_str(b, "\n],\"next\":");
+	if (more)
+		sb_printf(b, "\"%lld\"", (long long)last);
+	else
+		sb_str(b, "null");
+	sb_str(b, "}\n");
+	if (geojson) {
+		size_t len;
+		char *txt = sb_detach(b, &len);
+		return srv_reply(s, c, 200, "application/geo+json", txt, len);
+	}
+	return srv_json(s, c, 200, b);
+}
+
 enum MHD_Result api_sensors(struct vg_server *s, struct MHD_Connection *c, const struct principal *p)
 {
 	(void)p; /* the registry is in the log too: every member may read it */
@@ -319,18 +338,7 @@ enum MHD_Result api_observations(struct vg_server *s, struct MHD_Connection *c,
 		}
 		return srv_json(s, c, 200, &b);
 	}
-	sb_str(&b, "\n],\"next\":");
-	if (more)
-		sb_printf(&b, "\"%lld\"", (long long)oc.last_id);
-	else
-		sb_str(&b, "null");
-	sb_str(&b, "}\n");
-	if (f.geojson) {
-		size_t len;
-		char *txt = sb_detach(&b, &len);
-		return srv_reply(s, c, 200, "application/geo+json", txt, len);
-	}
-	return srv_json(s, c, 200, &b);
+	return finish_page(s, c, &b, more, oc.last_id, f.geojson);
 }
 
 /* ---- Events (src/fusion's table) -------------------------------------------------------- */
@@ -406,18 +414,7 @@ enum MHD_Result api_events(struct vg_server *s, struct MHD_Connection *c, const 
 		sb_release(&b);
 		return srv_error(s, c, 500, "internal", NULL);
 	}
-	sb_str(&b, "\n],\"next\":");
-	if (ec.more)
-		sb_printf(&b, "\"%lld\"", (long long)ec.last);
-	else
-		sb_str(&b, "null");
-	sb_str(&b, "}\n");
-	if (f.geojson) {
-		size_t len;
-		char *txt = sb_detach(&b, &len);
-		return srv_reply(s, c, 200, "application/geo+json", txt, len);
-	}
-	return srv_json(s, c, 200, &b);
+	return finish_page(s, c, &b, ec.more, ec.last, f.geojson);
 }
 
 /* ---- Findings (src/rules' table, written by `vigil adjudicate`) ------------------------ */
@@ -514,16 +511,5 @@ enum MHD_Result api_findings(struct vg_server *s, struct MHD_Connection *c, cons
 		sb_release(&b);
 		return srv_error(s, c, 500, "internal", NULL);
 	}
-	sb_str(&b, "\n],\"next\":");
-	if (fc.more)
-		sb_printf(&b, "\"%lld\"", (long long)fc.last);
-	else
-		sb_str(&b, "null");
-	sb_str(&b, "}\n");
-	if (f.geojson) {
-		size_t len;
-		char *txt = sb_detach(&b, &len);
-		return srv_reply(s, c, 200, "application/geo+json", txt, len);
-	}
-	return srv_json(s, c, 200, &b);
+	return finish_page(s, c, &b, fc.more, fc.last, f.geojson);
 }

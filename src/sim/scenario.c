@@ -8,6 +8,7 @@
  * Defaults live here, next to the schema, and docs/simulator.md cites the
  * source of each.
  */
+#include "codec/codec_json.h"
 #include "geo/geo.h"
 #include "sim/sim_int.h"
 
@@ -38,19 +39,6 @@ static void child_index(char out[PATH_MAX_], const char *path, size_t i)
 		memcpy(out + PATH_MAX_ - 4, "...", 4);
 }
 
-static const char *type_word(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
-}
 
 static vg_status check_members(json_t *obj, const char *path, const char *const *allowed,
                                struct vg_err *err)
@@ -98,7 +86,7 @@ static vg_status number_value(json_t *v, const char *path, struct nb b, double *
                               struct vg_err *err)
 {
 	if (!json_is_number(v))
-		return vg_err_set(err, VG_ERR_TYPE, "%s: must be a number, not %s", path, type_word(v));
+		return vg_err_set(err, VG_ERR_TYPE, "%s: must be a number, not %s", path, vg_cj_type_word(v));
 	double x = json_number_value(v);
 	vg_status st = check_bounds(x, path, b, err);
 	if (st)
@@ -137,7 +125,7 @@ static vg_status uint_(json_t *o, const char *path, const char *key, uint32_t lo
 	child(p, path, key);
 	if (!json_is_integer(v))
 		return vg_err_set(err, VG_ERR_TYPE, "%s: must be an integer, not %s", p,
-		                  json_is_real(v) ? "a fraction" : type_word(v));
+		                  json_is_real(v) ? "a fraction" : vg_cj_type_word(v));
 	json_int_t x = json_integer_value(v);
 	if (x < (json_int_t)lo || x > (json_int_t)hi)
 		return vg_err_set(err, VG_ERR_RANGE, "%s = %lld: must be in [%u, %u]", p, (long long)x,
@@ -155,7 +143,7 @@ static vg_status boolean(json_t *o, const char *path, const char *key, bool *out
 	if (!json_is_boolean(v)) {
 		char p[PATH_MAX_];
 		child(p, path, key);
-		return vg_err_set(err, VG_ERR_TYPE, "%s: must be a boolean, not %s", p, type_word(v));
+		return vg_err_set(err, VG_ERR_TYPE, "%s: must be a boolean, not %s", p, vg_cj_type_word(v));
 	}
 	*out = json_is_true(v);
 	return VG_OK;
@@ -176,7 +164,7 @@ static vg_status str(json_t *o, const char *path, const char *key, bool required
 	char p[PATH_MAX_];
 	child(p, path, key);
 	if (!json_is_string(v))
-		return vg_err_set(err, VG_ERR_TYPE, "%s: must be a string, not %s", p, type_word(v));
+		return vg_err_set(err, VG_ERR_TYPE, "%s: must be a string, not %s", p, vg_cj_type_word(v));
 	const char *s = json_string_value(v);
 	size_t n = json_string_length(v);
 	char q[96];
@@ -203,7 +191,7 @@ static vg_status time_(json_t *o, const char *path, const char *key, bool requir
 	child(p, path, key);
 	if (!json_is_string(v))
 		return vg_err_set(err, VG_ERR_TYPE, "%s: must be an RFC 3339 time string, not %s", p,
-		                  type_word(v));
+		                  vg_cj_type_word(v));
 	vg_status st = vg_time_parse(json_string_value(v), json_string_length(v), out, err);
 	if (st)
 		vg_err_prefix(err, "%s", p);
@@ -254,7 +242,7 @@ static vg_status object(json_t *o, const char *path, const char *key, json_t **o
 	if (!json_is_object(v)) {
 		char p[PATH_MAX_];
 		child(p, path, key);
-		return vg_err_set(err, VG_ERR_TYPE, "%s: must be an object, not %s", p, type_word(v));
+		return vg_err_set(err, VG_ERR_TYPE, "%s: must be an object, not %s", p, vg_cj_type_word(v));
 	}
 	*out = v;
 	return VG_OK;
@@ -270,7 +258,7 @@ static vg_status array(json_t *o, const char *path, const char *key, json_t **ou
 	char p[PATH_MAX_];
 	child(p, path, key);
 	if (!json_is_array(v))
-		return vg_err_set(err, VG_ERR_TYPE, "%s: must be an array, not %s", p, type_word(v));
+		return vg_err_set(err, VG_ERR_TYPE, "%s: must be an array, not %s", p, vg_cj_type_word(v));
 	if (json_array_size(v) > SIM_MAX_LIST)
 		return vg_err_set(err, VG_ERR_LIMIT, "%s: %zu elements, over the limit %d", p,
 		                  json_array_size(v), SIM_MAX_LIST);
@@ -285,7 +273,7 @@ static vg_status elem_object(json_t *arr, size_t i, const char *path, char out_p
 	json_t *v = json_array_get(arr, i);
 	if (!json_is_object(v))
 		return vg_err_set(err, VG_ERR_TYPE, "%s: must be an object, not %s", out_path,
-		                  type_word(v));
+		                  vg_cj_type_word(v));
 	*out = v;
 	return VG_OK;
 }
@@ -867,7 +855,7 @@ static vg_status parse_weapons(struct vg_sim_scenario *sc, json_t *root, struct 
 		if (c <= VG_CLS_UNKNOWN)
 			return vg_err_set(err, VG_ERR_CLASS, "%s: not an object class", p);
 		if (!json_is_object(v))
-			return vg_err_set(err, VG_ERR_TYPE, "%s: must be an object, not %s", p, type_word(v));
+			return vg_err_set(err, VG_ERR_TYPE, "%s: must be an object, not %s", p, vg_cj_type_word(v));
 		struct sim_weapon *w = &sc->weapons[c];
 		struct sim_range r = {w->min_range_km, w->max_range_km};
 		static const char *const m[] = {"launch_db", "impact_db", "freq_hz", "speed_mps",
@@ -1520,7 +1508,7 @@ vg_status vg_sim_scenario_parse(const char *text, size_t len, const char *base_d
 		goto out_root;
 	}
 	if (!json_is_object(root)) {
-		st = vg_err_set(err, VG_ERR_TYPE, "scenario: must be an object, not %s", type_word(root));
+		st = vg_err_set(err, VG_ERR_TYPE, "scenario: must be an object, not %s", vg_cj_type_word(root));
 		goto out_free;
 	}
 	static const char *const m[] = {"name", "description", "start", "duration_h", "agreement",
