@@ -69,5 +69,11 @@ struct vg_journal;
 bool vg_cli_store_exists(const char *cmd, const char *db);
 bool vg_cli_open_logged(const char *cmd, const char *db, struct vg_store **st,
                         struct vg_journal **j);
+/* Publish every stored record of kind ("event": the events table, "finding":
+ * the findings table) not published before: one statement each, signed by
+ * the log key and appended to the store's log; if another process holds
+ * the log, stored for it to append. Prints a one-line summary on stderr;
+ * returns an exit code. */
+int vg_cli_publish(const char *cmd, const char *db, struct vg_store *st, const char *kind);
 
 #endif

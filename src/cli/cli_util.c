@@ -110,3 +110,83 @@ bool vg_cli_store_exists(const char *cmd, const char *db)
 	             db, db);
 	return false;
 }
+
+struct pub_ctx {
+	struct vg_journal *j;
+	vg_store *st;
+	const char *kind;
+	int64_t now, n_new;
+	vg_status s;
+	struct vg_err *err;
+};
+
+static int pub_event(void *ctx, const struct vg_event_row *e)
+{
+	struct pub_ctx *c = ctx;
+	bool added = false;
+	c->s = vg_journal_stage_publication(c->j, c->st, "event", e->record, e->record_len, c->now,
+	                                    &added, c->err);
+	c->n_new += added;
+	return c->s != VG_OK;
+}
+
+static int pub_finding(void *ctx, const struct vg_finding_row *f)
+{
+	struct pub_ctx *c = ctx;
+	bool added = false;
+	c->s = vg_journal_stage_publication(c->j, c->st, "finding", f->record, f->record_len, c->now,
+	                                    &added, c->err);
+	c->n_new += added;
+	return c->s != VG_OK;
+}
+
+int vg_cli_publish(const char *cmd, const char *db, vg_store *st, const char *kind)
+{
+	struct vg_err err;
+	vg_err_clear(&err);
+	struct vg_journal *j = NULL;
+	const char *origin = getenv("VIGIL_LOG_ORIGIN");
+	vg_status r = vg_journal_open(st, db, origin && *origin ? origin : NULL, &j, &err);
+	bool deferred = r == VG_ERR_BUSY;
+	if (r && !deferred) {
+		vg_cli_error(cmd, "transparency log: %s", err.msg);
+		return VG_EXIT_FATAL;
+	}
+	vg_err_clear(&err);
+	struct pub_ctx c = {.j = j, .st = st, .kind = kind, .now = vg_time_now_ns(), .err = &err};
+	int64_t next0 = j ? vg_journal_next(j) : 0;
+	if ((r = vg_store_begin(st, &err)) == VG_OK) {
+		if (!strcmp(kind, "event")) {
+			struct vg_event_filter f = {0};
+			r = vg_store_event_query(st, &f, pub_event, &c, &err);
+		} else {
+			struct vg_finding_filter f = {0};
+			r = vg_store_finding_query(st, &f, pub_finding, &c, &err);
+		}
+		if (!r)
+			r = c.s;
+		if (r)
+			vg_store_rollback(st);
+		else
+			r = vg_store_commit(st, &err);
+		if (r && j)
+			vg_journal_unreserve(j, next0);
+	}
+	if (!r && j)
+		r = vg_journal_catch_up(j, st, &err);
+	if (r) {
+		vg_cli_error(cmd, "publishing %ss: %s", kind, err.msg);
+		vg_journal_free(j);
+		return VG_EXIT_FATAL;
+	}
+	if (j)
+		fprintf(stderr, "vigil %s: %lld new %ss published (log size %lld)\n", cmd,
+		        (long long)c.n_new, kind, (long long)vg_journal_next(j));
+	else
+		fprintf(stderr,
+		        "vigil %s: %lld new %ss published; the process holding the log (vigil serve or"
+		        " an ingest) appends their statements\n",
+		        cmd, (long long)c.n_new, kind);
+	vg_journal_free(j);
+	return VG_EXIT_OK;
+}

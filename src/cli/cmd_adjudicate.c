@@ -21,8 +21,10 @@ static void usage(FILE *f)
 	        "fusion's events; print the findings, sorted by start time (docs/rules.md).\n"
 	        "The agreement is validated first: nothing is adjudicated under a broken one.\n"
 	        "The findings replace the previous run's in the store (served by `vigil serve`\n"
-	        "at GET /v1/findings).\n\n"
-	        "  --events FILE   impulse events (NDJSON, docs/scoring.md)\n"
+	        "at GET /v1/findings); findings not published before become statements in\n"
+	        "the store's transparency log.\n\n"
+	        "  --events FILE   impulse events (NDJSON, docs/scoring.md); default: the events\n"
+	        "                  `vigil fuse --db` stored, if any\n"
 	        "  --format F      ndjson (default; what `vigil score --findings` reads), csv, geojson\n"
 	        "  --out FILE      write there instead of standard output\n"
 	        "  --with-radar    also use the store's counter-battery radar reports when --events\n"
@@ -202,6 +204,44 @@ static int read_events(const char *path, vg_adjudicator *adj, bool *any_evidence
 	return rc;
 }
 
+struct stored_ev {
+	vg_adjudicator *adj;
+	bool *any_evidence;
+	int64_t *n;
+	vg_status s;
+	struct vg_err err;
+};
+
+static int on_stored_event(void *ctx, const struct vg_event_row *e)
+{
+	struct stored_ev *c = ctx;
+	struct vg_rule_event ev;
+	if ((c->s = vg_rule_event_parse(e->record, e->record_len, &ev, &c->err)) != VG_OK)
+		return 1;
+	if (ev.n_evidence)
+		*c->any_evidence = true;
+	c->s = vg_adj_add_event(c->adj, &ev, &c->err);
+	vg_rule_event_clear(&ev);
+	(*c->n)++;
+	return c->s != VG_OK;
+}
+
+/* The events `vigil fuse --db` stored, when no --events file is given. */
+static int read_stored_events(vg_store *st, vg_adjudicator *adj, bool *any_evidence, int64_t *n)
+{
+	struct stored_ev c = {.adj = adj, .any_evidence = any_evidence, .n = n};
+	struct vg_event_filter f = {0};
+	struct vg_err err;
+	vg_err_clear(&err);
+	vg_err_clear(&c.err);
+	if (vg_store_event_query(st, &f, on_stored_event, &c, &err) != VG_OK || c.s) {
+		vg_cli_error("adjudicate", "stored event %lld: %s", (long long)*n + 1,
+		             c.s ? c.err.msg : err.msg);
+		return VG_EXIT_FATAL;
+	}
+	return VG_EXIT_OK;
+}
+
 /* Replace the store's findings by these: each its NDJSON line (exactly what
  * --format ndjson prints, without the newline) plus query columns. */
 static vg_status store_findings(vg_store *st, const struct vg_findings *fs, struct vg_err *err)
@@ -335,9 +375,17 @@ int vg_cmd_adjudicate(int argc, char **argv)
 		rc = VG_EXIT_FATAL;
 		goto out;
 	}
+	/* Without --events, the events `vigil fuse --db` stored (if any). */
+	int64_t n_stored_events = 0;
+	if (!events && vg_store_count(st, "events", &n_stored_events, &err) != VG_OK) {
+		vg_cli_error("adjudicate", "%s", err.msg);
+		rc = VG_EXIT_FATAL;
+		goto out;
+	}
+	bool use_events = events || n_stored_events > 0;
 	static const int kinds[] = {VG_OBS_FIRE, VG_OBS_DETECTION, VG_OBS_CHANGE};
 	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-		if (kinds[k] == VG_OBS_FIRE && events && !with_radar)
+		if (kinds[k] == VG_OBS_FIRE && use_events && !with_radar)
 			continue;
 		struct vg_obs_filter f = {.kind = kinds[k]};
 		if (vg_store_obs_query(st, &f, on_obs, &c, &err) != VG_OK || c.st) {
@@ -354,6 +402,8 @@ int vg_cmd_adjudicate(int argc, char **argv)
 	int64_t n_events = 0;
 	bool any_ev = false;
 	if (events && (rc = read_events(events, c.adj, &any_ev, &n_events)))
+		goto out;
+	if (!events && n_stored_events > 0 && (rc = read_stored_events(st, c.adj, &any_ev, &n_events)))
 		goto out;
 	/* The sensors of the events' evidence (impulses, and radar reports when
 	 * they were not read above), for the grades. */
@@ -379,6 +429,11 @@ int vg_cmd_adjudicate(int argc, char **argv)
 		vg_cli_error("adjudicate", "storing findings: %s", err.msg);
 		vg_findings_free(&fs);
 		rc = VG_EXIT_FATAL;
+		goto out;
+	}
+	/* New findings become statements in the transparency log. */
+	if (!no_store && (rc = vg_cli_publish("adjudicate", db, st, "finding")) != VG_EXIT_OK) {
+		vg_findings_free(&fs);
 		goto out;
 	}
 	FILE *o = stdout;

@@ -494,6 +494,9 @@ static int cmd_verify(const struct opts *o)
 		printf("ok: %lld registry statements (%lld sensors) signed by the log key; %lld"
 		       " observations signed by sensors enrolled before them and not revoked\n",
 		       (long long)nst, (long long)nsen, (long long)nobs);
+		printf("ok: %lld event and finding statements signed by the log key, each resting on"
+		       " earlier observation entries\n",
+		       (long long)vg_journal_audit_publications(ja));
 		vg_journal_audit_free(ja);
 	}
 	return VG_EXIT_OK;

@@ -57,17 +57,17 @@ vg_status vg_journal_sync(struct vg_journal *j, struct vg_err *err)
 /* ---- Registry statements ---------------------------------------------- */
 
 /* Sign payload as the log and write the DSSE envelope line into out. */
-static size_t statement_envelope(const struct vg_journal *j, const char *payload, char *out,
-                                 size_t cap)
+static size_t typed_envelope(const struct vg_journal *j, const char *type, const char *payload,
+                             char *out, size_t cap)
 {
 	size_t pl = strlen(payload);
 	uint8_t pae[VG_LINE_MAX + 256];
-	size_t n = vg_dsse_pae(VG_REGISTRY_PAYLOAD_TYPE, (const uint8_t *)payload, pl, pae, sizeof pae);
+	size_t n = vg_dsse_pae(type, (const uint8_t *)payload, pl, pae, sizeof pae);
 	if (!n)
 		return 0;
 	uint8_t sig[VG_SIG_BYTES];
 	vg_sign(&j->key.key, pae, n, sig);
-	size_t need = 100 + strlen(VG_REGISTRY_PAYLOAD_TYPE) + vg_b64_encoded_size(pl) + 100;
+	size_t need = 100 + strlen(type) + vg_b64_encoded_size(pl) + 100;
 	if (need > cap)
 		return 0;
 	char *b64p = malloc(vg_b64_encoded_size(pl));
@@ -77,11 +77,17 @@ static size_t statement_envelope(const struct vg_journal *j, const char *payload
 	vg_b64_encode((const uint8_t *)payload, pl, b64p);
 	vg_b64_encode(sig, sizeof sig, b64s);
 	int w = snprintf(out, cap,
-	                 "{\"payloadType\":\"" VG_REGISTRY_PAYLOAD_TYPE "\",\"payload\":\"%s\","
+	                 "{\"payloadType\":\"%s\",\"payload\":\"%s\","
 	                 "\"signatures\":[{\"keyid\":\"%s\",\"sig\":\"%s\"}]}",
-	                 b64p, j->keyid, b64s);
+	                 type, b64p, j->keyid, b64s);
 	free(b64p);
 	return w > 0 && (size_t)w < cap && (size_t)w <= VG_LEDGER_ENTRY_MAX ? (size_t)w : 0;
+}
+
+static size_t statement_envelope(const struct vg_journal *j, const char *payload, char *out,
+                                 size_t cap)
+{
+	return typed_envelope(j, VG_REGISTRY_PAYLOAD_TYPE, payload, out, cap);
 }
 
 /* Store a statement at a fresh index inside the caller's transaction; the
@@ -216,8 +222,6 @@ vg_status vg_journal_revoke(struct vg_journal *j, vg_store *st, const char *id, 
 	return one_statement(j, st, NULL, id, at_ns, err);
 }
 
-/* ---- Open, create, reconcile, adopt -------------------------------------- */
-
 struct ids {
 	int64_t *v;
 	size_t n, cap;
@@ -240,6 +244,152 @@ static int collect_id(void *ctx, int64_t id)
 	x->v[x->n++] = id;
 	return 0;
 }
+
+/* ---- Publications: fused events and findings ------------------------------ */
+
+/* Records up to this size travel whole in their statement (base64 in a
+ * 64 KiB entry); a longer one is stated by its SHA-256 and length, and the
+ * record itself is served by the store (GET /v1/events, /v1/findings). */
+#define PUB_RECORD_INLINE_MAX 40000
+
+static vg_status pub_payload(const char *kind, const char *record, size_t len,
+                             const uint8_t sha[VG_SHA256_BYTES], int64_t at_ns, char *out,
+                             size_t cap, struct vg_err *err)
+{
+	char t[VG_TIME_STR_MAX], hex[2 * VG_SHA256_BYTES + 1];
+	vg_time_format(at_ns, t);
+	for (int i = 0; i < VG_SHA256_BYTES; i++)
+		snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+	int w;
+	if (len <= PUB_RECORD_INLINE_MAX)
+		w = snprintf(out, cap, "{\"v\":1,\"op\":\"%s\",\"at\":\"%s\",\"record_sha256\":\"%s\","
+		             "\"record\":%.*s}", kind, t, hex, (int)len, record);
+	else
+		w = snprintf(out, cap, "{\"v\":1,\"op\":\"%s\",\"at\":\"%s\",\"record_sha256\":\"%s\","
+		             "\"record_bytes\":%zu}", kind, t, hex, len);
+	if (w < 0 || (size_t)w >= cap)
+		return vg_err_set(err, VG_ERR_LIMIT, "%s statement too long", kind);
+	return VG_OK;
+}
+
+static vg_status pub_check(const char *kind, const char *record, size_t len, struct vg_err *err)
+{
+	if (strcmp(kind, "event") != 0 && strcmp(kind, "finding") != 0)
+		return vg_err_set(err, VG_ERR_RANGE, "publication kind \"%s\": event or finding", kind);
+	if (!len || record[0] != '{' || memchr(record, '\n', len))
+		return vg_err_set(err, VG_ERR_JSON, "%s record: not one JSON object line", kind);
+	return VG_OK;
+}
+
+vg_status vg_journal_stage_publication(struct vg_journal *j, vg_store *st, const char *kind,
+                                       const char *record, size_t len, int64_t now_ns,
+                                       bool *published, struct vg_err *err)
+{
+	uint8_t sha[VG_SHA256_BYTES];
+	bool has = false;
+	vg_status s;
+	*published = false;
+	if ((s = pub_check(kind, record, len, err)))
+		return s;
+	vg_sha256((const uint8_t *)record, len, sha);
+	if (!j) /* not holding the log: the holder logs it later (vg_journal_adopt) */
+		return vg_store_pub_insert(st, kind, sha, record, len, now_ns, -1, NULL, 0, published,
+		                           err);
+	if ((s = vg_store_pub_exists(st, kind, sha, &has, err)) || has)
+		return s;
+	char *payload = malloc(VG_LINE_MAX), *env = malloc(VG_LINE_MAX + 1);
+	if (!payload || !env) {
+		s = vg_err_set(err, VG_ERR_NOMEM, "%s statement", kind);
+		goto out;
+	}
+	if ((s = pub_payload(kind, record, len, sha, now_ns, payload, VG_LINE_MAX, err)))
+		goto out;
+	size_t n = typed_envelope(j, VG_PUBLICATION_PAYLOAD_TYPE, payload, env, VG_LINE_MAX + 1);
+	if (!n) {
+		s = vg_err_set(err, VG_ERR_LIMIT, "%s statement too long", kind);
+		goto out;
+	}
+	int64_t idx = vg_journal_reserve(j);
+	if ((s = vg_store_pub_insert(st, kind, sha, record, len, now_ns, idx, (const uint8_t *)env, n,
+	                             published, err)))
+		j->next--;
+out:
+	free(payload);
+	free(env);
+	return s;
+}
+
+struct pub_adopt {
+	struct vg_journal *j;
+	vg_store *st;
+	struct ids ids;
+};
+
+static int collect_pub(void *ctx, const struct vg_pub_row *p)
+{
+	return collect_id(&((struct pub_adopt *)ctx)->ids, p->id);
+}
+
+struct pub_one {
+	const struct vg_pub_row *row;
+	char *record;
+	size_t len;
+	char kind[8];
+	int64_t published_ns;
+	bool got;
+};
+
+static int copy_pub(void *ctx, const struct vg_pub_row *p)
+{
+	struct pub_one *o = ctx;
+	o->record = malloc(p->record_len + 1);
+	if (o->record) {
+		memcpy(o->record, p->record, p->record_len);
+		o->len = p->record_len;
+	}
+	snprintf(o->kind, sizeof o->kind, "%s", p->kind);
+	o->published_ns = p->published_ns;
+	o->got = true;
+	return 1;
+}
+
+/* Inside adopt's transaction: give each unlogged publication (id order)
+ * its index and statement. */
+static vg_status adopt_publications(struct vg_journal *j, vg_store *st, char *payload, char *env,
+                                    struct vg_err *err)
+{
+	struct pub_adopt a = {.j = j, .st = st};
+	vg_status s = vg_store_pub_each(st, 0, true, 0, collect_pub, &a, err);
+	if (!s && a.ids.oom)
+		s = vg_err_set(err, VG_ERR_NOMEM, "adopting publications");
+	for (size_t i = 0; !s && i < a.ids.n; i++) {
+		struct pub_one o = {0};
+		uint8_t sha[VG_SHA256_BYTES];
+		if ((s = vg_store_pub_each(st, a.ids.v[i] - 1, true, 1, copy_pub, &o, err)))
+			break;
+		if (!o.got || !o.record) {
+			free(o.record);
+			s = o.got ? vg_err_set(err, VG_ERR_NOMEM, "adopting publications") : VG_OK;
+			continue;
+		}
+		vg_sha256((const uint8_t *)o.record, o.len, sha);
+		s = pub_payload(o.kind, o.record, o.len, sha, o.published_ns, payload, VG_LINE_MAX, err);
+		free(o.record);
+		if (s)
+			break;
+		size_t n = typed_envelope(j, VG_PUBLICATION_PAYLOAD_TYPE, payload, env, VG_LINE_MAX + 1);
+		if (!n) {
+			s = vg_err_set(err, VG_ERR_LIMIT, "%s statement too long", o.kind);
+			break;
+		}
+		s = vg_store_pub_set_logged(st, a.ids.v[i], vg_journal_reserve(j), (const uint8_t *)env, n,
+		                            err);
+	}
+	free(a.ids.v);
+	return s;
+}
+
+/* ---- Open, create, reconcile, adopt -------------------------------------- */
 
 struct adopt {
 	struct vg_journal *j;
@@ -327,6 +477,8 @@ static vg_status adopt(struct vg_journal *j, vg_store *st, struct vg_err *err)
 		if ((s = vg_store_obs_set_log_index(st, ids.v[i], vg_journal_reserve(j), err)))
 			goto out_rollback;
 	if ((s = vg_store_sensor_each(st, adopt_revoke, &a, err)) || (s = a.s))
+		goto out_rollback;
+	if ((s = adopt_publications(j, st, a.payload, a.env, err)))
 		goto out_rollback;
 	if ((s = vg_store_commit(st, err)))
 		j->next = next0;
@@ -500,9 +652,35 @@ struct vg_journal_audit {
 	char keyid[16];
 	struct audit_sensor *s;
 	size_t n, cap;
-	int64_t statements, observations;
+	int64_t statements, observations, publications;
+	uint8_t *is_obs;          /* bit per log index: an observation entry */
+	size_t is_obs_bytes;
 	struct vg_arena arena;
 };
+
+static bool audit_mark_obs(struct vg_journal_audit *a, uint64_t index)
+{
+	size_t byte = (size_t)(index >> 3);
+	if (byte >= a->is_obs_bytes) {
+		size_t nb = a->is_obs_bytes ? a->is_obs_bytes : 4096;
+		while (nb <= byte)
+			nb *= 2;
+		uint8_t *n = realloc(a->is_obs, nb);
+		if (!n)
+			return false;
+		memset(n + a->is_obs_bytes, 0, nb - a->is_obs_bytes);
+		a->is_obs = n;
+		a->is_obs_bytes = nb;
+	}
+	a->is_obs[byte] |= (uint8_t)(1u << (index & 7));
+	return true;
+}
+
+static bool audit_is_obs(const struct vg_journal_audit *a, uint64_t index)
+{
+	size_t byte = (size_t)(index >> 3);
+	return byte < a->is_obs_bytes && (a->is_obs[byte] >> (index & 7) & 1);
+}
 
 vg_status vg_journal_audit_new(const struct vg_note_verifier *log_key,
                                struct vg_journal_audit **out, struct vg_err *err)
@@ -523,6 +701,7 @@ void vg_journal_audit_free(struct vg_journal_audit *a)
 		return;
 	vg_arena_release(&a->arena);
 	free(a->s);
+	free(a->is_obs);
 	free(a);
 }
 
@@ -532,6 +711,78 @@ void vg_journal_audit_counts(const struct vg_journal_audit *a, int64_t *statemen
 	*statements = a->statements;
 	*observations = a->observations;
 	*sensors = (int64_t)a->n;
+}
+
+int64_t vg_journal_audit_publications(const struct vg_journal_audit *a)
+{
+	return a->publications;
+}
+
+/* A publication statement: signed by the log key; its record (when inline)
+ * hashes to record_sha256; every log index it rests on is an earlier
+ * observation entry. */
+static vg_status audit_publication(struct vg_journal_audit *a, uint64_t index,
+                                   const struct vg_envelope *env, struct vg_err *err)
+{
+	if (strcmp(env->keyid, a->keyid) != 0 ||
+	    !vg_envelope_verify_type(env, VG_PUBLICATION_PAYLOAD_TYPE, a->log_key.pk))
+		return vg_err_set(err, VG_ERR_SIGNATURE, "publication not signed by the log key %s",
+		                  a->keyid);
+	json_error_t je;
+	json_t *p = json_loadb((const char *)env->payload, env->payload_len, JSON_REJECT_DUPLICATES, &je);
+	const char *op = p ? json_string_value(json_object_get(p, "op")) : NULL;
+	const char *hex = p ? json_string_value(json_object_get(p, "record_sha256")) : NULL;
+	json_t *rec = p ? json_object_get(p, "record") : NULL;
+	vg_status s = VG_OK;
+	if (!p || json_integer_value(json_object_get(p, "v")) != 1 || !op ||
+	    (strcmp(op, "event") != 0 && strcmp(op, "finding") != 0))
+		s = vg_err_set(err, VG_ERR_VERSION, "publication: \"v\":1 and \"op\" event|finding wanted");
+	else if (!hex || strlen(hex) != 2 * VG_SHA256_BYTES)
+		s = vg_err_set(err, VG_ERR_CORRUPT, "publication: bad \"record_sha256\"");
+	else if (rec) {
+		/* The record is the payload's tail: ..."record":<bytes>} */
+		const char *pl = (const char *)env->payload;
+		const char *key = "\"record\":";
+		const char *at = NULL;
+		for (const char *q = pl; q + strlen(key) <= pl + env->payload_len; q++)
+			if (!memcmp(q, key, strlen(key)))
+				at = q; /* the last occurrence: records come last */
+		uint8_t sha[VG_SHA256_BYTES];
+		char got[2 * VG_SHA256_BYTES + 1];
+		if (!at || !json_is_object(rec)) {
+			s = vg_err_set(err, VG_ERR_CORRUPT, "publication: \"record\" is not an object");
+		} else {
+			const char *r0 = at + strlen(key);
+			size_t rl = (size_t)(pl + env->payload_len - 1 - r0);
+			vg_sha256((const uint8_t *)r0, rl, sha);
+			for (int i = 0; i < VG_SHA256_BYTES; i++)
+				snprintf(got + 2 * i, 3, "%02x", sha[i]);
+			if (strcmp(got, hex) != 0)
+				s = vg_err_set(err, VG_ERR_CORRUPT,
+				               "publication: record does not hash to record_sha256");
+		}
+		static const char *const lists[] = {"arrivals", "radar", "evidence"};
+		for (size_t l = 0; !s && l < sizeof lists / sizeof lists[0]; l++) {
+			json_t *arr = json_object_get(rec, lists[l]);
+			size_t i;
+			json_t *v;
+			json_array_foreach(arr, i, v) {
+				json_int_t x = json_integer_value(v);
+				if (!json_is_integer(v) || x < 0 || (uint64_t)x >= index ||
+				    !audit_is_obs(a, (uint64_t)x)) {
+					s = vg_err_set(err, VG_ERR_INCONSISTENT,
+					               "%s rests on log index %lld (\"%s\"), not an earlier"
+					               " observation entry",
+					               op, (long long)x, lists[l]);
+					break;
+				}
+			}
+		}
+	}
+	json_decref(p);
+	if (!s)
+		a->publications++;
+	return s;
 }
 
 static struct audit_sensor *audit_find(struct vg_journal_audit *a, const char *id)
@@ -624,6 +875,10 @@ vg_status vg_journal_audit_entry(void *ctx, uint64_t index, const uint8_t *entry
 	if (index == 0 && s != VG_ERR_PAYLOAD_TYPE)
 		return vg_err_set(err, VG_ERR_INCONSISTENT,
 		                  "entry 0 is not the log-key statement a Vigil log starts with");
+	if (s == VG_ERR_PAYLOAD_TYPE && index > 0 &&
+	    vg_envelope_decode_type((const char *)entry, len, VG_PUBLICATION_PAYLOAD_TYPE, &a->arena,
+	                            &env, &e) == VG_OK)
+		return audit_publication(a, index, &env, err);
 	if (s == VG_ERR_PAYLOAD_TYPE) {
 		if ((s = vg_envelope_decode_type((const char *)entry, len, VG_REGISTRY_PAYLOAD_TYPE,
 		                                 &a->arena, &env, err)))
@@ -654,6 +909,8 @@ vg_status vg_journal_audit_entry(void *ctx, uint64_t index, const uint8_t *entry
 		                  (long long)obs.seq, env.keyid, (long long)sn->last_seq);
 	sn->has_seq = true;
 	sn->last_seq = obs.seq;
+	if (!audit_mark_obs(a, index))
+		return vg_err_set(err, VG_ERR_NOMEM, "audit");
 	a->observations++;
 	return VG_OK;
 }

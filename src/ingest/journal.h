@@ -30,6 +30,13 @@
 #include "store/store.h"
 
 #define VG_REGISTRY_PAYLOAD_TYPE "application/vnd.vigil.registry+json"
+/* Fused events and rule findings, signed by the log key like registry
+ * statements: {"v":1,"op":"event"|"finding","at":T,"record_sha256":HEX,
+ * "record":{...}} (a record over 40,000 bytes is stated by "record_bytes"
+ * instead of inline). The record names the log indices of the
+ * observations it rests on; an auditor checks each is an earlier
+ * observation entry. */
+#define VG_PUBLICATION_PAYLOAD_TYPE "application/vnd.vigil.publication+json"
 
 struct vg_journal;
 
@@ -70,9 +77,19 @@ vg_status vg_journal_stage_enrol(struct vg_journal *j, vg_store *st, const struc
                                  int64_t at_ns, struct vg_err *err) VG_WUR;
 vg_status vg_journal_stage_revoke(struct vg_journal *j, vg_store *st, const char *id,
                                   int64_t at_ns, struct vg_err *err) VG_WUR;
+/* Publish an event or finding record (one JSON line, no newline) unless
+ * the same record was published before (*published false): stored with a
+ * statement at the next index inside the caller's transaction (then
+ * COMMIT and vg_journal_catch_up). j NULL (the log is held by another
+ * process, e.g. `vigil serve`): stored unlogged; the holder logs it with
+ * vg_journal_adopt. */
+vg_status vg_journal_stage_publication(struct vg_journal *j, vg_store *st, const char *kind,
+                                       const char *record, size_t len, int64_t now_ns,
+                                       bool *published, struct vg_err *err) VG_WUR;
 /* Log what the store holds but the log does not yet (registry changes made
  * by other processes while this one held the log: enrolments, revocations;
- * see `vigil sensor revoke` while an ingest runs), then sync. */
+ * see `vigil sensor revoke` while an ingest runs; events and findings
+ * published by `vigil fuse` / `vigil adjudicate`), then sync. */
 vg_status vg_journal_adopt(struct vg_journal *j, vg_store *st, struct vg_err *err) VG_WUR;
 /* Append what the store holds beyond the ledger, then sync. */
 vg_status vg_journal_catch_up(struct vg_journal *j, vg_store *st, struct vg_err *err) VG_WUR;
@@ -95,6 +112,9 @@ vg_status vg_journal_audit_entry(void *ctx, uint64_t index, const uint8_t *entry
                                  struct vg_err *err);
 void vg_journal_audit_counts(const struct vg_journal_audit *a, int64_t *statements,
                              int64_t *observations, int64_t *sensors);
+/* Event and finding statements checked (signature, record hash, evidence
+ * pointing at earlier observation entries). */
+int64_t vg_journal_audit_publications(const struct vg_journal_audit *a);
 void vg_journal_audit_free(struct vg_journal_audit *a);
 
 #endif

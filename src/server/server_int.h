@@ -141,6 +141,11 @@ struct vg_server {
 	bool writer_broken;
 	pthread_t writer;
 	bool writer_started;
+	/* the writer's watch of the store for other processes' writes
+	 * (publications of `vigil fuse` / `vigil adjudicate`, registry changes) */
+	bool watch_init;
+	int64_t watch_dv;         /* PRAGMA data_version last seen */
+	int64_t pub_last;         /* last publication id pushed to the alerts */
 
 	/* alerts */
 	pthread_mutex_t a_mu;

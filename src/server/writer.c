@@ -5,6 +5,13 @@
  * per line, in order, after the batch is durable in the store and the log
  * synced a checkpoint; each is mapped back to its request by line number.
  * Every 15 s without work the writer sends the alert streams a keep-alive.
+ *
+ * It also watches the store (every WATCH_MS, PRAGMA data_version): when
+ * another process wrote (`vigil fuse --db` / `vigil adjudicate --db`
+ * publishing events and findings while the server holds the log, a
+ * revocation), it logs what waits for the log (vg_journal_adopt), then
+ * pushes every new publication onto the alert stream as an "event" or
+ * "finding" frame whose data is the record itself.
  */
 #include "ingest/ingest.h"
 #include "server_int.h"
@@ -18,6 +25,56 @@
 
 #define TAKE_MAX_BYTES ((size_t)32 << 20)
 #define PING_EVERY_S 15
+#define WATCH_MS 200
+#define WATCH_PAGE 1000
+
+struct push_ctx {
+	struct vg_server *s;
+	size_t n;
+};
+
+static int push_pub(void *ctx, const struct vg_pub_row *p)
+{
+	struct push_ctx *c = ctx;
+	alerts_publish(c->s, p->kind, p->record, p->record_len);
+	c->s->pub_last = p->id;
+	c->n++;
+	return 0;
+}
+
+/* See the header comment. Runs on the writer thread (the journal's one). */
+static void watch(struct vg_server *s)
+{
+	struct vg_err err;
+	vg_err_clear(&err);
+	int64_t dv;
+	if (vg_store_data_version(s->wst, &dv, &err) != VG_OK)
+		return;
+	if (s->watch_init && dv == s->watch_dv)
+		return;
+	s->watch_dv = dv;
+	if (!s->watch_init) {
+		/* alerts are for what is new from now on; history is at GET */
+		if (vg_store_pub_last_id(s->wst, &s->pub_last, &err) != VG_OK) {
+			vg_log(VG_LOG_ERROR, "serve: publications: %s", err.msg);
+			return;
+		}
+		s->watch_init = true;
+	}
+	if (!s->writer_broken && vg_journal_adopt(s->j, s->wst, &err) != VG_OK) {
+		vg_log(VG_LOG_ERROR, "serve: logging what other processes stored: %s", err.msg);
+		s->writer_broken = true; /* the journal refuses appends after a failed sync */
+	}
+	atomic_store(&s->m.log_size, (long long)vg_ledger_durable_size(vg_journal_ledger(s->j)));
+	struct push_ctx c = {.s = s};
+	do {
+		c.n = 0;
+		if (vg_store_pub_each(s->wst, s->pub_last, false, WATCH_PAGE, push_pub, &c, &err) != VG_OK) {
+			vg_log(VG_LOG_ERROR, "serve: publications: %s", err.msg);
+			return;
+		}
+	} while (c.n == WATCH_PAGE);
+}
 
 void srv_job_free(struct post_job *job)
 {
@@ -201,15 +258,25 @@ static void process(struct vg_server *s, struct post_job **jobs, size_t n, int64
 static void *writer_main(void *arg)
 {
 	struct vg_server *s = arg;
+	watch(s);
+	int64_t last_ping = vg_time_mono_ns();
 	pthread_mutex_lock(&s->q_mu);
 	for (;;) {
 		while (!s->q_head && !s->q_stop) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += PING_EVERY_S;
+			ts.tv_nsec += WATCH_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
 			if (pthread_cond_timedwait(&s->q_cv, &s->q_mu, &ts) == ETIMEDOUT && !s->q_head) {
 				pthread_mutex_unlock(&s->q_mu);
-				alerts_ping(s);
+				watch(s);
+				if (vg_time_mono_ns() - last_ping >= PING_EVERY_S * VG_NS_PER_S) {
+					alerts_ping(s);
+					last_ping = vg_time_mono_ns();
+				}
 				pthread_mutex_lock(&s->q_mu);
 			}
 		}
@@ -243,6 +310,7 @@ static void *writer_main(void *arg)
 		}
 		process(s, jobs, n, vg_time_mono_ns());
 		free(jobs);
+		watch(s);
 		pthread_mutex_lock(&s->q_mu);
 	}
 	pthread_mutex_unlock(&s->q_mu);

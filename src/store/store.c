@@ -186,6 +186,28 @@ static const char *const migrations[] = {
 	" record BLOB NOT NULL"
 	") STRICT;"
 	"CREATE INDEX findings_time ON findings(from_ns);",
+	/* 6 -> 7: publications: every fused event and finding ever published,
+	 * each once (by the SHA-256 of its record line), as a statement signed
+	 * by the log key and appended to the transparency log. Rows written by
+	 * a process that did not hold the log wait with log_index NULL until
+	 * the log's holder adopts them (vg_journal_adopt). The row id orders
+	 * the alert stream. */
+	"CREATE TABLE publications("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" kind TEXT NOT NULL CHECK(kind IN ('event', 'finding')),"
+	" record_sha256 BLOB NOT NULL CHECK(length(record_sha256) = 32),"
+	" published_ns INTEGER NOT NULL,"
+	" record BLOB NOT NULL,"
+	" log_index INTEGER UNIQUE,"
+	" entry BLOB,"
+	" UNIQUE(kind, record_sha256),"
+	" CHECK((log_index IS NULL) = (entry IS NULL))"
+	") STRICT;"
+	"DROP VIEW log_entries;"
+	"CREATE VIEW log_entries(idx, entry) AS"
+	" SELECT log_index, envelope FROM observations WHERE log_index IS NOT NULL"
+	" UNION ALL SELECT idx, entry FROM registry_log"
+	" UNION ALL SELECT log_index, entry FROM publications WHERE log_index IS NOT NULL;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -614,7 +636,8 @@ vg_status vg_store_obs_query(vg_store *st, const struct vg_obs_filter *f,
 
 vg_status vg_store_count(vg_store *st, const char *table, int64_t *out, struct vg_err *err)
 {
-	static const char *const allowed[] = {"sensors", "observations", "rejections"};
+	static const char *const allowed[] = {"sensors", "observations", "rejections", "events",
+	                                      "findings", "publications"};
 	bool ok = false;
 	for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
 		ok |= !strcmp(table, allowed[i]);
@@ -659,7 +682,8 @@ vg_status vg_store_log_next(vg_store *st, int64_t *next, struct vg_err *err)
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(st->db,
 	                       "SELECT max(m) FROM (SELECT max(log_index) AS m FROM observations"
-	                       " UNION ALL SELECT max(idx) FROM registry_log)",
+	                       " UNION ALL SELECT max(idx) FROM registry_log"
+	                       " UNION ALL SELECT max(log_index) FROM publications)",
 	                       -1, &q, NULL) != SQLITE_OK)
 		return db_err(st, err, "reading the log size");
 	vg_status s = VG_OK;
@@ -1331,6 +1355,127 @@ vg_status vg_store_finding_query(vg_store *st, const struct vg_finding_filter *f
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		s = db_err(st, err, "querying findings");
+	sqlite3_finalize(q);
+	return s;
+}
+
+/* ---- Publications (schema 7) ------------------------------------------------ */
+
+vg_status vg_store_pub_insert(vg_store *st, const char *kind, const uint8_t sha256[VG_SHA256_BYTES],
+                              const char *record, size_t len, int64_t now_ns, int64_t log_index,
+                              const uint8_t *entry, size_t entry_len, bool *inserted,
+                              struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "INSERT INTO publications(kind, record_sha256, published_ns, record,"
+	                       " log_index, entry) VALUES (?1,?2,?3,?4,?5,?6)"
+	                       " ON CONFLICT(kind, record_sha256) DO NOTHING",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "publishing");
+	sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 2, sha256, VG_SHA256_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, now_ns);
+	sqlite3_bind_blob(q, 4, record, (int)len, SQLITE_STATIC);
+	if (entry) {
+		sqlite3_bind_int64(q, 5, log_index);
+		sqlite3_bind_blob(q, 6, entry, (int)entry_len, SQLITE_STATIC);
+	}
+	vg_status s = VG_OK;
+	if (sqlite3_step(q) != SQLITE_DONE)
+		s = db_err(st, err, "publishing");
+	else if (inserted)
+		*inserted = sqlite3_changes(st->db) > 0;
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_pub_exists(vg_store *st, const char *kind, const uint8_t sha256[VG_SHA256_BYTES],
+                              bool *has, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "SELECT 1 FROM publications WHERE kind = ?1 AND record_sha256 = ?2", -1,
+	                       &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "reading publications");
+	sqlite3_bind_text(q, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 2, sha256, VG_SHA256_BYTES, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	*has = rc == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? VG_OK : db_err(st, err, "reading publications");
+}
+
+vg_status vg_store_pub_set_logged(vg_store *st, int64_t id, int64_t log_index, const uint8_t *entry,
+                                  size_t len, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "UPDATE publications SET log_index = ?2, entry = ?3"
+	                       " WHERE id = ?1 AND log_index IS NULL",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "logging a publication");
+	sqlite3_bind_int64(q, 1, id);
+	sqlite3_bind_int64(q, 2, log_index);
+	sqlite3_bind_blob(q, 3, entry, (int)len, SQLITE_STATIC);
+	vg_status s = VG_OK;
+	if (sqlite3_step(q) != SQLITE_DONE)
+		s = db_err(st, err, "logging a publication");
+	else if (sqlite3_changes(st->db) != 1)
+		s = vg_err_set(err, VG_ERR_INCONSISTENT, "publication %lld already logged", (long long)id);
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_pub_each(vg_store *st, int64_t after_id, bool unlogged_only, int64_t limit,
+                            int (*fn)(void *ctx, const struct vg_pub_row *p), void *ctx,
+                            struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       unlogged_only
+	                           ? "SELECT id, kind, record_sha256, published_ns, record, log_index"
+	                             " FROM publications WHERE id > ?1 AND log_index IS NULL"
+	                             " ORDER BY id LIMIT ?2"
+	                           : "SELECT id, kind, record_sha256, published_ns, record, log_index"
+	                             " FROM publications WHERE id > ?1 ORDER BY id LIMIT ?2",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "reading publications");
+	sqlite3_bind_int64(q, 1, after_id);
+	sqlite3_bind_int64(q, 2, limit > 0 ? limit : -1);
+	vg_status s = VG_OK;
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct vg_pub_row p = {
+			.id = sqlite3_column_int64(q, 0),
+			.kind = (const char *)sqlite3_column_text(q, 1),
+			.published_ns = sqlite3_column_int64(q, 3),
+			.record = (const char *)sqlite3_column_blob(q, 4),
+			.record_len = (size_t)sqlite3_column_bytes(q, 4),
+			.log_index = sqlite3_column_type(q, 5) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 5),
+		};
+		if (sqlite3_column_bytes(q, 2) == VG_SHA256_BYTES)
+			memcpy(p.sha256, sqlite3_column_blob(q, 2), VG_SHA256_BYTES);
+		if (fn(ctx, &p))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = db_err(st, err, "reading publications");
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_pub_last_id(vg_store *st, int64_t *out, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(id), 0) FROM publications", -1, &q,
+	                       NULL) != SQLITE_OK)
+		return db_err(st, err, "reading publications");
+	vg_status s = VG_OK;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		*out = sqlite3_column_int64(q, 0);
+	else
+		s = db_err(st, err, "reading publications");
 	sqlite3_finalize(q);
 	return s;
 }

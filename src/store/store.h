@@ -28,7 +28,7 @@
 
 typedef struct vg_store vg_store;
 
-enum { VG_STORE_SCHEMA_VERSION = 6 };
+enum { VG_STORE_SCHEMA_VERSION = 7 };
 
 /* Open (creating and migrating if needed). *out untouched on failure. */
 vg_status vg_store_open(const char *path, vg_store **out, struct vg_err *err) VG_WUR;
@@ -325,5 +325,39 @@ struct vg_finding_filter {
 vg_status vg_store_finding_query(vg_store *st, const struct vg_finding_filter *f,
                                  int (*fn)(void *ctx, const struct vg_finding_row *r), void *ctx,
                                  struct vg_err *err) VG_WUR;
+
+/* ---- Publications (schema 7) -------------------------------------------------
+ * Every fused event and rule finding ever published, once per distinct
+ * record line (kind + SHA-256 of the line), with the log statement that
+ * put it in the transparency log (src/ingest/journal.h). A row made by a
+ * process that did not hold the log has log_index -1 until the holder
+ * adopts it. Ids only grow (AUTOINCREMENT): the alert stream follows them. */
+struct vg_pub_row {
+	int64_t id;
+	const char *kind;             /* "event" or "finding" */
+	uint8_t sha256[VG_SHA256_BYTES];
+	int64_t published_ns;
+	const char *record;           /* the record line, no newline */
+	size_t record_len;
+	int64_t log_index;            /* -1: not yet in the log */
+};
+/* Insert unless (kind, sha256) is there already (*inserted false). entry
+ * NULL: not yet logged (log_index ignored). */
+vg_status vg_store_pub_insert(vg_store *st, const char *kind, const uint8_t sha256[VG_SHA256_BYTES],
+                              const char *record, size_t len, int64_t now_ns, int64_t log_index,
+                              const uint8_t *entry, size_t entry_len, bool *inserted,
+                              struct vg_err *err) VG_WUR;
+vg_status vg_store_pub_exists(vg_store *st, const char *kind, const uint8_t sha256[VG_SHA256_BYTES],
+                              bool *has, struct vg_err *err) VG_WUR;
+/* The largest publication id (0: none yet). */
+vg_status vg_store_pub_last_id(vg_store *st, int64_t *out, struct vg_err *err) VG_WUR;
+/* Give an unlogged publication its log index and statement. */
+vg_status vg_store_pub_set_logged(vg_store *st, int64_t id, int64_t log_index, const uint8_t *entry,
+                                  size_t len, struct vg_err *err) VG_WUR;
+/* Publications with id > after_id in id order (only the unlogged ones if
+ * asked), at most limit (0: all); fn returns non-zero to stop. */
+vg_status vg_store_pub_each(vg_store *st, int64_t after_id, bool unlogged_only, int64_t limit,
+                            int (*fn)(void *ctx, const struct vg_pub_row *p), void *ctx,
+                            struct vg_err *err) VG_WUR;
 
 #endif

@@ -623,6 +623,94 @@ static void journal_adopts_old_store(void **state)
 	vg_journal_free(j);
 }
 
+static vg_status audit_log(struct fx *f, struct vg_journal *j, int64_t *pubs, struct vg_err *e)
+{
+	struct vg_note_verifier vk;
+	const char *vs = vg_journal_verifier(j);
+	assert_int_equal(vg_note_verifier_parse(vs, strlen(vs), &vk, e), VG_OK);
+	struct vg_journal_audit *ja;
+	assert_int_equal(vg_journal_audit_new(&vk, &ja, e), VG_OK);
+	struct vg_ledger_audit la;
+	char dir[256];
+	snprintf(dir, sizeof dir, "%s.log", f->db);
+	vg_status s = vg_ledger_audit(dir, &vk, count_entry, ja, &la, e);
+	*pubs = vg_journal_audit_publications(ja);
+	vg_journal_audit_free(ja);
+	return s;
+}
+
+static void publish(vg_store *st, struct vg_journal *j, const char *kind, const char *rec,
+                    bool want_new)
+{
+	struct vg_err e;
+	bool added = !want_new;
+	int64_t next0 = j ? vg_journal_next(j) : 0;
+	assert_int_equal(vg_store_begin(st, &e), VG_OK);
+	if (vg_journal_stage_publication(j, st, kind, rec, strlen(rec), vg_time_now_ns(), &added, &e) != VG_OK)
+		fail_msg("publish: %s", e.msg);
+	assert_int_equal(added, want_new);
+	assert_int_equal(vg_store_commit(st, &e), VG_OK);
+	if (j) {
+		assert_int_equal(vg_journal_next(j), next0 + (want_new ? 1 : 0));
+		assert_int_equal(vg_journal_catch_up(j, st, &e), VG_OK);
+	}
+}
+
+/* Events and findings as log statements: once per distinct record; one
+ * stored while another process held the log is logged by vg_journal_adopt;
+ * the audit checks that the evidence names earlier observation entries. */
+static void publications_audited(void **state)
+{
+	struct fx *f = *state;
+	char p[1024], buf[8192];
+	size_t n = 0;
+	for (int i = 1; i <= 3; i++) {
+		impulse(p, sizeof p, "ac-1", i, T0, "");
+		n += env(buf + n, sizeof buf - n, p, "ac-1", &f->k1);
+		buf[n++] = '\n';
+	}
+	struct results rs;
+	struct vg_ingest_stats s;
+	run(f, buf, n, &rs, &s);
+	assert_int_equal(s.accepted, 3);
+	struct vg_err e;
+	struct vg_journal *j = NULL;
+	if (vg_journal_open(f->st, f->db, "test.vigil.example/log", &j, &e) != VG_OK)
+		fail_msg("journal open: %s", e.msg);
+	/* 0 log key, 1-3 enrolments, 4-6 observations, 7 the revocation of ac-3 */
+	assert_int_equal(vg_journal_next(j), 8);
+	publish(f->st, j, "event", "{\"id\":\"e-000001\",\"arrivals\":[4,5,6]}", true);
+	publish(f->st, j, "event", "{\"id\":\"e-000001\",\"arrivals\":[4,5,6]}", false);
+	int64_t pubs;
+	if (audit_log(f, j, &pubs, &e) != VG_OK)
+		fail_msg("audit: %s", e.msg);
+	assert_int_equal(pubs, 1);
+
+	/* Stored without the log (another process held it), then adopted. */
+	publish(f->st, NULL, "finding", "{\"id\":\"f-000001\",\"evidence\":[5]}", true);
+	assert_int_equal(vg_journal_next(j), 9);
+	assert_int_equal(vg_journal_adopt(j, f->st, &e), VG_OK);
+	assert_int_equal(vg_journal_next(j), 10);
+	assert_int_equal(audit_log(f, j, &pubs, &e), VG_OK);
+	assert_int_equal(pubs, 2);
+
+	/* Not a record line: refused, nothing stored. */
+	assert_int_equal(vg_store_begin(f->st, &e), VG_OK);
+	bool added;
+	assert_int_equal(vg_journal_stage_publication(j, f->st, "finding", "[1]", 3, 0, &added, &e),
+	                 VG_ERR_JSON);
+	assert_int_equal(vg_journal_stage_publication(j, f->st, "opinion", "{}", 2, 0, &added, &e),
+	                 VG_ERR_RANGE);
+	vg_store_rollback(f->st);
+	assert_int_equal(vg_journal_next(j), 10);
+
+	/* Evidence naming a registry statement (index 1) is not evidence. */
+	publish(f->st, j, "finding", "{\"id\":\"f-000002\",\"evidence\":[4,1]}", true);
+	assert_int_equal(audit_log(f, j, &pubs, &e), VG_ERR_INCONSISTENT);
+	assert_non_null(strstr(e.msg, "log index 1"));
+	vg_journal_free(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -633,6 +721,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(query_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(journal_adopts_old_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(stream_and_buffer_agree, setup, teardown),
+		cmocka_unit_test_setup_teardown(publications_audited, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
