@@ -1,6 +1,8 @@
 /* cmd_agreement.c - `vigil agreement`: check an agreement, build one from a
- * control map, place points against it (src/rules/rules.h). */
+ * control map, place points against it (src/rules/rules.h), export it for
+ * GIS (src/interop/interop.h). */
 #include "cli.h"
+#include "interop/interop.h"
 #include "rules/rules.h"
 
 #include <errno.h>
@@ -14,7 +16,8 @@ static void usage(FILE *f)
 	        "usage: vigil agreement check FILE\n"
 	        "       vigil agreement from-control-map --controlled AREA.geojson --country OUTLINE.geojson\n"
 	        "                 [--name NAME] [--parties IN,OUT] [--effective TIME] [--tolerance-m M]\n"
-	        "       vigil agreement place FILE POINTS.csv\n\n"
+	        "       vigil agreement place FILE POINTS.csv\n"
+	        "       vigil agreement export FILE [--format geojson|kml]\n\n"
 	        "check             validate (geometry with GEOS, rules, classes, versions) and summarise;\n"
 	        "                  exit 2 with the feature or member named if it is broken\n"
 	        "from-control-map  an agreement whose contact line is the boundary of the controlled\n"
@@ -22,11 +25,16 @@ static void usage(FILE *f)
 	        "                  international border; --tolerance-m, default 2000); sides: the\n"
 	        "                  controlled part (first party, default OCC) and the rest (UA)\n"
 	        "place             for each row of a CSV with latitude,longitude columns (FIRMS): the\n"
-	        "                  side it is on and its geodesic distance to the contact line\n\n"
+	        "                  side it is on and its geodesic distance to the contact line\n"
+	        "export            the validated agreement's lines, sides and zones for GIS: GeoJSON\n"
+	        "                  (RFC 7946: lon/lat, exterior rings counterclockwise, no crs; the\n"
+	        "                  header kept, so it is still an agreement) or KML 2.2 (folders\n"
+	        "                  Lines, Sides, Zones; a style per party); standard output\n\n"
 	        "examples:\n"
 	        "  vigil agreement check out/quiet/agreement.geojson\n"
 	        "  vigil agreement from-control-map --controlled deepstate.geojson \\\n"
-	        "      --country ukraine.geojson --effective 2025-08-11T00:00:00Z > front.geojson\n");
+	        "      --country ukraine.geojson --effective 2025-08-11T00:00:00Z > front.geojson\n"
+	        "  vigil agreement export front.geojson --format kml > front.kml\n");
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -219,6 +227,53 @@ static int cmd_place(const char *agp, const char *csv)
 	return fflush(stdout) == 0 ? VG_EXIT_OK : VG_EXIT_FATAL;
 }
 
+static int cmd_export(int argc, char **argv)
+{
+	const char *path = NULL, *fmt = "geojson", *val;
+	for (int i = 2; i < argc; i++) {
+		if (vg_cli_opt(argc, argv, &i, "--format", &val)) {
+			if (!(fmt = val))
+				return VG_EXIT_USAGE;
+		} else if (argv[i][0] != '-' && !path) {
+			path = argv[i];
+		} else {
+			vg_cli_error("agreement", "export: unknown argument '%s'", argv[i]);
+			return VG_EXIT_USAGE;
+		}
+	}
+	bool kml = !strcmp(fmt, "kml");
+	if (!kml && strcmp(fmt, "geojson")) {
+		vg_cli_error("agreement", "export --format %s: want geojson or kml", fmt);
+		return VG_EXIT_USAGE;
+	}
+	if (!path) {
+		vg_cli_error("agreement", "export needs FILE");
+		return VG_EXIT_USAGE;
+	}
+	size_t len = 0;
+	errno = 0;
+	char *text = slurp(path, &len);
+	if (!text) {
+		vg_cli_error("agreement", "%s: %s", path, errno ? strerror(errno) : "cannot read");
+		return VG_EXIT_FATAL;
+	}
+	if (len > VG_AG_FILE_MAX) {
+		free(text);
+		vg_cli_error("agreement", "%s: larger than %u bytes", path, VG_AG_FILE_MAX);
+		return VG_EXIT_USAGE;
+	}
+	struct vg_err err;
+	vg_err_clear(&err);
+	vg_status st = kml ? vg_interop_agreement_kml(text, len, stdout, &err)
+	                   : vg_interop_agreement_geojson(text, len, stdout, &err);
+	free(text);
+	if (st) {
+		vg_cli_error("agreement", "%s: %s", path, err.msg);
+		return st == VG_ERR_IO || st == VG_ERR_NOMEM ? VG_EXIT_FATAL : VG_EXIT_USAGE;
+	}
+	return VG_EXIT_OK;
+}
+
 int vg_cmd_agreement(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -231,6 +286,8 @@ int vg_cmd_agreement(int argc, char **argv)
 		return cmd_from_map(argc, argv);
 	if (!strcmp(argv[1], "place") && argc == 4)
 		return cmd_place(argv[2], argv[3]);
+	if (!strcmp(argv[1], "export"))
+		return cmd_export(argc, argv);
 	vg_cli_error("agreement", "unknown or incomplete subcommand");
 	usage(stderr);
 	return VG_EXIT_USAGE;

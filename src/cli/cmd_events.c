@@ -1,8 +1,8 @@
 /* cmd_events.c - `vigil events`: query the fused events of the store. */
 #include "cli.h"
+#include "interop/interop.h"
 #include "store/store.h"
 
-#include <geodesic.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -13,23 +13,27 @@ static void help(FILE *f)
 	fprintf(f,
 	        "usage: vigil events [--db PATH] [--from TIME] [--until TIME]\n"
 	        "                    [--bbox WEST,SOUTH,EAST,NORTH] [--type TYPE]\n"
-	        "                    [--format ndjson|csv|geojson]\n\n"
+	        "                    [--format ndjson|csv|geojson|kml]\n\n"
 	        "The events of the last `vigil fuse`, in emission order, whose origin time\n"
 	        "lies in [--from, --until] and position in the box (degrees, RFC 7946 order).\n"
 	        "  ndjson   the event records exactly as fusion wrote them (docs/fusion.md)\n"
 	        "  csv      id, type, time, lat, lon, sigmas, CEPs, class, counts, emitted\n"
 	        "  geojson  an RFC 7946 FeatureCollection: each event is its 90 %% error\n"
-	        "           ellipse as a polygon (72 geodesic vertices); properties = the record\n\n"
+	        "           ellipse as a polygon (72 geodesic vertices, counterclockwise);\n"
+	        "           properties = the record\n"
+	        "  kml      KML 2.2: a Placemark per event (origin point + 90 %% ellipse, its\n"
+	        "           time, the record as ExtendedData), a style per type\n\n"
 	        "example:\n"
 	        "  vigil events --db vigil.db --type launch --format geojson > launches.geojson\n");
 }
 
-enum fmt { F_NDJSON, F_CSV, F_GEOJSON };
+enum fmt { F_NDJSON, F_CSV, F_GEOJSON, F_KML };
 
 struct ectx {
 	enum fmt fmt;
 	long n;
-	struct geod_geodesic g;
+	struct vg_kml kml;
+	struct vg_err err; /* the first record KML refused */
 };
 
 static double num(json_t *o, const char *k)
@@ -38,26 +42,19 @@ static double num(json_t *o, const char *k)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-/* The 90 % ellipse (chi-square 2 dof: 2.146 sigma) as a closed ring. */
-static json_t *ellipse_ring(struct ectx *c, json_t *rec, double lat, double lon)
+/* The 90 % ellipse (chi-square 2 dof: 2.146 sigma) as a closed ring,
+ * counterclockwise (RFC 7946 3.1.6; src/interop/geom.c). */
+static json_t *ellipse_ring(json_t *rec, double lat, double lon)
 {
 	json_t *el = json_object_get(rec, "ellipse");
-	double a = num(el, "smaj_m"), b = num(el, "smin_m"), az = num(el, "az_deg");
-	if (!(a >= 0) || !(b >= 0) || !isfinite(az))
+	double ring[VG_INTEROP_ELLIPSE_N + 1][2];
+	if (!vg_interop_ellipse_ring(lat, lon, num(el, "smaj_m"), num(el, "smin_m"), num(el, "az_deg"),
+	                             ring))
 		return NULL;
-	const double k = sqrt(-2 * log(0.1)), D = 3.14159265358979323846 / 180;
-	if (a * k < 0.01)
-		a = b = 0.01 / k;
-	json_t *ring = json_array();
-	for (int i = 0; i <= 72; i++) {
-		double th = (i % 72) * 5.0 * D;
-		double u = a * k * cos(th), v = b * k * sin(th); /* along / across the major axis */
-		double e = u * sin(az * D) + v * cos(az * D), n = u * cos(az * D) - v * sin(az * D);
-		double lat2, lon2;
-		geod_direct(&c->g, lat, lon, atan2(e, n) / D, hypot(e, n), &lat2, &lon2, NULL);
-		json_array_append_new(ring, json_pack("[f,f]", lon2, lat2));
-	}
-	return ring;
+	json_t *arr = json_array();
+	for (int i = 0; i <= VG_INTEROP_ELLIPSE_N; i++)
+		json_array_append_new(arr, json_pack("[f,f]", ring[i][0], ring[i][1]));
+	return arr;
 }
 
 static int row_cb(void *ctx, const struct vg_event_row *e)
@@ -66,6 +63,12 @@ static int row_cb(void *ctx, const struct vg_event_row *e)
 	if (c->fmt == F_NDJSON) {
 		fwrite(e->record, 1, e->record_len, stdout);
 		fputc('\n', stdout);
+		c->n++;
+		return ferror(stdout) ? 1 : 0;
+	}
+	if (c->fmt == F_KML) {
+		if (vg_interop_kml_event(&c->kml, e->record, e->record_len, &c->err))
+			return 1;
 		c->n++;
 		return ferror(stdout) ? 1 : 0;
 	}
@@ -85,7 +88,7 @@ static int row_cb(void *ctx, const struct vg_event_row *e)
 		       (long long)json_integer_value(json_object_get(rec, "n_radar")),
 		       json_string_value(json_object_get(rec, "emitted")));
 	} else {
-		json_t *ring = ellipse_ring(c, rec, e->lat_deg, e->lon_deg);
+		json_t *ring = ellipse_ring(rec, e->lat_deg, e->lon_deg);
 		json_t *geom = ring ? json_pack("{s:s, s:[o]}", "type", "Polygon", "coordinates", ring)
 		                    : json_pack("{s:s, s:[f,f]}", "type", "Point", "coordinates",
 		                                e->lon_deg, e->lat_deg);
@@ -110,7 +113,7 @@ int vg_cmd_events(int argc, char **argv)
 	flt.t1_ns = INT64_MAX;
 	struct ectx c;
 	memset(&c, 0, sizeof c);
-	geod_init(&c.g, 6378137.0, 1 / 298.257223563);
+	vg_err_clear(&c.err);
 	if (vg_cli_help_requested(argc, argv)) {
 		help(stdout);
 		return VG_EXIT_OK;
@@ -160,8 +163,10 @@ int vg_cmd_events(int argc, char **argv)
 				c.fmt = F_CSV;
 			else if (v && !strcmp(v, "geojson"))
 				c.fmt = F_GEOJSON;
+			else if (v && !strcmp(v, "kml"))
+				c.fmt = F_KML;
 			else {
-				vg_cli_error("events", "--format %s: want ndjson, csv or geojson", v ? v : "");
+				vg_cli_error("events", "--format %s: want ndjson, csv, geojson or kml", v ? v : "");
 				return VG_EXIT_USAGE;
 			}
 		} else {
@@ -181,11 +186,21 @@ int vg_cmd_events(int argc, char **argv)
 		       "n_arrivals,n_bearings,n_radar,emitted\n");
 	else if (c.fmt == F_GEOJSON)
 		printf("{\"type\":\"FeatureCollection\",\"features\":[");
+	else if (c.fmt == F_KML)
+		vg_interop_kml_events_begin(&c.kml, stdout);
 	vg_status s = vg_store_event_query(st, &flt, row_cb, &c, &err);
 	if (c.fmt == F_GEOJSON)
 		printf("\n]}\n");
 	vg_store_free(st);
+	if (c.err.status) {
+		vg_cli_error("events", "%s", c.err.msg);
+		return VG_EXIT_FATAL;
+	}
 	if (s) {
+		vg_cli_error("events", "%s", err.msg);
+		return VG_EXIT_FATAL;
+	}
+	if (c.fmt == F_KML && vg_interop_kml_events_end(&c.kml, &err)) {
 		vg_cli_error("events", "%s", err.msg);
 		return VG_EXIT_FATAL;
 	}

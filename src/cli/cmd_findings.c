@@ -1,6 +1,7 @@
 /* cmd_findings.c - `vigil findings`: query and convert findings written by
  * `vigil adjudicate` (NDJSON; src/rules/rules.h, docs/rules.md). */
 #include "cli.h"
+#include "interop/interop.h"
 #include "rules/rules.h"
 
 #include <errno.h>
@@ -12,11 +13,13 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "usage: vigil findings [FILE] [--from TIME] [--until TIME] [--rule RULE] [--party P]\n"
 	        "                      [--grade G] [--min-grade G] [--bbox W,S,E,N]\n"
-	        "                      [--format ndjson|csv|geojson|summary]\n\n"
+	        "                      [--format ndjson|csv|geojson|kml|summary]\n\n"
 	        "Read findings (NDJSON from `vigil adjudicate`; standard input without FILE),\n"
 	        "keep those whose window overlaps [--from, --until], of the rule, party and\n"
 	        "grade asked, inside the box, and print them as NDJSON, CSV with ACLED-like\n"
-	        "columns, a GeoJSON FeatureCollection, or a summary per rule and grade.\n\n"
+	        "columns, a GeoJSON FeatureCollection (RFC 7946, a Point per finding), KML 2.2\n"
+	        "(a Placemark per finding: place, 90 %% ellipse, time span, members as\n"
+	        "ExtendedData, a style per grade), or a summary per rule and grade.\n\n"
 	        "example:\n"
 	        "  vigil findings findings.ndjson --rule withdrawal --min-grade probable --format csv\n");
 }
@@ -80,10 +83,11 @@ int vg_cmd_findings(int argc, char **argv)
 			return VG_EXIT_USAGE;
 		}
 	}
-	enum { NDJSON, CSV, GEOJSON, SUMMARY } f = !strcmp(fmt, "ndjson") ? NDJSON : !strcmp(fmt, "csv") ? CSV
-	                                         : !strcmp(fmt, "geojson") ? GEOJSON : !strcmp(fmt, "summary") ? SUMMARY : -1;
+	enum { NDJSON, CSV, GEOJSON, KML, SUMMARY } f = !strcmp(fmt, "ndjson") ? NDJSON : !strcmp(fmt, "csv") ? CSV
+	                                         : !strcmp(fmt, "geojson") ? GEOJSON : !strcmp(fmt, "kml") ? KML
+	                                         : !strcmp(fmt, "summary") ? SUMMARY : -1;
 	if ((int)f < 0) {
-		vg_cli_error("findings", "--format %s: want ndjson, csv, geojson or summary", fmt);
+		vg_cli_error("findings", "--format %s: want ndjson, csv, geojson, kml or summary", fmt);
 		return VG_EXIT_USAGE;
 	}
 	FILE *in = path ? fopen(path, "r") : stdin;
@@ -97,7 +101,10 @@ int vg_cmd_findings(int argc, char **argv)
 	long lineno = 0, n_out = 0;
 	int rc = VG_EXIT_OK;
 	uint32_t counts[VG_RULE_TYPE_COUNT_][4] = {{0}};
-	if (f == CSV)
+	struct vg_kml kml;
+	if (f == KML)
+		vg_interop_kml_findings_begin(&kml, stdout);
+	else if (f == CSV)
 		vg_finding_csv_header(stdout);
 	else if (f == GEOJSON)
 		fputs("{\"type\":\"FeatureCollection\",\"features\":[", stdout);
@@ -126,6 +133,13 @@ int vg_cmd_findings(int argc, char **argv)
 			else if (f == GEOJSON) {
 				fputs(n_out ? ",\n" : "\n", stdout);
 				vg_finding_write_geojson_feature(stdout, &x);
+			} else if (f == KML) {
+				if (vg_interop_kml_finding(&kml, &x, &err) != VG_OK) {
+					vg_cli_error("findings", "%s:%ld: %s", path ? path : "-", lineno, err.msg);
+					rc = VG_EXIT_USAGE;
+					vg_finding_clear(&x);
+					break;
+				}
 			} else
 				counts[x.rule][x.grade]++;
 			n_out++;
@@ -137,6 +151,10 @@ int vg_cmd_findings(int argc, char **argv)
 		fclose(in);
 	if (f == GEOJSON)
 		fputs("\n]}\n", stdout);
+	if (f == KML && vg_interop_kml_findings_end(&kml, &err) != VG_OK) {
+		vg_cli_error("findings", "%s", err.msg);
+		rc = VG_EXIT_FATAL;
+	}
 	if (f == SUMMARY) {
 		printf("%-22s %9s %9s %9s %9s\n", "rule", "confirmed", "probable", "possible", "total");
 		for (int r = 1; r < VG_RULE_TYPE_COUNT_; r++)

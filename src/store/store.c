@@ -208,6 +208,18 @@ static const char *const migrations[] = {
 	" SELECT log_index, envelope FROM observations WHERE log_index IS NOT NULL"
 	" UNION ALL SELECT idx, entry FROM registry_log"
 	" UNION ALL SELECT log_index, entry FROM publications WHERE log_index IS NOT NULL;",
+	/* 7 -> 8: a spatio-temporal index of the findings (GET /v1/findings
+	 * with a box and a time range over a million findings): an R*Tree over
+	 * (time in seconds, lat, lon), filled by a trigger; SQLite stores its
+	 * coordinates as 32-bit floats rounded outward, so it only narrows the
+	 * candidates and the exact test runs on the findings' own columns. */
+	"CREATE VIRTUAL TABLE findings_rtree USING rtree(id, min_t, max_t, min_lat, max_lat,"
+	" min_lon, max_lon);"
+	"INSERT INTO findings_rtree SELECT seq, from_ns / 1e9, until_ns / 1e9, lat, lat, lon, lon"
+	" FROM findings;"
+	"CREATE TRIGGER findings_rtree_ins AFTER INSERT ON findings BEGIN"
+	" INSERT INTO findings_rtree VALUES (new.seq, new.from_ns / 1e9, new.until_ns / 1e9,"
+	" new.lat, new.lat, new.lon, new.lon); END;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -1268,7 +1280,7 @@ vg_status vg_store_findings_replace(vg_store *st, const struct vg_finding_row *r
 	if (own && (s = vg_store_begin(st, err)))
 		return s;
 	sqlite3_stmt *q = NULL;
-	if ((s = exec(st, "DELETE FROM findings", err)))
+	if ((s = exec(st, "DELETE FROM findings; DELETE FROM findings_rtree;", err)))
 		goto out;
 	if (sqlite3_prepare_v2(st->db,
 	                       "INSERT INTO findings(seq, id, rule, rule_id, party, grade, from_ns,"
@@ -1310,7 +1322,22 @@ vg_status vg_store_finding_query(vg_store *st, const struct vg_finding_filter *f
                                  struct vg_err *err)
 {
 	sqlite3_stmt *q;
+	/* With a box or a time range, the R*Tree gives the candidates (in a
+	 * sorted list: rows come in seq order without a sort); else the seq
+	 * order of the table itself. */
+	bool indexed = f->has_time || f->has_bbox;
 	if (sqlite3_prepare_v2(st->db,
+	                       indexed
+	                           ? "SELECT seq, id, rule, rule_id, party, grade, from_ns, until_ns, lat,"
+	                             " lon, record FROM findings WHERE seq IN (SELECT id FROM findings_rtree"
+	                             " WHERE max_t >= ?14 AND min_t <= ?15 AND max_lat >= ?16"
+	                             " AND min_lat <= ?17 AND max_lon >= ?18 AND min_lon <= ?19)"
+	                             " AND seq > ?1"
+	                             " AND (?2 = 0 OR (from_ns <= ?4 AND until_ns >= ?3))"
+	                             " AND (?5 = 0 OR (lat >= ?6 AND lat <= ?7 AND lon >= ?8 AND lon <= ?9))"
+	                             " AND (?10 IS NULL OR rule = ?10) AND (?11 IS NULL OR party = ?11)"
+	                             " AND (?12 IS NULL OR grade = ?12) ORDER BY seq LIMIT ?13"
+	                           :
 	                       "SELECT seq, id, rule, rule_id, party, grade, from_ns, until_ns, lat, lon,"
 	                       " record FROM findings WHERE seq > ?1"
 	                       " AND (?2 = 0 OR (from_ns <= ?4 AND until_ns >= ?3))"
@@ -1332,6 +1359,14 @@ vg_status vg_store_finding_query(vg_store *st, const struct vg_finding_filter *f
 	bind_opt_text(q, 11, f->party);
 	bind_opt_text(q, 12, f->grade);
 	sqlite3_bind_int64(q, 13, f->limit > 0 ? f->limit : -1);
+	if (indexed) {
+		sqlite3_bind_double(q, 14, f->has_time ? (double)f->t0_ns / 1e9 : -1e30);
+		sqlite3_bind_double(q, 15, f->has_time ? (double)f->t1_ns / 1e9 : 1e30);
+		sqlite3_bind_double(q, 16, f->has_bbox ? f->min_lat_deg : -1e30);
+		sqlite3_bind_double(q, 17, f->has_bbox ? f->max_lat_deg : 1e30);
+		sqlite3_bind_double(q, 18, f->has_bbox ? f->min_lon_deg : -1e30);
+		sqlite3_bind_double(q, 19, f->has_bbox ? f->max_lon_deg : 1e30);
+	}
 	vg_status s = VG_OK;
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
