@@ -39,6 +39,7 @@ struct pt_item {
 	int cls;                  /* detection class / change type */
 	int sensor;
 	int64_t log_index;
+	uint32_t count;           /* items the detection stands for (1: one object) */
 };
 
 struct log_sensor {
@@ -211,6 +212,7 @@ static vg_status add_pt(vg_adjudicator *a, int kind, int64_t t, double lat, doub
 	P->cls = cls;
 	P->sensor = sensor;
 	P->log_index = log_index;
+	P->count = 1; /* the codec's detections name one object each */
 	return VG_OK;
 }
 
@@ -941,6 +943,268 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 	return st;
 }
 
+/* ---- zone_cap ------------------------------------------------------------------- */
+
+/* Counting distinct items from repeated sightings (docs/rules.md, zone_cap):
+ *  - sightings of one window chain into groups as withdrawal's do (the
+ *    nearest group whose last position is within cluster_m), with no time
+ *    gap inside the window: a weapon parked all day and seen at 08:00 and
+ *    20:00 is one group;
+ *  - a group counts the items of its best frame, not its sightings: a
+ *    frame is what one sensor saw within frame_s (one drone pass, one
+ *    satellite scene), and inside a frame two sightings are the same item
+ *    if they are within 3 combined sigmas plus speed_mps times their time
+ *    apart (the same tank reported every 5 s by a drone's video is one
+ *    tank; two tanks 100 m apart in one image are two);
+ *  - a sighting that stands for a group (count n) and its repeats in the
+ *    frame count max(n, ...), never the sum;
+ *  - the window's count is the sum over its groups.
+ * Each step merges when in doubt: the count is a lower bound of the items
+ * present, so a finding (count > cap) does not rest on double counting. */
+
+/* Is P in rule r's place: on the party's side, and in one of the zones or
+ * in the band [min_distance_m, distance_m) from the party's line? */
+static bool cap_place(const struct vg_agreement *ag, const struct vg_ag_rule *r,
+                      const struct pt_item *P)
+{
+	if (!vg_geo_area_contains(ag->features[ag->side[r->party]].area, P->lat, P->lon))
+		return false;
+	if (r->n_zones)
+		return in_rule_zone(ag, r, P->lat, P->lon);
+	double d = vg_geo_line_distance(ag->features[r->ref_line[r->party]].line, P->lat, P->lon, NULL);
+	return d >= r->min_distance_m && d < r->distance_m[r->party];
+}
+
+/* A group's sightings sorted by (sensor, pts index): pts are in time
+ * order, so frames are runs of one sensor in time order. */
+struct frame_key {
+	int sensor;
+	uint32_t idx;
+};
+
+static int cmp_frame(const void *x, const void *y)
+{
+	const struct frame_key *a = x, *b = y;
+	if (a->sensor != b->sensor)
+		return a->sensor < b->sensor ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+struct cap_item {
+	double lat, lon, sigma;
+	int64_t t;
+	uint32_t count;
+};
+
+/* The count of one group: the most distinct items in one of its frames.
+ * m: the group's sightings, sorted by cmp_frame. */
+static uint64_t cap_group_count(const vg_adjudicator *a, const struct vg_ag_rule *r,
+                                const struct frame_key *m, uint32_t n, struct cap_item *items)
+{
+	int64_t frame_ns = (int64_t)llround(r->frame_s * 1e9);
+	uint64_t best = 0;
+	for (uint32_t s = 0; s < n;) {
+		const struct pt_item *F = &a->pts[m[s].idx];
+		uint32_t e = s, n_items = 0;
+		for (; e < n && m[e].sensor == F->sensor && a->pts[m[e].idx].t - F->t <= frame_ns; e++) {
+			const struct pt_item *P = &a->pts[m[e].idx];
+			int hit = -1;
+			double hd = INFINITY;
+			for (uint32_t k = 0; k < n_items; k++) {
+				const struct cap_item *I = &items[k];
+				double d = near_m(P->lat, P->lon, I->lat, I->lon);
+				double gate = 3 * sqrt(P->sigma * P->sigma + I->sigma * I->sigma) +
+				              r->speed_mps * (double)(P->t - I->t) / 1e9;
+				if (d <= gate && d < hd) {
+					hd = d;
+					hit = (int)k;
+				}
+			}
+			if (hit < 0)
+				items[hit = (int)n_items++] = (struct cap_item){.count = 0};
+			struct cap_item *I = &items[hit];
+			I->lat = P->lat; /* follow the item */
+			I->lon = P->lon;
+			I->sigma = P->sigma;
+			I->t = P->t;
+			if (P->count > I->count)
+				I->count = P->count;
+		}
+		uint64_t total = 0;
+		for (uint32_t k = 0; k < n_items; k++)
+			total += items[k].count;
+		if (total > best)
+			best = total;
+		s = e;
+	}
+	return best;
+}
+
+/* One cap in one window [wfrom, wto): cand[0..n) are the rule's
+ * candidates of the window in time order. */
+static vg_status cap_window(vg_adjudicator *a, const struct vg_ag_rule *r, int vi,
+                            const struct vg_ag_cap *cap, const uint32_t *cand, uint32_t n,
+                            int64_t wfrom, int64_t wto, struct vg_findings *out, struct vg_err *err)
+{
+	const struct vg_agreement *ag = a->ag;
+	vg_status st = VG_OK;
+	/* Sightings of this cap's classes; if even their sum is within the
+	 * cap, there is nothing to count. */
+	uint32_t *m = malloc((n + 1) * sizeof *m);
+	int *grp = malloc((n + 1) * sizeof *grp);
+	if (!m || !grp) {
+		free(m);
+		free(grp);
+		return vg_err_set(err, VG_ERR_NOMEM, "zone_cap");
+	}
+	uint32_t nm = 0;
+	uint64_t upper = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (cap->classes & VG_CLASS_BIT(a->pts[cand[i]].cls)) {
+			m[nm++] = cand[i];
+			upper += a->pts[cand[i]].count;
+		}
+	if (upper <= cap->max)
+		goto out;
+	/* Groups: chains of sightings within cluster_m of the group's last
+	 * position, in time order. */
+	struct gpos {
+		double lat, lon;
+	} *gp = malloc((nm + 1) * sizeof *gp);
+	struct frame_key *gm = malloc((nm + 1) * sizeof *gm);
+	uint32_t *gstart = calloc(nm + 2, sizeof *gstart);
+	struct cap_item *items = malloc((nm + 1) * sizeof *items);
+	if (!gp || !gm || !gstart || !items) {
+		st = vg_err_set(err, VG_ERR_NOMEM, "zone_cap");
+		goto out_groups;
+	}
+	uint32_t ng = 0;
+	for (uint32_t i = 0; i < nm; i++) {
+		const struct pt_item *P = &a->pts[m[i]];
+		int best = -1;
+		double bd = r->cluster_m;
+		for (uint32_t g = 0; g < ng; g++) {
+			double d = near_m(P->lat, P->lon, gp[g].lat, gp[g].lon);
+			if (d <= bd) {
+				bd = d;
+				best = (int)g;
+			}
+		}
+		if (best < 0)
+			best = (int)ng++;
+		gp[best].lat = P->lat;
+		gp[best].lon = P->lon;
+		grp[i] = best;
+	}
+	/* Members of each group, contiguous (counting sort), then frames. */
+	for (uint32_t i = 0; i < nm; i++)
+		gstart[grp[i] + 1]++;
+	for (uint32_t g = 0; g < ng; g++)
+		gstart[g + 1] += gstart[g];
+	{
+		uint32_t *fill = calloc(ng + 1, sizeof *fill);
+		if (!fill) {
+			st = vg_err_set(err, VG_ERR_NOMEM, "zone_cap");
+			goto out_groups;
+		}
+		for (uint32_t i = 0; i < nm; i++)
+			gm[gstart[grp[i]] + fill[grp[i]]++] = (struct frame_key){a->pts[m[i]].sensor, m[i]};
+		free(fill);
+	}
+	uint64_t total = 0;
+	for (uint32_t g = 0; g < ng; g++) {
+		struct frame_key *gs = gm + gstart[g];
+		uint32_t k = gstart[g + 1] - gstart[g];
+		qsort(gs, k, sizeof *gs, cmp_frame);
+		total += cap_group_count(a, r, gs, k, items);
+	}
+	if (total <= cap->max)
+		goto out_groups;
+
+	/* A finding: the window, the place of the sightings, every sighting
+	 * counted as evidence, the party bound by the cap. */
+	struct acc c;
+	if ((st = acc_init(a, &c, r, ag->versions[vi].version, err)))
+		goto out_groups;
+	double p_sum = 0;
+	for (uint32_t i = 0; i < nm && !st; i++) {
+		const struct pt_item *P = &a->pts[m[i]];
+		double cv[2][2] = {{P->sigma * P->sigma, 0}, {0, P->sigma * P->sigma}};
+		acc_pos(&c, P->lat, P->lon, cv);
+		double p[VG_AG_MAX_PARTIES];
+		vg_agreement_attribute(ag, P->lat, P->lon, cv, p);
+		p_sum += p[r->party];
+		mark_sensor(a, &c, P->sensor);
+		st = acc_evidence(&c, P->log_index, err);
+	}
+	if (st) {
+		acc_drop(&c);
+		goto out_groups;
+	}
+	c.f.from_ns = wfrom;
+	c.f.until_ns = wto;
+	c.f.count = total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
+	c.f.has_cap = true;
+	c.f.cap = cap->max;
+	snprintf(c.f.class_name, sizeof c.f.class_name, "%s", cap->name);
+	if ((st = acc_finish(a, &c, true, out, err)))
+		goto out_groups;
+	struct vg_finding *f = &out->v[out->n - 1];
+	snprintf(f->party, sizeof f->party, "%s", ag->parties[r->party]);
+	f->p_party = nm ? fmin(p_sum / nm, 1) : 1;
+out_groups:
+	free(gp);
+	free(gm);
+	free(gstart);
+	free(items);
+out:
+	free(m);
+	free(grp);
+	return st;
+}
+
+static vg_status rule_zone_cap(vg_adjudicator *a, const struct vg_ag_rule *r, int vi,
+                               struct vg_findings *out, struct vg_err *err)
+{
+	const struct vg_agreement *ag = a->ag;
+	int64_t vfrom = ag->versions[vi].effective_ns;
+	int64_t vto = vi + 1 < (int)ag->n_versions ? ag->versions[vi + 1].effective_ns : INT64_MAX;
+	int64_t win = r->window_ns;
+	/* The same grid of windows from an origin in [0, win): no overflow in
+	 * t - origin. */
+	int64_t origin = r->window_origin_ns % win;
+	if (origin < 0)
+		origin += win;
+	uint32_t *cand = malloc((a->n_pts + 1) * sizeof *cand), nc = 0;
+	if (!cand)
+		return vg_err_set(err, VG_ERR_NOMEM, "zone_cap");
+	for (uint32_t i = 0; i < a->n_pts; i++) {
+		const struct pt_item *P = &a->pts[i];
+		if (P->kind != VG_OBS_DETECTION || P->cls <= 0 || P->cls >= VG_CLS_COUNT_ ||
+		    !(r->classes & VG_CLASS_BIT(P->cls)) || P->t < vfrom || P->t >= vto ||
+		    !cap_place(ag, r, P))
+			continue;
+		cand[nc++] = i;
+	}
+	/* pts are in time order: each window is a run of candidates. */
+	vg_status st = VG_OK;
+	for (uint32_t s = 0; s < nc && !st;) {
+		int64_t d = a->pts[cand[s]].t - origin;
+		int64_t w = d / win - (d % win < 0);
+		int64_t ws = origin + w * win;
+		int64_t we = ws > INT64_MAX - win ? INT64_MAX : ws + win;
+		uint32_t e = s;
+		while (e < nc && a->pts[cand[e]].t < we)
+			e++;
+		for (uint32_t k = 0; k < r->n_caps && !st; k++)
+			st = cap_window(a, r, vi, &r->caps[k], cand + s, e - s, ws > vfrom ? ws : vfrom,
+			                we < vto ? we : vto, out, err);
+		s = e;
+	}
+	free(cand);
+	return st;
+}
+
 /* ---- Run ------------------------------------------------------------------------ */
 
 static int cmp_finding(const void *x, const void *y)
@@ -957,7 +1221,10 @@ static int cmp_finding(const void *x, const void *y)
 		return a->lat_deg < b->lat_deg ? -1 : 1;
 	if (a->lon_deg != b->lon_deg)
 		return a->lon_deg < b->lon_deg ? -1 : 1;
-	return a->until_ns < b->until_ns ? -1 : a->until_ns > b->until_ns;
+	if (a->until_ns != b->until_ns)
+		return a->until_ns < b->until_ns ? -1 : 1;
+	/* zone_cap: the caps of one window share place and time */
+	return strcmp(a->class_name, b->class_name);
 }
 
 vg_status vg_adj_run(vg_adjudicator *a, struct vg_findings *out, struct vg_err *err)
@@ -977,6 +1244,8 @@ vg_status vg_adj_run(vg_adjudicator *a, struct vg_findings *out, struct vg_err *
 			const struct vg_ag_rule *r = &v->rules[k];
 			if (r->type == VG_RULE_NO_FIRE)
 				st = rule_no_fire(a, r, (int)vi, out, err);
+			else if (r->type == VG_RULE_ZONE_CAP)
+				st = rule_zone_cap(a, r, (int)vi, out, err);
 			else
 				st = rule_presence(a, r, (int)vi, out, err);
 		}

@@ -16,6 +16,7 @@ static const char *const rule_names[VG_RULE_TYPE_COUNT_] = {
 	[VG_RULE_NO_FLY] = "no_fly",
 	[VG_RULE_DISENGAGEMENT] = "disengagement",
 	[VG_RULE_NO_NEW_FORTIFICATION] = "no_new_fortification",
+	[VG_RULE_ZONE_CAP] = "zone_cap",
 };
 
 const char *vg_rule_type_name(int t)
@@ -416,6 +417,130 @@ static vg_status get_zones(const struct vg_agreement *ag, json_t *obj, const cha
 	return VG_OK;
 }
 
+/* zone_cap (docs/rules.md): caps per class on a party's forces in a zone or
+ * a band along a line, counted per fixed window. */
+static vg_status parse_zone_cap(const struct vg_agreement *ag, json_t *j, const char *path,
+                                struct vg_ag_rule *r, struct vg_err *err)
+{
+	static const char *const al[] = {"type", "id", "description", "party", "zones",
+	                                 "distance_km", "min_distance_km", "reference_line", "caps",
+	                                 "window_h", "window_origin", "cluster_km", "frame_s",
+	                                 "speed_mps", NULL};
+	vg_status st;
+	if ((st = check_members(j, path, al, err)))
+		return st;
+	const char *party = NULL;
+	if ((st = get_string(j, path, "party", true, &party, err)))
+		return st;
+	r->party = vg_agreement_party(ag, party);
+	if (r->party < 0)
+		return vg_err_set(err, VG_ERR_RANGE, "%s.party = \"%.64s\": not one of the parties", path, party);
+
+	/* The place: zones, or a band along a line on the party's side. */
+	bool zones = json_object_get(j, "zones") != NULL;
+	bool band = json_object_get(j, "distance_km") != NULL;
+	if (zones == band)
+		return vg_err_set(err, zones ? VG_ERR_INCONSISTENT : VG_ERR_MISSING,
+		                  "%s: want either zones or distance_km (a band along reference_line on the "
+		                  "party's side)%s",
+		                  path, zones ? ", not both" : "");
+	if (zones) {
+		if ((st = get_zones(ag, j, path, r, err)))
+			return st;
+		if (json_object_get(j, "min_distance_km") || json_object_get(j, "reference_line"))
+			return vg_err_set(err, VG_ERR_INCONSISTENT,
+			                  "%s.%s: only with distance_km (a band), not with zones", path,
+			                  json_object_get(j, "min_distance_km") ? "min_distance_km"
+			                                                        : "reference_line");
+	} else {
+		double d = 0, d0 = 0;
+		if ((st = get_number(j, path, "distance_km", true, 0.001, 1000, &d, err)) ||
+		    (st = get_number(j, path, "min_distance_km", false, 0, 1000, &d0, err)))
+			return st;
+		if (d0 >= d)
+			return vg_err_set(err, VG_ERR_INCONSISTENT,
+			                  "%s.min_distance_km = %g: must be below distance_km (%g)", path, d0, d);
+		r->distance_m[r->party] = d * 1000;
+		r->min_distance_m = d0 * 1000;
+		const char *fid = NULL;
+		if ((st = get_string(j, path, "reference_line", false, &fid, err)))
+			return st;
+		if (fid) {
+			int fi = feature_by_id(ag, fid);
+			if (fi < 0 || (ag->features[fi].role != VG_ROLE_CONTACT_LINE &&
+			               ag->features[fi].role != VG_ROLE_REFERENCE_LINE))
+				return vg_err_set(err, VG_ERR_RANGE,
+				                  "%s.reference_line = \"%.64s\": want the id of a contact_line or "
+				                  "reference_line feature",
+				                  path, fid);
+			r->ref_line[r->party] = fi;
+		}
+	}
+
+	/* The caps: {class: count}. */
+	json_t *caps = json_object_get(j, "caps");
+	if (!caps)
+		return vg_err_set(err, VG_ERR_MISSING, "%s.caps: missing", path);
+	if (!json_is_object(caps))
+		return vg_err_set(err, VG_ERR_TYPE, "%s.caps: want {class: count}, got %s", path,
+		                  vg_cj_type_word(caps));
+	if (json_object_size(caps) == 0)
+		return vg_err_set(err, VG_ERR_MISSING, "%s.caps: empty (want at least one {class: count})",
+		                  path);
+	if (json_object_size(caps) > VG_AG_MAX_CAPS)
+		return vg_err_set(err, VG_ERR_LIMIT, "%s.caps: %zu classes, at most %d", path,
+		                  json_object_size(caps), VG_AG_MAX_CAPS);
+	char cpath[160];
+	snprintf(cpath, sizeof cpath, "%s.caps", path);
+	const char *k;
+	json_t *v;
+	json_object_foreach(caps, k, v) {
+		vg_class_mask m = vg_agreement_classes(ag, k);
+		if (!m && !strcasecmp(k, "troops")) /* the personnel synonym, unless defined */
+			m = VG_CLASS_BIT(VG_CLS_PERSONNEL);
+		if (!m)
+			return vg_err_set(err, VG_ERR_CLASS,
+			                  "%s.%.64s: unknown weapon class (want an object class, a weapon class, "
+			                  "an alias or \"troops\")",
+			                  cpath, k);
+		if (!json_is_number(v))
+			return vg_err_set(err, VG_ERR_TYPE, "%s.%.64s: want a count (integer >= 0), got %s", cpath,
+			                  k, vg_cj_type_word(v));
+		double x = 0;
+		if ((st = get_number(caps, cpath, k, true, 0, 1e9, &x, err)))
+			return st;
+		if (x != floor(x))
+			return vg_err_set(err, VG_ERR_RANGE, "%s.%.64s = %g: want an integer", cpath, k, x);
+		for (uint32_t i = 0; i < r->n_caps; i++)
+			if (r->caps[i].classes == m)
+				return vg_err_set(err, VG_ERR_EXISTS, "%s.%.64s: the same classes as %s.%s", cpath, k,
+				                  cpath, r->caps[i].name);
+		struct vg_ag_cap *c = &r->caps[r->n_caps++];
+		snprintf(c->name, sizeof c->name, "%s", k);
+		c->classes = m;
+		c->max = (uint32_t)x;
+		r->classes |= m;
+	}
+
+	/* The window and the counting parameters. */
+	double win_h = 0, cluster_km = 2, frame_s = 60, speed = 15;
+	if ((st = get_number(j, path, "window_h", true, 1.0 / 60, 8784, &win_h, err)) ||
+	    (st = get_number(j, path, "cluster_km", false, 0.01, 100, &cluster_km, err)) ||
+	    (st = get_number(j, path, "frame_s", false, 0, 3600, &frame_s, err)) ||
+	    (st = get_number(j, path, "speed_mps", false, 0, 1000, &speed, err)))
+		return st;
+	r->window_ns = (int64_t)llround(win_h * 3600 * 1e9);
+	r->window_origin_ns = 0; /* 1970-01-01T00:00:00Z: 24 h windows are UTC days */
+	if (json_object_get(j, "window_origin") &&
+	    (st = get_time(j, path, "window_origin", &r->window_origin_ns, err)))
+		return st;
+	r->cluster_m = cluster_km * 1000;
+	r->frame_s = frame_s;
+	r->speed_mps = speed;
+	snprintf(r->class_name, sizeof r->class_name, "%s", r->caps[0].name);
+	return VG_OK;
+}
+
 static vg_status parse_rule(const struct vg_agreement *ag, json_t *j, const char *path, size_t idx,
                             struct vg_ag_rule *r, struct vg_err *err)
 {
@@ -428,14 +553,11 @@ static vg_status parse_rule(const struct vg_agreement *ag, json_t *j, const char
 	    (st = get_string(j, path, "id", false, &id, err)))
 		return st;
 	r->type = vg_rule_type_parse(type);
-	if (r->type < 0) {
-		if (!strcmp(type, "zone_cap"))
-			return vg_err_set(err, VG_ERR_CLASS, "%s.type = \"zone_cap\": not implemented yet", path);
+	if (r->type < 0)
 		return vg_err_set(err, VG_ERR_CLASS,
-		                  "%s.type = \"%.32s\": want no_fire, withdrawal, no_fly, disengagement or "
-		                  "no_new_fortification",
+		                  "%s.type = \"%.32s\": want no_fire, withdrawal, no_fly, disengagement, "
+		                  "no_new_fortification or zone_cap",
 		                  path, type);
-	}
 	if (id && !vg_id_valid(id, strlen(id)))
 		return vg_err_set(err, VG_ERR_RANGE, "%s.id = \"%.64s\": want [A-Za-z0-9._:-]{1,64}", path, id);
 	if (id)
@@ -558,6 +680,8 @@ static vg_status parse_rule(const struct vg_agreement *ag, json_t *j, const char
 		cluster_km = 1;
 		break;
 	}
+	case VG_RULE_ZONE_CAP:
+		return parse_zone_cap(ag, j, path, r, err);
 	case VG_RULE_NO_NEW_FORTIFICATION: {
 		static const char *const al[] = {"type", "id", "description", "zones", "cluster_km", NULL};
 		if ((st = check_members(j, path, al, err)) || (st = get_zones(ag, j, path, r, err)))

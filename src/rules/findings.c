@@ -105,7 +105,10 @@ static void members(FILE *f, const struct vg_finding *x)
 		fputs(",\"class\":", f);
 		put_str(f, x->class_name);
 	}
-	fprintf(f, ",\"count\":%u,\"grade\":\"%s\",\"sensors\":%u,\"owners\":%u,\"modalities\":%u", x->count,
+	fprintf(f, ",\"count\":%u", x->count);
+	if (x->has_cap) /* zone_cap: the cap the count exceeds */
+		fprintf(f, ",\"cap\":%u", x->cap);
+	fprintf(f, ",\"grade\":\"%s\",\"sensors\":%u,\"owners\":%u,\"modalities\":%u",
 	        vg_grade_name(x->grade) ? vg_grade_name(x->grade) : "possible", x->n_sensors, x->n_owners,
 	        x->n_modalities);
 	fprintf(f, ",\"agreement_version\":%d,\"events\":[", x->agreement_version);
@@ -169,10 +172,12 @@ void vg_finding_write_csv(FILE *f, const struct vg_finding *x)
 	vg_time_format(x->until_ns, t1);
 	/* geo_precision as ACLED: 1 exact, 2 near (within ~10 km), 3 region. */
 	int prec = x->cep90_m <= 1000 ? 1 : x->cep90_m <= 10000 ? 2 : 3;
-	char notes[256];
-	snprintf(notes, sizeof notes, "%s %s: %u %s, %u sensors of %u owners, %.1f km from the line",
+	char notes[256], capped[24] = "";
+	if (x->has_cap)
+		snprintf(capped, sizeof capped, " (cap %u)", x->cap);
+	snprintf(notes, sizeof notes, "%s %s: %u %s%s, %u sensors of %u owners, %.1f km from the line",
 	         vg_grade_name(x->grade) ? vg_grade_name(x->grade) : "possible",
-	         vg_rule_type_name(x->rule), x->count, x->class_name[0] ? x->class_name : "items",
+	         vg_rule_type_name(x->rule), x->count, x->class_name[0] ? x->class_name : "items", capped,
 	         x->n_sensors, x->n_owners, x->line_dist_m / 1000);
 	fprintf(f, "%s,%.10s,Ceasefire violation,%s,%s,", x->id, t0, vg_rule_type_name(x->rule),
 	        x->party);
@@ -404,7 +409,7 @@ vg_status vg_finding_parse(const char *line, size_t len, struct vg_finding *x, s
 		return st;
 	memset(x, 0, sizeof *x);
 	char rule[32] = "", grade[16] = "";
-	double p = 0, ver = 0, cep = 0, ld = 0, cnt = 0;
+	double p = 0, ver = 0, cep = 0, ld = 0, cnt = 0, cap = NAN, ns = 0, no = 0, nm = 0;
 	bool has_cov = false;
 	if ((st = jstr(o, "id", false, x->id, sizeof x->id, err)) ||
 	    (st = jstr(o, "rule", true, rule, sizeof rule, err)) ||
@@ -415,8 +420,11 @@ vg_status vg_finding_parse(const char *line, size_t len, struct vg_finding *x, s
 	    (st = jnum(o, "lon", true, &x->lon_deg, err)) || (st = jcov(o, x->cov_m2, &has_cov, err)) ||
 	    (st = jnum(o, "cep90_m", false, &cep, err)) || (st = jnum(o, "line_dist_m", false, &ld, err)) ||
 	    (st = jstr(o, "class", false, x->class_name, sizeof x->class_name, err)) ||
-	    (st = jnum(o, "count", false, &cnt, err)) || (st = jstr(o, "grade", false, grade, sizeof grade, err)) ||
+	    (st = jnum(o, "count", false, &cnt, err)) || (st = jnum(o, "cap", false, &cap, err)) ||
+	    (st = jstr(o, "grade", false, grade, sizeof grade, err)) ||
 	    (st = jnum(o, "agreement_version", false, &ver, err)) ||
+	    (st = jnum(o, "sensors", false, &ns, err)) || (st = jnum(o, "owners", false, &no, err)) ||
+	    (st = jnum(o, "modalities", false, &nm, err)) ||
 	    (st = jlog_indices(o, "evidence", &x->evidence, &x->n_evidence, err)))
 		goto out;
 	x->rule = vg_rule_type_parse(rule);
@@ -433,6 +441,17 @@ vg_status vg_finding_parse(const char *line, size_t len, struct vg_finding *x, s
 	x->cep90_m = cep;
 	x->line_dist_m = ld;
 	x->count = cnt > 0 ? (uint32_t)cnt : 0;
+	x->n_sensors = ns > 0 && ns <= UINT32_MAX ? (uint32_t)ns : 0;
+	x->n_owners = no > 0 && no <= UINT32_MAX ? (uint32_t)no : 0;
+	x->n_modalities = nm > 0 && nm <= UINT32_MAX ? (uint32_t)nm : 0;
+	if (!isnan(cap)) {
+		if (!(cap >= 0 && cap <= UINT32_MAX) || cap != floor(cap)) {
+			st = vg_err_set(err, VG_ERR_RANGE, "cap = %g: want a count", cap);
+			goto out;
+		}
+		x->has_cap = true;
+		x->cap = (uint32_t)cap;
+	}
 	x->agreement_version = (int)ver;
 	json_t *ev = json_object_get(o, "events");
 	if (json_is_array(ev) && json_array_size(ev)) {

@@ -47,7 +47,8 @@ enum vg_rule_type {
 	VG_RULE_NO_FLY = 3,
 	VG_RULE_DISENGAGEMENT = 4,
 	VG_RULE_NO_NEW_FORTIFICATION = 5,
-	VG_RULE_TYPE_COUNT_ = 6
+	VG_RULE_ZONE_CAP = 6,
+	VG_RULE_TYPE_COUNT_ = 7
 };
 const char *vg_rule_type_name(int type);
 int vg_rule_type_parse(const char *s); /* -1 if unknown */
@@ -72,10 +73,19 @@ struct vg_ag_feature {
 typedef uint32_t vg_class_mask;
 #define VG_CLASS_BIT(c) ((vg_class_mask)1u << (c))
 
+/* zone_cap: at most max items of these classes (name as written). */
+#define VG_AG_MAX_CAPS 16
+struct vg_ag_cap {
+	char name[VG_ID_MAX + 1];
+	vg_class_mask classes;
+	uint32_t max;
+};
+
 struct vg_ag_rule {
 	char id[VG_ID_MAX + 1];
 	int type;                           /* enum vg_rule_type */
-	vg_class_mask classes;              /* withdrawal, no_fly, disengagement */
+	vg_class_mask classes;              /* withdrawal, no_fly, disengagement; zone_cap:
+	                                       the union of its caps' classes */
 	char class_name[VG_ID_MAX + 1];     /* as written (for findings) */
 	double distance_m[VG_AG_MAX_PARTIES]; /* withdrawal, no_fly: per party */
 	int ref_line[VG_AG_MAX_PARTIES];    /* feature index per party */
@@ -90,6 +100,18 @@ struct vg_ag_rule {
 	double gap_s;                       /* same violation if seen again within */
 	uint32_t types;                     /* no_fire: bit per event type (VG_EVT_*) */
 	uint32_t min_items;                 /* no_fire: located reports a finding needs */
+	/* zone_cap: the party bound by the caps; the place is r->zone (if
+	 * n_zones) or the band [min_distance_m, distance_m[party]) from
+	 * ref_line[party] on the party's side; fixed windows of window_ns
+	 * from window_origin_ns; sightings of one sensor within frame_s are
+	 * one frame, and two of them the same item if within 3 sigma plus
+	 * speed_mps times their time apart. */
+	int party;
+	uint32_t n_caps;
+	struct vg_ag_cap caps[VG_AG_MAX_CAPS];
+	double min_distance_m;
+	int64_t window_ns, window_origin_ns;
+	double frame_s, speed_mps;
 };
 
 struct vg_ag_version {
@@ -193,6 +215,8 @@ struct vg_finding {
 	double line_dist_m;            /* geodesic distance to the contact line */
 	char class_name[VG_ID_MAX + 1];
 	uint32_t count;                /* weapons / rounds / events it stands for */
+	bool has_cap;                  /* zone_cap: the cap count exceeded */
+	uint32_t cap;
 	int grade;
 	int agreement_version;
 	uint32_t n_sensors, n_owners, n_modalities;
@@ -247,7 +271,7 @@ vg_status vg_adj_add_external_fire(vg_adjudicator *adj, const char *id, int64_t 
 /* An event (copied; evidence taken over: ev->evidence is set to NULL). */
 vg_status vg_adj_add_event(vg_adjudicator *adj, struct vg_rule_event *ev, struct vg_err *err) VG_WUR;
 /* Apply the rules (once per adjudicator); findings sorted by (from, rule,
- * rule_id, lat, lon, until), ids f-000001... in that order. */
+ * rule_id, lat, lon, until, class), ids f-000001... in that order. */
 vg_status vg_adj_run(vg_adjudicator *adj, struct vg_findings *out, struct vg_err *err) VG_WUR;
 
 /* ---- Real data --------------------------------------------------------------- */

@@ -144,8 +144,8 @@ static void parse_bad_inputs(void **state)
 		 NULL, VG_ERR_INCONSISTENT, "agreement.amendments[0].version"},
 		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[{\"type\":\"no_fire\",\"id\":\"x\"},{\"type\":\"no_fire\",\"id\":\"x\"}]",
 		 NULL, VG_ERR_EXISTS, "agreement.rules[1].id = \"x\": duplicate"},
-		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[{\"type\":\"zone_cap\"}]", NULL, VG_ERR_CLASS,
-		 "zone_cap"},
+		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[{\"type\":\"zone_cap\"}]", NULL, VG_ERR_MISSING,
+		 "agreement.rules[0].party: missing"}, /* more in test_rules_zonecap.c */
 		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[],\"weapon_classes\":{\"heavy\":{\"classes\":\"cannon\"}}}",
 		 NULL, VG_ERR_JSON, ""},
 		{"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[],\"weapon_classes\":{\"heavy\":{\"classes\":\"cannon\"}}",
