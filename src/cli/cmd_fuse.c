@@ -345,7 +345,7 @@ int vg_cmd_fuse(int argc, char **argv)
 		fprintf(stderr,
 		        "vigil fuse: %llu observations read; %llu impulses, %llu radar reports, %llu ignored\n"
 		        "vigil fuse: %llu events (%llu launch, %llu impact, %llu explosion); %llu paired, "
-		        "%llu radar joins, %llu radar-only\n"
+		        "%llu radar joins, %llu radar-only (%llu refuted by silent sensors)\n"
 		        "vigil fuse: %llu arrivals unassociated, %llu outliers reported, %llu dropped at the cap; "
 		        "peak pool %u\n"
 		        "vigil fuse: %llu hypotheses, %llu fits; medium c = %.2f +- %.2f m/s, wind (%.2f, %.2f) m/s\n",
@@ -354,7 +354,8 @@ int vg_cmd_fuse(int argc, char **argv)
 		        (unsigned long long)s.n_events, (unsigned long long)s.n_launch,
 		        (unsigned long long)s.n_impact, (unsigned long long)s.n_explosion,
 		        (unsigned long long)s.n_paired, (unsigned long long)s.n_radar_joined,
-		        (unsigned long long)s.n_radar_only, (unsigned long long)s.n_unassociated,
+		        (unsigned long long)s.n_radar_only, (unsigned long long)s.n_radar_refuted,
+		        (unsigned long long)s.n_unassociated,
 		        (unsigned long long)s.n_rejected, (unsigned long long)s.n_dropped, s.peak_pending,
 		        (unsigned long long)s.n_hypotheses, (unsigned long long)s.n_fits, s.c_mps,
 		        s.c_sigma_mps, s.we_mps, s.wn_mps);

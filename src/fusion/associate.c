@@ -82,7 +82,15 @@ struct sensor {
 	double lat, lon, survey_sigma_m;
 	double ecef[3];
 	bool used; /* has reported an impulse from its registered position */
+	int64_t *heard;   /* the last HEARD_K arrival times (ring), for the radar test */
+	uint32_t n_heard; /* arrivals recorded in all */
 };
+
+/* Arrival times remembered per sensor (a ring): enough for the radar
+ * corroboration window (~170 s) at a few arrivals per second. */
+#define HEARD_K 512
+/* Radar-only launches: sensors nearer than this would hear a gun fire. */
+#define RADAR_CHECK_M 8000.0
 
 struct arr {
 	int64_t t_ns, log_index, obs_id, seq;
@@ -321,6 +329,8 @@ void vg_fusion_free(vg_fusion *f)
 {
 	if (!f)
 		return;
+	for (uint32_t i = 0; i < f->n_sen; i++)
+		free(f->sen[i].heard);
 	free(f->sen);
 	free(f->hash);
 	free(f->pend);
@@ -1262,6 +1272,53 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 
 /* ---- Radar-only events ------------------------------------------------------ */
 
+/*
+ * A radar-only launch must not be contradicted by the acoustic network:
+ * the fixed impulse sensors within RADAR_CHECK_M of the launch point would
+ * hear a gun fire (arrival at t + d / c, within the medium's and the
+ * track's uncertainty). If at least two such sensors are listening and
+ * fewer than cfg.min_heard_frac of them heard anything then (the silent-
+ * sensor test of heard_enough, applied to the radar's claim), the track is
+ * a radar false alarm. Where no sensor listens, the radar is the only
+ * witness and its track stands.
+ */
+static bool radar_corroborated(const vg_fusion *f, const struct vg_fire_point *p)
+{
+	double pe[3];
+	ecef(p->lat_deg, p->lon_deg, pe);
+	double c = f->med.c_mps > 0 ? f->med.c_mps : f->cfg.medium.c_mps;
+	double cs = f->med.c_mps > 0 ? f->med.c_sigma_mps : f->cfg.medium.c_sigma_mps;
+	uint32_t in = 0, heard = 0;
+	for (uint32_t i = 0; i < f->n_sen; i++) {
+		const struct sensor *sn = &f->sen[i];
+		if (!sn->used || !sn->heard)
+			continue;
+		double d = chord(pe, sn->ecef);
+		if (d > RADAR_CHECK_M)
+			continue;
+		in++;
+		double tol = 1.0 + d * (3 * cs + 10) / (c * c) + p->cep_m / c * 3;
+		double tp = (double)p->t_ns / 1e9 + d / c;
+		uint32_t k = sn->n_heard < HEARD_K ? sn->n_heard : HEARD_K;
+		bool h = false;
+		int64_t oldest = INT64_MAX;
+		for (uint32_t j = 0; j < k; j++) {
+			int64_t t = sn->heard[j];
+			if (t < oldest)
+				oldest = t;
+			if (fabs((double)t / 1e9 - tp) <= tol)
+				h = true;
+		}
+		/* the ring forgot that time: no evidence either way */
+		if (!h && sn->n_heard > HEARD_K && (double)oldest / 1e9 > tp - tol)
+			h = true;
+		heard += h;
+	}
+	vg_log(VG_LOG_DEBUG, "radar launch at %.5f %.5f: heard by %u of %u sensors within %.0f m",
+	       p->lat_deg, p->lon_deg, heard, in, RADAR_CHECK_M);
+	return in < 2 || (double)heard >= f->cfg.min_heard_frac * (double)in;
+}
+
 static vg_status radar_resolve(vg_fusion *f, struct radar *r, bool launch, struct vg_err *err)
 {
 	const struct vg_fire_point *p = launch ? &r->launch : &r->impact;
@@ -1271,6 +1328,10 @@ static vg_status radar_resolve(vg_fusion *f, struct radar *r, bool launch, struc
 		r->impact_done = true;
 	if (!f->cfg.radar_only_events || !launch)
 		return VG_OK;
+	if (f->cfg.min_heard_frac > 0 && !radar_corroborated(f, p)) {
+		f->st.n_radar_refuted++;
+		return VG_OK;
+	}
 	struct vg_fusion_event e;
 	memset(&e, 0, sizeof e);
 	e.type = VG_FEV_LAUNCH;
@@ -1414,7 +1475,11 @@ static vg_status push_impulse(vg_fusion *f, const struct vg_obs *o, int64_t log_
 		lat = f->sen[si].lat;
 		lon = f->sen[si].lon;
 		sig = f->sen[si].survey_sigma_m;
-		f->sen[si].used = true;
+		struct sensor *sn = &f->sen[si];
+		sn->used = true;
+		if (!sn->heard && !(sn->heard = malloc(HEARD_K * sizeof *sn->heard)))
+			return vg_err_set(err, VG_ERR_NOMEM, "fusion sensors");
+		sn->heard[sn->n_heard++ % HEARD_K] = o->t_ns;
 	}
 	if (f->n_pend == f->cfg.max_pending) {
 		/* the window is full: the oldest arrival goes unassociated */
@@ -1501,6 +1566,18 @@ vg_status vg_fusion_push(vg_fusion *f, const struct vg_obs *obs, int64_t log_ind
 	}
 	if (s)
 		return s;
+	return process(f, false, err);
+}
+
+int64_t vg_fusion_clock(const vg_fusion *f)
+{
+	return f->clock_ns;
+}
+
+vg_status vg_fusion_advance(vg_fusion *f, int64_t now_ns, struct vg_err *err)
+{
+	if (now_ns > f->clock_ns)
+		f->clock_ns = now_ns;
 	return process(f, false, err);
 }
 

@@ -303,6 +303,132 @@ static void test_determinism(void **state)
 		assert_string_equal(a.lines[i], b.lines[i]);
 }
 
+/*
+ * Radar-only launches against the acoustic network: a track where the
+ * nearby sensors heard nothing is refuted; one where enough of them heard
+ * an impulse (too few for an acoustic event of its own) stands; one where
+ * no sensor listens stands.
+ */
+struct radar_out {
+	int launches;
+	int radar_only;
+};
+
+static vg_status on_radar_event(void *ctx, const struct vg_fusion_event *ev, struct vg_err *err)
+{
+	(void)err;
+	struct radar_out *o = ctx;
+	o->launches += ev->type == VG_FEV_LAUNCH;
+	o->radar_only += ev->n_radar > 0 && ev->n_toa == 0;
+	return VG_OK;
+}
+
+static void push_radar(vg_fusion *f, int seq, double lat, double lon, int64_t t_ns)
+{
+	struct vg_obs ob;
+	struct vg_err err;
+	memset(&ob, 0, sizeof ob);
+	ob.kind = VG_OBS_FIRE;
+	snprintf(ob.sensor, sizeof ob.sensor, "cbr-1");
+	ob.seq = seq;
+	ob.t_ns = ob.t_end_ns = t_ns;
+	ob.u.fire.has_launch = true;
+	ob.u.fire.launch = (struct vg_fire_point){.t_ns = t_ns, .lat_deg = lat, .lon_deg = lon, .cep_m = 30};
+	assert_int_equal(vg_fusion_push(f, &ob, 10000 + seq, 10000 + seq, t_ns, &err), VG_OK);
+}
+
+static void test_radar_refuted(void **state)
+{
+	(void)state;
+	struct net n;
+	net_init(&n);
+	struct vg_fusion_config cfg;
+	vg_fusion_config_default(&cfg);
+	cfg.min_arrivals = 12;
+	struct radar_out o = {0};
+	vg_fusion *f;
+	struct vg_err err;
+	assert_int_equal(vg_fusion_new(&cfg, on_radar_event, &o, &f, &err), VG_OK);
+	for (int i = 0; i < NSEN; i++) {
+		struct vg_sensor s;
+		memset(&s, 0, sizeof s);
+		snprintf(s.id, sizeof s.id, "%s", n.id[i]);
+		s.has_pos = true;
+		s.lat_deg = n.lat[i];
+		s.lon_deg = n.lon[i];
+		s.survey_sigma_m = 0.01;
+		assert_int_equal(vg_fusion_sensor_add(f, &s, &err), VG_OK);
+	}
+	struct vg_sensor cbr;
+	memset(&cbr, 0, sizeof cbr);
+	snprintf(cbr.id, sizeof cbr.id, "cbr-1");
+	cbr.has_pos = true;
+	cbr.lat_deg = 47.95;
+	cbr.lon_deg = 37.8;
+	assert_int_equal(vg_fusion_sensor_add(f, &cbr, &err), VG_OK);
+	/* the network's middle; every sensor reports some impulse early on
+	 * (a sensor never heard from is not counted as silent) */
+	double clat = n.lat[14], clon = n.lon[14];
+	int seq = 0;
+	for (int i = 0; i < NSEN; i++) {
+		struct vg_obs ob;
+		memset(&ob, 0, sizeof ob);
+		ob.kind = VG_OBS_IMPULSE;
+		snprintf(ob.sensor, sizeof ob.sensor, "%s", n.id[i]);
+		ob.seq = ++seq;
+		ob.t_ns = ob.t_end_ns = T0 + (int64_t)i * 7 * 1000000000;
+		ob.u.impulse.sigma_s = 0.005;
+		assert_int_equal(vg_fusion_push(f, &ob, seq, seq, ob.t_ns, &err), VG_OK);
+	}
+	/* 1. at t = 1000 s, a launch heard by the 10 nearest sensors only (too
+	 * few for an acoustic event: min_arrivals 12; 10 of the 21 within 8 km)
+	 * and seen by the radar */
+	int64_t t1 = T0 + (int64_t)1000 * 1000000000;
+	int ord[NSEN];
+	double tau[NSEN];
+	for (int i = 0; i < NSEN; i++) {
+		ord[i] = i;
+		tau[i] = travel(clat, clon, n.lat[i], n.lon[i]);
+	}
+	for (int i = 1; i < NSEN; i++)
+		for (int j = i; j > 0 && tau[ord[j]] < tau[ord[j - 1]]; j--) {
+			int t = ord[j];
+			ord[j] = ord[j - 1];
+			ord[j - 1] = t;
+		}
+	push_radar(f, ++seq, clat, clon, t1);
+	for (int q = 0; q < 10; q++) {
+		struct vg_obs ob;
+		memset(&ob, 0, sizeof ob);
+		ob.kind = VG_OBS_IMPULSE;
+		snprintf(ob.sensor, sizeof ob.sensor, "%s", n.id[ord[q]]);
+		ob.seq = ++seq;
+		ob.t_ns = ob.t_end_ns = t1 + (int64_t)llround(tau[ord[q]] * 1e9);
+		ob.u.impulse.sigma_s = 0.005;
+		assert_int_equal(vg_fusion_push(f, &ob, seq, seq, ob.t_ns, &err), VG_OK);
+	}
+	/* 2. at t = 2000 s, a radar track at the same place that nobody heard */
+	push_radar(f, ++seq, clat, clon, T0 + (int64_t)2000 * 1000000000);
+	/* 3. at t = 3000 s, a track 60 km away: no sensor listens there */
+	push_radar(f, ++seq, clat + 0.55, clon, T0 + (int64_t)3000 * 1000000000);
+	assert_int_equal(vg_fusion_flush(f, 0, &err), VG_OK);
+	struct vg_fusion_stats st;
+	vg_fusion_get_stats(f, &st);
+	vg_fusion_free(f);
+	assert_int_equal(o.radar_only, 2);
+	assert_int_equal(st.n_radar_refuted, 1);
+
+	/* The same without the silent-sensor test: all three stand. */
+	cfg.min_heard_frac = 0;
+	memset(&o, 0, sizeof o);
+	assert_int_equal(vg_fusion_new(&cfg, on_radar_event, &o, &f, &err), VG_OK);
+	assert_int_equal(vg_fusion_sensor_add(f, &cbr, &err), VG_OK);
+	push_radar(f, 1, clat, clon, T0 + (int64_t)2000 * 1000000000);
+	assert_int_equal(vg_fusion_flush(f, 0, &err), VG_OK);
+	vg_fusion_free(f);
+	assert_int_equal(o.radar_only, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +436,7 @@ int main(void)
 		cmocka_unit_test(test_false_arrivals),
 		cmocka_unit_test(test_too_few),
 		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_radar_refuted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
