@@ -43,6 +43,8 @@ int vg_cmd_fuse(int argc, char **argv);
 int vg_cmd_events(int argc, char **argv);
 int vg_cmd_serve(int argc, char **argv);
 int vg_cmd_token(int argc, char **argv);
+int vg_cmd_report(int argc, char **argv);
+int vg_cmd_tak(int argc, char **argv);
 
 /* Helpers shared by subcommands (cli_util.c). */
 

@@ -1,13 +1,23 @@
-/* cmd_serve.c - `vigil serve`: the HTTP API (src/server, docs/api.md). */
+/* cmd_serve.c - `vigil serve`: the HTTP API (src/server, docs/api.md) and
+ * the watch-floor map at / (web/, docs/map.md). */
 #include "cli.h"
 #include "ingest/journal.h"
+#include "rules/rules.h"
 #include "server/server.h"
 #include "store/store.h"
+
+#include <errno.h>
 
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+
+/* Where the map's files are unless --web says otherwise: the source tree's
+ * web/ (CMake sets it; its node_modules come from scripts/deps.sh). */
+#ifndef VG_WEB_DIR
+#define VG_WEB_DIR "web"
+#endif
 
 static void help(FILE *f)
 {
@@ -15,12 +25,15 @@ static void help(FILE *f)
 	        "usage: vigil serve [--db PATH] [--listen HOST:PORT] [--threads N]\n"
 	        "                   [--max-connections N] [--timeout SECONDS] [--max-body BYTES]\n"
 	        "                   [--rate PER_SECOND] [--burst N] [--witness KEY]...\n"
-	        "                   [--public-entries]\n\n"
+	        "                   [--public-entries] [--web DIR] [--agreement FILE]\n"
+	        "                   [--live [--live-flush SECONDS]]\n\n"
 	        "Serve the store and its transparency log over HTTP (docs/api.md): POST\n"
 	        "/v1/observations (answered once durable), sensors, observations, events, the\n"
 	        "log at the C2SP tlog-tiles paths, proofs, witness cosignatures, /v1/alerts\n"
 	        "(Server-Sent Events) and /metrics. Every request needs a bearer token made\n"
-	        "with 'vigil token create'. HOST:PORT defaults to 127.0.0.1:8080; port 0 picks\n"
+	        "with 'vigil token create', except the watch-floor map's files at / and\n"
+	        "/static/ (docs/map.md: open http://HOST:PORT/#token=TOKEN; its data calls\n"
+	        "carry the token). HOST:PORT defaults to 127.0.0.1:8080; port 0 picks\n"
 	        "a free port. The first line on stdout is 'listening on http://HOST:PORT'.\n"
 	        "SIGINT/SIGTERM: finish queued requests, then exit 0.\n\n"
 	        "  --threads N           event-loop threads (4)\n"
@@ -30,10 +43,56 @@ static void help(FILE *f)
 	        "  --rate R, --burst B   per-token requests/s and bucket (100, 2R; --rate -1: off)\n"
 	        "  --witness KEY         a witness verifier key (string or file) whose\n"
 	        "                        cosignatures are accepted; repeatable\n"
-	        "  --public-entries      serve entry bundles (raw data) to members too\n\n"
+	        "  --public-entries      serve entry bundles (raw data) to members too\n"
+	        "  --web DIR             the map's files (" VG_WEB_DIR ")\n"
+	        "  --agreement FILE      the agreement (validated) served at GET /v1/agreement\n"
+	        "                        and drawn on the map\n"
+	        "  --live                fuse observations as they are stored (as `vigil fuse`\n"
+	        "                        does), publish each event and, with --agreement, its\n"
+	        "                        no_fire findings in the log and on /v1/alerts\n"
+	        "  --live-flush SECONDS  with --live: after this much quiet input, emit every\n"
+	        "                        pending event (sensors that deliver in bursts, replays)\n\n"
 	        "example:\n"
 	        "  vigil token create --db vigil.db --member NOR > nor.token\n"
-	        "  vigil serve --db vigil.db --listen 127.0.0.1:8080\n");
+	        "  vigil serve --db vigil.db --listen 127.0.0.1:8080 --agreement agreement.geojson\n");
+}
+
+/* The agreement's bytes, validated as vigil adjudicate does; NULL (and a
+ * message) if unreadable or rejected. */
+static char *read_agreement(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		vg_cli_error("serve", "--agreement %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = (size_t)VG_AG_FILE_MAX + 1, n = 0;
+	char *buf = malloc(cap);
+	while (buf && n < cap) {
+		size_t r = fread(buf + n, 1, cap - n, f);
+		if (r == 0)
+			break;
+		n += r;
+	}
+	bool ioerr = ferror(f);
+	fclose(f);
+	if (!buf || ioerr || n >= cap) {
+		vg_cli_error("serve", "--agreement %s: %s", path,
+		             !buf ? "out of memory" : ioerr ? "read error" : "too large");
+		free(buf);
+		return NULL;
+	}
+	struct vg_agreement *ag;
+	struct vg_err err;
+	vg_err_clear(&err);
+	if (vg_agreement_parse(buf, n, &ag, &err) != VG_OK) {
+		vg_cli_error("serve", "--agreement %s: rejected: %s", path, err.msg);
+		free(buf);
+		return NULL;
+	}
+	vg_agreement_free(ag);
+	*len = n;
+	return buf;
 }
 
 static bool parse_listen(const char *v, char *host, size_t cap, uint16_t *port)
@@ -70,6 +129,8 @@ int vg_cmd_serve(int argc, char **argv)
 	struct vg_server_opts o = {.port = 8080};
 	char *wkeys[32];
 	size_t nw = 0;
+	const char *agp = NULL;
+	char *ag = NULL;
 	int rc = VG_EXIT_USAGE;
 	if (vg_cli_help_requested(argc, argv)) {
 		help(stdout);
@@ -129,12 +190,37 @@ int vg_cmd_serve(int argc, char **argv)
 			nw++;
 		} else if (vg_cli_opt(argc, argv, &i, "--public-entries", NULL)) {
 			o.public_entries = true;
+		} else if (vg_cli_opt(argc, argv, &i, "--live", NULL)) {
+			o.live = true;
+		} else if (vg_cli_opt(argc, argv, &i, "--live-flush", &v)) {
+			if (!vg_cli_parse_double(v, &o.live_flush_s) || o.live_flush_s <= 0 ||
+			    o.live_flush_s > 86400) {
+				vg_cli_error("serve", "--live-flush: want seconds in (0, 86400]");
+				goto out;
+			}
+		} else if (vg_cli_opt(argc, argv, &i, "--web", &v)) {
+			if (!v || !*v) {
+				vg_cli_error("serve", "--web: want the map's directory");
+				goto out;
+			}
+			o.web_dir = v;
+		} else if (vg_cli_opt(argc, argv, &i, "--agreement", &v)) {
+			if (!v || !*v) {
+				vg_cli_error("serve", "--agreement: want an agreement file");
+				goto out;
+			}
+			agp = v;
 		} else {
 			vg_cli_error("serve", "unknown argument '%s'", argv[i]);
 			help(stderr);
 			goto out;
 		}
 	}
+	if (agp && !(ag = read_agreement(agp, &o.agreement_len)))
+		goto out; /* a usage error, as adjudicate's */
+	o.agreement = ag;
+	if (!o.web_dir)
+		o.web_dir = VG_WEB_DIR;
 	o.db_path = db;
 	o.host = host;
 	o.witness_keys = (const char *const *)wkeys;
@@ -179,5 +265,6 @@ out_close:
 out:
 	for (size_t i = 0; i < nw; i++)
 		free(wkeys[i]);
+	free(ag);
 	return rc;
 }

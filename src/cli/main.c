@@ -23,10 +23,12 @@ static const struct vg_cmd commands[] = {
 	{"findings", "query and convert findings (NDJSON, CSV, GeoJSON, summary)", vg_cmd_findings},
 	{"import", "import external feeds (NASA FIRMS active fires) as unsigned observations", vg_cmd_import},
 	{"coverage", "which parts of each zone were watched when; unobserved shares", vg_cmd_coverage},
+	{"report", "the daily report: one self-contained HTML page, anchored to the log", vg_cmd_report},
 	{"log", "the tamper-evident log: init, append, checkpoint, proofs, verify", vg_cmd_log},
 	{"witness", "cosign consistent log checkpoints; detect split views; finality", vg_cmd_witness},
 	{"serve", "the HTTP API: observations in, queries, the log, alerts, metrics", vg_cmd_serve},
 	{"token", "bearer tokens of the HTTP API: create, list, revoke", vg_cmd_token},
+	{"tak", "Cursor-on-Target for TAK: events and findings out, TAK reports in", vg_cmd_tak},
 	{"demo", "run the end-to-end demonstration", vg_cmd_demo},
 };
 

@@ -6,6 +6,8 @@
  * observation iff its sensor's owner is the member or the member is on the
  * sensor's releasability list; auditors see all. Asking for one sensor or
  * one observation that is not releasable is 403 (and tells nothing more).
+ * One observation is asked for by row id (/v1/observations/ID) or by its
+ * log index (?log_index=N: what findings and events cite as evidence).
  * Pagination is by row id (after=ID, limit=N <= 1000); "next" is the id to
  * pass as `after` for the following page, null at the end. A page may
  * hold exactly `limit` items when "next" is not null. Releasability is
@@ -230,6 +232,67 @@ static int obs_cb(void *ctx, const struct vg_obs_stored *o)
 	return b->overflow;
 }
 
+/* ?log_index=N: the entry at N read from the store's log view, decoded for
+ * its sensor and observed time, then that sensor's row of that time with
+ * log index N. VG_ERR_NOT_FOUND if N is past the log or not an
+ * observation (a registry statement, a publication). The caller then
+ * serves the row as /v1/observations/ID, releasability included. */
+struct entry_ctx {
+	char *entry;
+	size_t len;
+	int64_t idx, id;
+};
+
+static vg_status entry_cb(void *ctx, int64_t idx, const uint8_t *entry, size_t len,
+                          struct vg_err *err)
+{
+	(void)idx;
+	struct entry_ctx *ec = ctx;
+	if (!(ec->entry = malloc(len + 1)))
+		return vg_err_set(err, VG_ERR_NOMEM, "log entry");
+	memcpy(ec->entry, entry, len);
+	ec->len = len;
+	return VG_ERR_EXISTS; /* the first entry is the one: stop */
+}
+
+static int row_at_cb(void *ctx, const struct vg_obs_stored *o)
+{
+	struct entry_ctx *ec = ctx;
+	if (o->log_index != ec->idx)
+		return 0;
+	ec->id = o->id;
+	return 1;
+}
+
+static vg_status obs_id_at(vg_store *st, int64_t idx, int64_t *id, struct vg_err *err)
+{
+	struct entry_ctx ec = {.idx = idx};
+	vg_status rc = vg_store_log_each(st, idx, entry_cb, &ec, err);
+	if (!ec.entry)
+		return rc ? rc : vg_err_set(err, VG_ERR_NOT_FOUND, "log index %lld: no entry",
+		                            (long long)idx);
+	struct vg_arena a;
+	vg_arena_init(&a, (size_t)1 << 20);
+	struct vg_envelope env;
+	struct vg_obs obs;
+	struct vg_err derr;
+	rc = VG_ERR_NOT_FOUND;
+	if (vg_observation_decode(ec.entry, ec.len, &a, &env, &obs, &derr) == VG_OK) {
+		struct vg_obs_filter of = {.has_time = true, .t0_ns = obs.t_ns, .t1_ns = obs.t_ns,
+		                           .sensor = obs.sensor};
+		rc = vg_store_obs_query(st, &of, row_at_cb, &ec, err);
+		if (!rc && !ec.id)
+			rc = VG_ERR_NOT_FOUND;
+	}
+	vg_arena_release(&a);
+	free(ec.entry);
+	if (rc == VG_ERR_NOT_FOUND)
+		vg_err_set(err, rc, "log index %lld: not an observation", (long long)idx);
+	else if (!rc)
+		*id = ec.id;
+	return rc;
+}
+
 enum MHD_Result api_observations(struct vg_server *s, struct MHD_Connection *c,
                                  const struct principal *p, const char *id)
 {
@@ -238,12 +301,33 @@ enum MHD_Result api_observations(struct vg_server *s, struct MHD_Connection *c,
 	struct vg_obs_filter of = {0};
 	int64_t only = 0;
 	const char *bad;
-	if (id) {
-		static const char *const allowed[] = {NULL};
-		if (!srv_params_ok(c, allowed, &bad))
+	const char *li = id ? NULL : srv_param(c, "log_index");
+	bool one = id || li;     /* one observation, by row id or by log index */
+	if (one) {
+		static const char *const allowed_id[] = {NULL};
+		static const char *const allowed_li[] = {"log_index", NULL};
+		if (!srv_params_ok(c, id ? allowed_id : allowed_li, &bad))
 			return srv_error(s, c, 400, "bad_parameter", "unknown or repeated parameter");
-		if (!srv_parse_i64(id, 1, INT64_MAX, &only))
+		if (id && !srv_parse_i64(id, 1, INT64_MAX, &only))
 			return srv_error(s, c, 404, "not_found", NULL);
+		int64_t idx;
+		if (li && !srv_parse_i64(li, 0, INT64_MAX, &idx))
+			return srv_error(s, c, 400, "bad_parameter",
+			                 "parameter log_index: want an entry index (0, 1, ...)");
+		if (li) {
+			vg_store *st = srv_read_handle(s);
+			if (!st)
+				return srv_error(s, c, 503, "unavailable", NULL);
+			struct vg_err err;
+			vg_status rc = obs_id_at(st, idx, &only, &err);
+			srv_read_release(s, st);
+			if (rc == VG_ERR_NOT_FOUND)
+				return srv_error(s, c, 404, "not_found", err.msg);
+			if (rc) {
+				vg_log(VG_LOG_ERROR, "serve: observation at a log index: %s", err.msg);
+				return srv_error(s, c, 500, "internal", NULL);
+			}
+		}
 		memset(&f, 0, sizeof f);
 		f.limit = 1;
 		f.after = only - 1;
@@ -286,7 +370,7 @@ enum MHD_Result api_observations(struct vg_server *s, struct MHD_Connection *c,
 	of.max_lon_deg = f.e;
 	struct sbuf b;
 	sb_init(&b, OUT_MAX);
-	sb_str(&b, id ? "" : f.geojson ? "{\"type\":\"FeatureCollection\",\"features\":["
+	sb_str(&b, one ? "" : f.geojson ? "{\"type\":\"FeatureCollection\",\"features\":["
 	                              : "{\"observations\":[");
 	struct obs_ctx oc = {.b = &b, .rel = rel, .p = p, .geojson = f.geojson, .want = f.limit,
 	                     .only_id = only};
@@ -294,7 +378,7 @@ enum MHD_Result api_observations(struct vg_server *s, struct MHD_Connection *c,
 	struct sbuf list;
 	sb_init(&list, (size_t)16 << 20);
 	const char *sensors_json = NULL;
-	if (p->role != VG_ROLE_AUDITOR && !of.sensor && !id) {
+	if (p->role != VG_ROLE_AUDITOR && !of.sensor && !one) {
 		sb_str(&list, "[");
 		size_t k = 0;
 		for (size_t i = 0; i < rel->n; i++)
@@ -307,7 +391,7 @@ enum MHD_Result api_observations(struct vg_server *s, struct MHD_Connection *c,
 		sensors_json = list.overflow ? "[]" : k == rel->n ? NULL : list.p;
 	}
 	of.after_id = f.after;
-	of.limit = id ? 1 : f.limit + 1;
+	of.limit = one ? 1 : f.limit + 1;
 	struct vg_err err;
 	vg_status rc = vg_store_obs_query_sensors(st, &of, sensors_json, obs_cb, &oc, &err);
 	sb_release(&list);
@@ -320,7 +404,7 @@ enum MHD_Result api_observations(struct vg_server *s, struct MHD_Connection *c,
 		sb_release(&b);
 		return srv_error(s, c, 500, "internal", NULL);
 	}
-	if (id) {
+	if (one) {
 		if (!oc.single_found) {
 			sb_release(&b);
 			return srv_error(s, c, 404, "not_found", NULL);
@@ -458,7 +542,7 @@ enum MHD_Result api_findings(struct vg_server *s, struct MHD_Connection *c, cons
 	static const char *const allowed[] = {"from", "until", "bbox", "rule", "party", "grade",
 	                                      "after", "limit", "format", NULL};
 	static const char *const rules[] = {"no_fire", "withdrawal", "no_fly", "disengagement",
-	                                    "no_new_fortification", NULL};
+	                                    "no_new_fortification", "zone_cap", NULL};
 	static const char *const grades[] = {"possible", "probable", "confirmed", NULL};
 	const char *bad;
 	enum MHD_Result ret;
@@ -478,8 +562,8 @@ enum MHD_Result api_findings(struct vg_server *s, struct MHD_Connection *c, cons
 			i++;
 		if (!rules[i])
 			return srv_error(s, c, 400, "bad_parameter",
-			                 "parameter rule: want no_fire, withdrawal, no_fly, disengagement or "
-			                 "no_new_fortification");
+			                 "parameter rule: want no_fire, withdrawal, no_fly, disengagement, "
+			                 "no_new_fortification or zone_cap");
 		ff.rule = v;
 	}
 	if ((v = srv_param(c, "grade"))) {

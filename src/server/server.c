@@ -585,6 +585,9 @@ enum route {
 	R_PROOF_INCL,
 	R_PROOF_CONS,
 	R_COSIGNATURE,
+	R_REPORT_DAILY,
+	R_STATIC,
+	R_AGREEMENT,
 };
 
 /* Who may call what (bit per role). */
@@ -639,6 +642,12 @@ static enum route route_of(const char *url, const char *method, bool *post, cons
 		r = R_PROOF_CONS;
 	else if (!strcmp(url, "/v1/log/cosignature"))
 		r = R_COSIGNATURE, want_post = true;
+	else if (!strcmp(url, "/v1/reports/daily"))
+		r = R_REPORT_DAILY;
+	else if (!strcmp(url, "/") || !strncmp(url, "/static/", 8))
+		r = R_STATIC, *rest = url;
+	else if (!strcmp(url, "/v1/agreement"))
+		r = R_AGREEMENT;
 	*method_ok = any ? (get || *post) : want_post ? *post : get;
 	return r;
 }
@@ -708,6 +717,10 @@ static enum MHD_Result dispatch(struct vg_server *s, struct MHD_Connection *c, s
 		return api_proof_consistency(s, c);
 	case R_COSIGNATURE:
 		return api_cosignature(s, c, r->body.p ? r->body.p : "", r->body.len);
+	case R_REPORT_DAILY:
+		return api_report_daily(s, c);
+	case R_AGREEMENT:
+		return api_agreement(s, c);
 	default:
 		return srv_error(s, c, 404, "not_found", NULL);
 	}
@@ -729,6 +742,9 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		r->route = route_of(url, method, &r->post, &r->rest, &method_ok);
 		if (r->route == R_HEALTH && method_ok)
 			return srv_reply(s, c, 200, "text/plain; charset=utf-8", strdup("ok\n"), 3);
+		if (r->route == R_STATIC) /* the web map's files: public, no token */
+			return method_ok ? api_static(s, c, r->rest)
+			                 : srv_error(s, c, 405, "method_not_allowed", NULL);
 		/* Everything else: authenticate first, so nothing is learnt without a token. */
 		switch (authenticate(s, c, &r->p)) {
 		case AUTH_NONE:
@@ -906,6 +922,8 @@ vg_status vg_server_start(const struct vg_server_opts *opts, vg_store *st, struc
 	s->wst = st;
 	s->j = j;
 	s->log_dirfd = -1;
+	if ((rc = static_init(s, err)) != VG_OK)
+		goto out_free;
 	pthread_mutex_init(&s->pool_mu, NULL);
 	pthread_mutex_init(&s->auth_mu, NULL);
 	pthread_mutex_init(&s->rel_mu, NULL);
@@ -958,6 +976,8 @@ vg_status vg_server_start(const struct vg_server_opts *opts, vg_store *st, struc
 		                opts->host);
 		goto out_free;
 	}
+	if (s->o.live && (rc = live_init(s, err)) != VG_OK)
+		goto out_free;
 	if ((rc = srv_writer_start(s, err)) != VG_OK)
 		goto out_free;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
@@ -981,6 +1001,8 @@ vg_status vg_server_start(const struct vg_server_opts *opts, vg_store *st, struc
 	*out = s;
 	return VG_OK;
 out_free:
+	live_free(s);
+	static_free(s);
 	if (s->log_dirfd >= 0)
 		close(s->log_dirfd);
 	free(s->witnesses);
@@ -1005,6 +1027,8 @@ void vg_server_stop(vg_server *s)
 		vg_store_free(s->pool[i]);
 	srv_rel_put(s->rel);
 	close(s->log_dirfd);
+	live_free(s);
+	static_free(s);
 	free(s->witnesses);
 	free(s->log_dir);
 	free(s->db_path);

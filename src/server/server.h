@@ -20,7 +20,8 @@
  * vg_cli_open_logged) and uses them only from the writer thread; the caller
  * frees them after vg_server_stop.
  *
- * Access. Every route but /healthz needs "Authorization: Bearer <token>";
+ * Access. Every route but /healthz and the web map's files (/, /static/)
+ * needs "Authorization: Bearer <token>";
  * tokens are made by `vigil token create` and stored as SHA-256 only. A
  * token speaks for one coalition member with one role (enum vg_role).
  * Looked-up tokens are cached for 10 s (a revocation takes effect within
@@ -65,6 +66,16 @@ bool vg_server_token_valid(const char *s, size_t len);
  */
 bool vg_server_tile_path_valid(const char *path, size_t len, int *level);
 
+/*
+ * Web map paths under /static/ (api_static.c): 1..VG_STATIC_PATH_MAX bytes
+ * of [A-Za-z0-9._/-], '/'-separated segments none empty nor starting with
+ * '.', ending in a served extension (.html .js .mjs .css .json .map .png
+ * .svg .ico .txt). Files are then opened segment by segment without
+ * following symlinks.
+ */
+#define VG_STATIC_PATH_MAX 256
+bool vg_server_static_path_valid(const char *path, size_t len);
+
 struct vg_server_opts {
 	const char *db_path;        /* the store; its log is DB.log/ (journal.h) */
 	const char *host;           /* numeric IPv4 address to bind; NULL: 127.0.0.1 */
@@ -84,6 +95,18 @@ struct vg_server_opts {
 	 * too, not only auditors: for coalitions where all raw data is
 	 * releasable to all. */
 	bool public_entries;
+	/* The web map (docs/map.md): files served at / and /static/ from this
+	 * directory, without a token. NULL or missing: / answers 404 saying so.
+	 * Borrowed during vg_server_start only. */
+	const char *web_dir;
+	/* The agreement served at GET /v1/agreement: a document's bytes,
+	 * validated by the caller; copied by vg_server_start. NULL: 404. */
+	const char *agreement;
+	size_t agreement_len;
+	/* Live fusion (live.c): fuse observations as they are stored, publish
+	 * each event (and, with an agreement, its no_fire findings) and alert. */
+	bool live;
+	double live_flush_s;        /* > 0: after this much quiet, flush the stream */
 };
 
 typedef struct vg_server vg_server;

@@ -3,7 +3,8 @@
  * shared by its files (server.c: daemon, routing, access; writer.c: the
  * POST queue and the single writer; api_read.c: sensors, observations,
  * events, findings; api_log.c: the transparency log; alerts.c: Server-Sent
- * Events; buf.c: capped output buffers).
+ * Events; api_static.c: the web map's files and the agreement; buf.c:
+ * capped output buffers).
  */
 #ifndef VG_SERVER_INT_H
 #define VG_SERVER_INT_H
@@ -146,6 +147,7 @@ struct vg_server {
 	bool watch_init;
 	int64_t watch_dv;         /* PRAGMA data_version last seen */
 	int64_t pub_last;         /* last publication id pushed to the alerts */
+	struct live *live;        /* live fusion (live.c); NULL: off */
 
 	/* alerts */
 	pthread_mutex_t a_mu;
@@ -156,6 +158,12 @@ struct vg_server {
 	bool a_stop;
 
 	struct metrics m;
+
+	/* the web map and the agreement (api_static.c) */
+	int web_dirfd;            /* -1: none */
+	char *web_dir;
+	char *agreement;
+	size_t agreement_len;
 };
 
 /* server.c */
@@ -175,6 +183,12 @@ enum MHD_Result srv_json(struct vg_server *s, struct MHD_Connection *c, unsigned
  * ones are refused (400). */
 bool srv_params_ok(struct MHD_Connection *c, const char *const *allowed, const char **bad);
 const char *srv_param(struct MHD_Connection *c, const char *name);
+
+/* live.c (writer thread only) */
+vg_status live_init(struct vg_server *s, struct vg_err *err);
+vg_status live_step(struct vg_server *s, bool registry_changed, struct vg_err *err);
+void live_counts(const struct vg_server *s, int64_t *events, int64_t *findings, int64_t *clock_ns);
+void live_free(struct vg_server *s);
 
 /* writer.c */
 vg_status srv_writer_start(struct vg_server *s, struct vg_err *err);
@@ -211,6 +225,15 @@ void alerts_ping(struct vg_server *s);
 /* End every stream (before the daemon stops). */
 void alerts_stop(struct vg_server *s);
 void alerts_free(struct vg_server *s);
+
+/* api_static.c: GET/HEAD / and /static/<path> (no token), GET /v1/agreement. */
+vg_status static_init(struct vg_server *s, struct vg_err *err);  /* web_dirfd -1 first */
+void static_free(struct vg_server *s);
+enum MHD_Result api_static(struct vg_server *s, struct MHD_Connection *c, const char *url);
+enum MHD_Result api_agreement(struct vg_server *s, struct MHD_Connection *c);
+
+/* api_report.c: GET /v1/reports/daily?date=YYYY-MM-DD (members, auditors) */
+enum MHD_Result api_report_daily(struct vg_server *s, struct MHD_Connection *c);
 
 /* metrics */
 enum MHD_Result api_metrics(struct vg_server *s, struct MHD_Connection *c);

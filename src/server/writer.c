@@ -50,9 +50,10 @@ static void watch(struct vg_server *s)
 	int64_t dv;
 	if (vg_store_data_version(s->wst, &dv, &err) != VG_OK)
 		return;
-	if (s->watch_init && dv == s->watch_dv)
-		return;
+	bool changed = !s->watch_init || dv != s->watch_dv;
 	s->watch_dv = dv;
+	if (!changed && !s->live)
+		return;
 	if (!s->watch_init) {
 		/* alerts are for what is new from now on; history is at GET */
 		if (vg_store_pub_last_id(s->wst, &s->pub_last, &err) != VG_OK) {
@@ -61,9 +62,15 @@ static void watch(struct vg_server *s)
 		}
 		s->watch_init = true;
 	}
-	if (!s->writer_broken && vg_journal_adopt(s->j, s->wst, &err) != VG_OK) {
+	if (changed && !s->writer_broken && vg_journal_adopt(s->j, s->wst, &err) != VG_OK) {
 		vg_log(VG_LOG_ERROR, "serve: logging what other processes stored: %s", err.msg);
 		s->writer_broken = true; /* the journal refuses appends after a failed sync */
+	}
+	if (s->live && !s->writer_broken && live_step(s, changed, &err) != VG_OK) {
+		/* a failed step leaves the store as it was; live fusion stops, the
+		 * rest of the service goes on (batch `vigil fuse` still works) */
+		vg_log(VG_LOG_ERROR, "serve: live fusion stopped: %s", err.msg);
+		live_free(s);
 	}
 	atomic_store(&s->m.log_size, (long long)vg_ledger_durable_size(vg_journal_ledger(s->j)));
 	struct push_ctx c = {.s = s};
