@@ -34,6 +34,8 @@ bench: build
 	./build/bench_ingest
 	./build/bench_log
 	./build/bench_sim
+	sh bench/findings_api.sh build
+	sh bench/live_alerts.sh build
 
 fuzz: deps
 	@$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \

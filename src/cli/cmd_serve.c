@@ -5,6 +5,7 @@
 #include "rules/rules.h"
 #include "server/server.h"
 #include "store/store.h"
+#include "tak/tak.h"
 
 #include <errno.h>
 
@@ -26,7 +27,7 @@ static void help(FILE *f)
 	        "                   [--max-connections N] [--timeout SECONDS] [--max-body BYTES]\n"
 	        "                   [--rate PER_SECOND] [--burst N] [--witness KEY]...\n"
 	        "                   [--public-entries] [--web DIR] [--agreement FILE]\n"
-	        "                   [--live [--live-flush SECONDS]]\n\n"
+	        "                   [--live [--live-flush SECONDS]] [--tak udp|tcp://HOST:PORT]...\n\n"
 	        "Serve the store and its transparency log over HTTP (docs/api.md): POST\n"
 	        "/v1/observations (answered once durable), sensors, observations, events, the\n"
 	        "log at the C2SP tlog-tiles paths, proofs, witness cosignatures, /v1/alerts\n"
@@ -51,7 +52,10 @@ static void help(FILE *f)
 	        "                        does), publish each event and, with --agreement, its\n"
 	        "                        no_fire findings in the log and on /v1/alerts\n"
 	        "  --live-flush SECONDS  with --live: after this much quiet input, emit every\n"
-	        "                        pending event (sensors that deliver in bursts, replays)\n\n"
+	        "                        pending event (sensors that deliver in bursts, replays)\n"
+	        "  --tak URL             send every new event and finding as Cursor-on-Target\n"
+	        "                        to a TAK endpoint (udp://239.2.3.1:6969, tcp://H:8087;\n"
+	        "                        docs/tak.md); repeatable\n\n"
 	        "example:\n"
 	        "  vigil token create --db vigil.db --member NOR > nor.token\n"
 	        "  vigil serve --db vigil.db --listen 127.0.0.1:8080 --agreement agreement.geojson\n");
@@ -131,6 +135,8 @@ int vg_cmd_serve(int argc, char **argv)
 	size_t nw = 0;
 	const char *agp = NULL;
 	char *ag = NULL;
+	struct vg_tak_endpoint tak_eps[8];
+	size_t n_tak = 0;
 	int rc = VG_EXIT_USAGE;
 	if (vg_cli_help_requested(argc, argv)) {
 		help(stdout);
@@ -190,6 +196,17 @@ int vg_cmd_serve(int argc, char **argv)
 			nw++;
 		} else if (vg_cli_opt(argc, argv, &i, "--public-entries", NULL)) {
 			o.public_entries = true;
+		} else if (vg_cli_opt(argc, argv, &i, "--tak", &v)) {
+			struct vg_err te;
+			if (!v || n_tak == sizeof tak_eps / sizeof tak_eps[0] ||
+			    vg_tak_endpoint_parse(v, &tak_eps[n_tak], &te) != VG_OK) {
+				vg_cli_error("serve", "--tak %s: %s", v ? v : "",
+				             v && n_tak < sizeof tak_eps / sizeof tak_eps[0]
+				                 ? te.msg
+				                 : "want udp://HOST:PORT or tcp://HOST:PORT (at most 8)");
+				goto out;
+			}
+			n_tak++;
 		} else if (vg_cli_opt(argc, argv, &i, "--live", NULL)) {
 			o.live = true;
 		} else if (vg_cli_opt(argc, argv, &i, "--live-flush", &v)) {
@@ -225,6 +242,8 @@ int vg_cmd_serve(int argc, char **argv)
 	o.host = host;
 	o.witness_keys = (const char *const *)wkeys;
 	o.n_witness_keys = nw;
+	o.tak = tak_eps;
+	o.n_tak = n_tak;
 
 	/* Many idle connections need file descriptors: raise the soft limit. */
 	struct rlimit rl;

@@ -283,6 +283,11 @@ enum MHD_Result api_metrics(struct vg_server *s, struct MHD_Connection *c)
 	      atomic_load(&m->log_size));
 	counter(&b, "vigil_cosignatures_total", "Witness cosignatures accepted.",
 	        atomic_load(&m->cosignatures));
+	counter(&b, "vigil_tak_sent_total", "Publications sent to TAK endpoints as CoT.",
+	        atomic_load(&m->tak_sent));
+	counter(&b, "vigil_tak_failed_total",
+	        "Publications some TAK endpoint did not take (resent on reconnect).",
+	        atomic_load(&m->tak_failed));
 	gauge(&b, "vigil_alert_streams", "Open /v1/alerts streams.", atomic_load(&m->sse_clients));
 	counter(&b, "vigil_alert_bytes_total", "Bytes sent on alert streams.",
 	        atomic_load(&m->sse_sent));

@@ -13,6 +13,7 @@
  *              called once more to send the results.
  */
 #include "server_int.h"
+#include "tak/tak.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -978,6 +979,15 @@ vg_status vg_server_start(const struct vg_server_opts *opts, vg_store *st, struc
 	}
 	if (s->o.live && (rc = live_init(s, err)) != VG_OK)
 		goto out_free;
+	if (s->o.n_tak) {
+		/* On the writer thread: never block it for long on a down endpoint. */
+		struct vg_tak_send_opts to;
+		vg_tak_send_opts_init(&to);
+		to.connect_timeout_ms = 300;
+		to.retries = 0;
+		if ((rc = vg_tak_sender_new(s->o.tak, s->o.n_tak, &to, &s->tak, err)) != VG_OK)
+			goto out_free;
+	}
 	if ((rc = srv_writer_start(s, err)) != VG_OK)
 		goto out_free;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
@@ -1001,6 +1011,7 @@ vg_status vg_server_start(const struct vg_server_opts *opts, vg_store *st, struc
 	*out = s;
 	return VG_OK;
 out_free:
+	vg_tak_sender_free(s->tak);
 	live_free(s);
 	static_free(s);
 	if (s->log_dirfd >= 0)
@@ -1027,6 +1038,7 @@ void vg_server_stop(vg_server *s)
 		vg_store_free(s->pool[i]);
 	srv_rel_put(s->rel);
 	close(s->log_dirfd);
+	vg_tak_sender_free(s->tak);
 	live_free(s);
 	static_free(s);
 	free(s->witnesses);

@@ -107,8 +107,13 @@ struct vg_server_opts {
 	 * each event (and, with an agreement, its no_fire findings) and alert. */
 	bool live;
 	double live_flush_s;        /* > 0: after this much quiet, flush the stream */
+	/* TAK endpoints (src/tak, docs/tak.md) every new publication is sent
+	 * to as Cursor-on-Target, from the writer thread. */
+	const struct vg_tak_endpoint *tak;
+	size_t n_tak;
 };
 
+struct vg_tak_endpoint;
 typedef struct vg_server vg_server;
 
 /* Start serving. st and j are borrowed until vg_server_stop. *out untouched

@@ -104,6 +104,7 @@ struct metrics {
 	atomic_llong sse_clients, sse_sent;
 	atomic_llong cosignatures;
 	atomic_llong log_size;
+	atomic_llong tak_sent, tak_failed;
 };
 
 struct vg_server {
@@ -148,6 +149,7 @@ struct vg_server {
 	int64_t watch_dv;         /* PRAGMA data_version last seen */
 	int64_t pub_last;         /* last publication id pushed to the alerts */
 	struct live *live;        /* live fusion (live.c); NULL: off */
+	struct vg_tak_sender *tak; /* CoT to TAK endpoints (writer thread); NULL: none */
 
 	/* alerts */
 	pthread_mutex_t a_mu;

@@ -15,6 +15,7 @@
  */
 #include "ingest/ingest.h"
 #include "server_int.h"
+#include "tak/tak.h"
 
 #include <stdio.h>
 
@@ -37,6 +38,17 @@ static int push_pub(void *ctx, const struct vg_pub_row *p)
 {
 	struct push_ctx *c = ctx;
 	alerts_publish(c->s, p->kind, p->record, p->record_len);
+	if (c->s->tak) {
+		struct vg_tak_opts to;
+		struct vg_err e;
+		vg_tak_opts_init(&to);
+		if (vg_tak_forward(c->s->tak, &to, p->kind, p->record, p->record_len, &e) == VG_OK) {
+			atomic_fetch_add(&c->s->m.tak_sent, 1);
+		} else {
+			atomic_fetch_add(&c->s->m.tak_failed, 1);
+			vg_log(VG_LOG_WARN, "serve: TAK: %s", e.msg);
+		}
+	}
 	c->s->pub_last = p->id;
 	c->n++;
 	return 0;

@@ -11,6 +11,7 @@ RULES=$VG_SRC/tests/e2e/rules_minsk2.json
 SRV_PID=
 CURL_PID=
 cleanup() {
+	[ -n "${LPID:-}" ] && kill "$LPID" 2>/dev/null
 	[ -n "$CURL_PID" ] && kill "$CURL_PID" 2>/dev/null
 	[ -n "$SRV_PID" ] && kill "$SRV_PID" 2>/dev/null && wait "$SRV_PID" 2>/dev/null
 	rm -rf "$T"
@@ -28,8 +29,19 @@ expect_exit 2 "--live-flush 0 refused" "$VIGIL" serve --db "$DB" --live --live-f
 check "the message names the option" grep -q -- "--live-flush" "$T/err"
 expect_exit 2 "--live-flush abc refused" "$VIGIL" serve --db "$DB" --live --live-flush abc
 
+# A TAK receiver (node-cot parses every message) for --tak.
+TAK=$VG_SRC/tests/tak
+LPID=
+node "$TAK/listen.mjs" --out "$T/got_tak" --tcp 127.0.0.1:0 --timeout 60 >"$T/lt.out" 2>&1 &
+LPID=$!
+for i in $(seq 100); do grep -q listening "$T/lt.out" 2>/dev/null && break; sleep 0.1; done
+TP=$(awk '/listening/{print $3}' "$T/lt.out")
+check "TAK listener up (tcp $TP)" [ -n "$TP" ]
+expect_exit 2 "--tak with a bad URL refused" "$VIGIL" serve --db "$DB" --tak "http://127.0.0.1:1"
+check "the message names --tak" grep -q -- "--tak" "$T/err"
+
 "$VIGIL" serve --db "$DB" --listen 127.0.0.1:0 --rate -1 --live --live-flush 1 \
-	--agreement "$T/ag.geojson" >"$T/serve.out" 2>"$T/serve.err" &
+	--agreement "$T/ag.geojson" --tak "tcp://127.0.0.1:$TP" >"$T/serve.out" 2>"$T/serve.err" &
 SRV_PID=$!
 for i in $(seq 50); do grep -q listening "$T/serve.out" 2>/dev/null && break; sleep 0.1; done
 PORT=$(sed -n 's/^listening on http:\/\/127.0.0.1:\([0-9]*\)$/\1/p' "$T/serve.out")
@@ -69,6 +81,16 @@ grep '^data: {"id":"f-' "$T/sse" | sed 's/^data: //' >"$T/live_f"
 check "live findings are named after their first event" \
 	sh -c "jq -e -s 'all(.[]; .id == \"f-\" + .events[0])' '$T/live_f' >/dev/null"
 curl -s -H "Authorization: Bearer $A" "$U/metrics" >"$T/metrics"
+check "metrics count every publication sent to TAK" \
+	grep -qx "vigil_tak_sent_total $((NE + NF))" "$T/metrics"
+for i in $(seq 50); do
+	[ "$(sort -u "$T/got_tak" 2>/dev/null | wc -l)" -ge $((NE + NF)) ] && break
+	sleep 0.1
+done
+check "the TAK receiver parsed a message per publication" \
+	[ "$(jq -r 'select(.error == null) | .uid' "$T/got_tak" | sort -u | wc -l)" = $((NE + NF)) ]
+check "no message node-cot could not parse" sh -c "! grep -q '\"error\"' '$T/got_tak'"
+kill "$LPID" 2>/dev/null; LPID=
 kill "$CURL_PID"; CURL_PID=
 kill "$SRV_PID"; wait "$SRV_PID" 2>/dev/null || true; SRV_PID=
 
