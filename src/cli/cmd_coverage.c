@@ -25,76 +25,15 @@ static void usage(FILE *f)
 	        "      --from 2026-03-01T00:00:00Z --until 2026-03-02T00:00:00Z --step-h 6\n");
 }
 
-struct fp {
-	int64_t t0, t1;
-	uint32_t n;
-	double (*pts)[2];
-};
-
-struct cctx {
-	struct fp *v;
-	uint32_t n, cap;
-	struct vg_arena arena;
-	bool nomem;
-};
-
-static int on_cov(void *ctx, const struct vg_obs_stored *o)
-{
-	struct cctx *c = ctx;
-	struct vg_envelope env;
-	struct vg_obs obs;
-	struct vg_err e;
-	vg_arena_reset(&c->arena);
-	if (vg_observation_decode(o->envelope, o->envelope_len, &c->arena, &env, &obs, &e) != VG_OK ||
-	    obs.kind != VG_OBS_COVERAGE)
-		return 0;
-	if (c->n == c->cap) {
-		uint32_t nc = c->cap ? c->cap * 2 : 1024;
-		void *np = realloc(c->v, nc * sizeof *c->v);
-		if (!np) {
-			c->nomem = true;
-			return 1;
-		}
-		c->v = np;
-		c->cap = nc;
-	}
-	struct fp *f = &c->v[c->n];
-	f->t0 = obs.t_ns;
-	f->t1 = obs.t_end_ns;
-	f->n = obs.u.coverage.poly.n;
-	f->pts = malloc(f->n * sizeof *f->pts);
-	if (!f->pts) {
-		c->nomem = true;
-		return 1;
-	}
-	memcpy(f->pts, obs.u.coverage.poly.pts, f->n * sizeof *f->pts);
-	c->n++;
-	return 0;
-}
-
-static bool share_of(const vg_geo_area *a, const struct cctx *c, int64_t t0, int64_t t1,
+static bool share_of(const vg_geo_area *a, const struct vg_coverage *c, int64_t t0, int64_t t1,
                      double *share, double *km2)
 {
-	const double (**rings)[2] = malloc((c->n + 1) * sizeof *rings);
-	uint32_t *rn = malloc((c->n + 1) * sizeof *rn);
-	uint32_t k = 0;
-	if (!rings || !rn) {
-		free(rings);
-		free(rn);
-		return false;
-	}
-	for (uint32_t i = 0; i < c->n; i++)
-		if (c->v[i].t1 >= t0 && c->v[i].t0 <= t1) {
-			rings[k] = (const double (*)[2])c->v[i].pts;
-			rn[k++] = c->v[i].n;
-		}
 	struct vg_err e;
-	bool ok = vg_geo_covered_share(a, (const double (*const *)[2])rings, rn, k, share, km2, &e) == VG_OK;
-	if (!ok)
-		vg_cli_error("coverage", "%s", e.msg);
-	free(rings);
-	free(rn);
-	return ok;
+	vg_err_clear(&e);
+	if (vg_coverage_share(c, a, t0, t1, share, km2, &e) == VG_OK)
+		return true;
+	vg_cli_error("coverage", "%s", e.msg);
+	return false;
 }
 
 int vg_cmd_coverage(int argc, char **argv)
@@ -185,18 +124,16 @@ int vg_cmd_coverage(int argc, char **argv)
 		vg_geo_area_free(box);
 		return VG_EXIT_FATAL;
 	}
-	struct cctx c = {0};
-	vg_arena_init(&c.arena, 1u << 20);
-	struct vg_obs_filter f = {.kind = VG_OBS_COVERAGE, .has_time = true, .t0_ns = t0, .t1_ns = t1};
+	struct vg_coverage *c = NULL;
 	int rc = VG_EXIT_OK;
-	if (vg_store_obs_query(st, &f, on_cov, &c, &err) != VG_OK || c.nomem) {
-		vg_cli_error("coverage", "%s", c.nomem ? "out of memory" : err.msg);
+	if (vg_coverage_load(st, t0, t1, &c, &err) != VG_OK) {
+		vg_cli_error("coverage", "%s", err.msg);
 		rc = VG_EXIT_FATAL;
 		goto out;
 	}
 	int64_t step = step_h > 0 ? (int64_t)(step_h * 3600e9) : t1 - t0 + 1;
 	if (!json)
-		printf("%u footprints\n%-22s %-16s %-6s %-20s %10s %9s %11s %s\n", c.n, "area", "kind", "party",
+		printf("%u footprints\n%-22s %-16s %-6s %-20s %10s %9s %11s %s\n", vg_coverage_count(c), "area", "kind", "party",
 		       "from", "km2", "observed", "unobserved", "watched");
 	for (uint32_t k = 0; k < (box ? 1 : ag->n_features); k++) {
 		const struct vg_ag_feature *F = box ? NULL : &ag->features[k];
@@ -209,7 +146,7 @@ int vg_cmd_coverage(int argc, char **argv)
 		for (int64_t a = t0; a <= t1; a += step) {
 			int64_t b = a + step > t1 ? t1 : a + step;
 			double sh = 0, km2 = 0;
-			if (!share_of(A, &c, a, b, &sh, &km2)) {
+			if (!share_of(A, c, a, b, &sh, &km2)) {
 				rc = VG_EXIT_FATAL;
 				goto out;
 			}
@@ -228,10 +165,7 @@ int vg_cmd_coverage(int argc, char **argv)
 		}
 	}
 out:
-	for (uint32_t i = 0; i < c.n; i++)
-		free(c.v[i].pts);
-	free(c.v);
-	vg_arena_release(&c.arena);
+	vg_coverage_free(c);
 	vg_store_free(st);
 	vg_agreement_free(ag);
 	vg_geo_area_free(box);

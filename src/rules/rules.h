@@ -32,6 +32,7 @@
 #include "codec/codec.h"
 #include "core/core.h"
 #include "geo/geo.h"
+#include "store/store.h"
 
 #include <stdio.h>
 
@@ -286,6 +287,20 @@ vg_status vg_agreement_from_control_map(const char *controlled, const char *coun
                                         const char *name, const char *party_in,
                                         const char *party_out, int64_t effective_ns, double tol_m,
                                         FILE *f, struct vg_err *err) VG_WUR;
+
+/* ---- Coverage (coverage.c) -----------------------------------------------------
+ * The footprints of the store's `coverage` observations whose time overlaps
+ * [t0, t1], and the share of an area inside at least one footprint of a
+ * sub-range: "was this area watched between t1 and t2?". */
+struct vg_coverage;
+vg_status vg_coverage_load(vg_store *st, int64_t t0_ns, int64_t t1_ns, struct vg_coverage **out,
+                           struct vg_err *err) VG_WUR;
+uint32_t vg_coverage_count(const struct vg_coverage *c);
+/* Observed share in [0, 1] of a (and its area) by the footprints overlapping [t0, t1]. */
+vg_status vg_coverage_share(const struct vg_coverage *c, const vg_geo_area *a, int64_t t0_ns,
+                            int64_t t1_ns, double *share, double *area_km2,
+                            struct vg_err *err) VG_WUR;
+void vg_coverage_free(struct vg_coverage *c);
 
 /* One NASA FIRMS active-fire row (VIIRS or MODIS CSV). */
 struct vg_firms_row {

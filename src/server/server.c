@@ -587,6 +587,7 @@ enum route {
 	R_PROOF_CONS,
 	R_COSIGNATURE,
 	R_REPORT_DAILY,
+	R_COVERAGE,
 	R_STATIC,
 	R_AGREEMENT,
 };
@@ -645,6 +646,8 @@ static enum route route_of(const char *url, const char *method, bool *post, cons
 		r = R_COSIGNATURE, want_post = true;
 	else if (!strcmp(url, "/v1/reports/daily"))
 		r = R_REPORT_DAILY;
+	else if (!strcmp(url, "/v1/coverage"))
+		r = R_COVERAGE;
 	else if (!strcmp(url, "/") || !strncmp(url, "/static/", 8))
 		r = R_STATIC, *rest = url;
 	else if (!strcmp(url, "/v1/agreement"))
@@ -720,6 +723,8 @@ static enum MHD_Result dispatch(struct vg_server *s, struct MHD_Connection *c, s
 		return api_cosignature(s, c, r->body.p ? r->body.p : "", r->body.len);
 	case R_REPORT_DAILY:
 		return api_report_daily(s, c);
+	case R_COVERAGE:
+		return api_coverage(s, c);
 	case R_AGREEMENT:
 		return api_agreement(s, c);
 	default:

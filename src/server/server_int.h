@@ -234,6 +234,8 @@ void static_free(struct vg_server *s);
 enum MHD_Result api_static(struct vg_server *s, struct MHD_Connection *c, const char *url);
 enum MHD_Result api_agreement(struct vg_server *s, struct MHD_Connection *c);
 
+/* api_coverage.c: GET /v1/coverage?from&until[&bbox][&watched] (members, auditors) */
+enum MHD_Result api_coverage(struct vg_server *s, struct MHD_Connection *c);
 /* api_report.c: GET /v1/reports/daily?date=YYYY-MM-DD (members, auditors) */
 enum MHD_Result api_report_daily(struct vg_server *s, struct MHD_Connection *c);
 
