@@ -70,7 +70,18 @@ struct tviol {
 	int party;
 	int64_t from, until;
 	double lat, lon;
+	int unit;                     /* withdrawal: index into sc->units, -1 none */
 	bool matched;
+};
+
+/* A weapon's truth track (piecewise linear), for placing a withdrawal
+ * violation at the time of a finding: its weapons move, and the truth's
+ * lat/lon is only where the first one crossed into the zone. */
+struct ttrack {
+	int unit;
+	uint32_t n;
+	int64_t *t;
+	double (*ll)[2];
 };
 
 struct ofind {
@@ -97,7 +108,62 @@ struct scorer {
 	struct oev *o;
 	struct tviol *v;
 	struct ofind *f;
+	char (*units)[VG_ID_MAX + 1]; /* unit ids of withdrawal violations */
+	uint32_t n_units;
+	struct ttrack *tr;
+	uint32_t n_tr;
 };
+
+static int unit_index(const struct scorer *sc, const char *id)
+{
+	for (uint32_t i = 0; i < sc->n_units; i++)
+		if (!strcmp(sc->units[i], id))
+			return (int)i;
+	return -1;
+}
+
+/* Position of a track at t (clamped to its ends). */
+static void track_at(const struct ttrack *k, int64_t t, double *lat, double *lon)
+{
+	uint32_t i = 0;
+	while (i + 1 < k->n && k->t[i + 1] <= t)
+		i++;
+	if (i + 1 >= k->n || t <= k->t[i]) {
+		*lat = k->ll[i][0];
+		*lon = k->ll[i][1];
+		return;
+	}
+	double a = (double)(t - k->t[i]) / (double)(k->t[i + 1] - k->t[i]);
+	*lat = k->ll[i][0] + a * (k->ll[i + 1][0] - k->ll[i][0]);
+	*lon = k->ll[i][1] + a * (k->ll[i + 1][1] - k->ll[i][1]);
+}
+
+/* Distance from a finding's place to a violation: for a withdrawal with
+ * tracks, to the nearest of the unit's weapons at the finding's start and
+ * end (inside the violation's window); else to the violation's lat/lon. */
+static double viol_distance(const struct scorer *sc, const struct tviol *v, double lat, double lon,
+                            int64_t f0, int64_t f1)
+{
+	double best = INFINITY;
+	if (v->unit >= 0) {
+		int64_t ts[2] = {f0 < v->from ? v->from : f0 > v->until ? v->until : f0,
+		                 f1 > v->until ? v->until : f1 < v->from ? v->from : f1};
+		for (uint32_t k = 0; k < sc->n_tr; k++) {
+			if (sc->tr[k].unit != v->unit)
+				continue;
+			for (int j = 0; j < 2; j++) {
+				double la, lo;
+				track_at(&sc->tr[k], ts[j], &la, &lo);
+				double d = vg_sim_distance_m(lat, lon, la, lo);
+				if (d < best)
+					best = d;
+			}
+		}
+	}
+	if (best == INFINITY)
+		best = vg_sim_distance_m(lat, lon, v->lat, v->lon);
+	return best;
+}
 
 static const char *const rule_names[VG_SCORE_RULE_COUNT_] = {
 	"no_fire", "withdrawal", "no_fly", "disengagement", "no_new_fortification", "all"};
@@ -249,7 +315,8 @@ static vg_status load_truth(struct scorer *sc, const char *path, struct vg_err *
 	}
 	sc->t = calloc(json_array_size(evs) + 1, sizeof *sc->t);
 	sc->v = calloc(json_array_size(vio) + 1, sizeof *sc->v);
-	if (!sc->t || !sc->v) {
+	sc->units = calloc(json_array_size(vio) + 1, sizeof *sc->units);
+	if (!sc->t || !sc->v || !sc->units) {
 		st = vg_err_set(err, VG_ERR_NOMEM, "%s: events", path);
 		goto out;
 	}
@@ -314,7 +381,60 @@ static vg_status load_truth(struct scorer *sc, const char *path, struct vg_err *
 			goto out;
 		}
 		v->party = party_index(sc, party);
+		v->unit = -1;
+		const char *unit = json_string_value(json_object_get(e, "unit"));
+		if (v->rule == VG_SCORE_RULE_WITHDRAWAL && unit && strlen(unit) <= VG_ID_MAX) {
+			v->unit = unit_index(sc, unit);
+			if (v->unit < 0) {
+				snprintf(sc->units[sc->n_units], sizeof sc->units[0], "%s", unit);
+				v->unit = (int)sc->n_units++;
+			}
+		}
 		sc->n_v++;
+	}
+	/* The tracks of those units (optional: older truth files have none). */
+	json_t *trs = json_object_get(root, "tracks");
+	if (sc->n_units && json_is_array(trs)) {
+		sc->tr = calloc(json_array_size(trs) + 1, sizeof *sc->tr);
+		if (!sc->tr) {
+			st = vg_err_set(err, VG_ERR_NOMEM, "%s: tracks", path);
+			goto out;
+		}
+		for (size_t i = 0; i < json_array_size(trs); i++) {
+			json_t *e = json_array_get(trs, i), *pts = json_object_get(e, "points");
+			const char *unit = json_string_value(json_object_get(e, "unit"));
+			int u = unit ? unit_index(sc, unit) : -1;
+			if (u < 0 || !json_is_array(pts) || json_array_size(pts) == 0)
+				continue;
+			struct ttrack *k = &sc->tr[sc->n_tr];
+			size_t n = json_array_size(pts);
+			k->t = malloc(n * sizeof *k->t);
+			k->ll = malloc(n * sizeof *k->ll);
+			if (!k->t || !k->ll) {
+				free(k->t);
+				free(k->ll);
+				st = vg_err_set(err, VG_ERR_NOMEM, "%s: tracks", path);
+				goto out;
+			}
+			k->unit = u;
+			sc->n_tr++;
+			for (size_t j = 0; j < n; j++) {
+				json_t *q = json_array_get(pts, j);
+				const char *ts = json_string_value(json_array_get(q, 0));
+				json_t *la = json_array_get(q, 1), *lo = json_array_get(q, 2);
+				char m[64];
+				snprintf(m, sizeof m, "tracks[%zu].points[%zu]", i, j);
+				if (!ts || !json_is_number(la) || !json_is_number(lo) ||
+				    vg_time_parse(ts, strlen(ts), &k->t[k->n], NULL) != VG_OK ||
+				    (k->n && k->t[k->n] < k->t[k->n - 1])) {
+					st = fail(&s, VG_ERR_RANGE, m, "want [time, lat, lon] in time order");
+					goto out;
+				}
+				k->ll[k->n][0] = json_number_value(la);
+				k->ll[k->n][1] = json_number_value(lo);
+				k->n++;
+			}
+		}
 	}
 out:
 	json_decref(root);
@@ -748,10 +868,13 @@ static vg_status score_findings(struct scorer *sc, const struct vg_score_options
 			const struct tviol *v = &sc->v[vi];
 			if (v->rule != f->rule || f->from - slack > v->until || f->until + slack < v->from)
 				continue;
-			double d = vg_sim_distance_m(f->lat, f->lon, v->lat, v->lon);
+			double d = viol_distance(sc, v, f->lat, f->lon, f->from, f->until);
 			if (d > opt->finding_dist_m)
 				continue;
-			double dt = fabs((double)(f->from - v->from) / 1e9) / opt->finding_slack_s;
+			/* a withdrawal lasts hours and is seen when a sensor passes:
+			 * the finding's start is not expected near the violation's */
+			double dt = v->unit >= 0 ? 0
+			                         : fabs((double)(f->from - v->from) / 1e9) / opt->finding_slack_s;
 			struct pair p = {d / opt->finding_dist_m + dt, vi, fi};
 			if ((st = push_pair(&pairs, &np, &cap, p, err)))
 				goto out;
@@ -849,6 +972,12 @@ out:
 	free(sc.o);
 	free(sc.v);
 	free(sc.f);
+	free(sc.units);
+	for (uint32_t i = 0; i < sc.n_tr; i++) {
+		free(sc.tr[i].t);
+		free(sc.tr[i].ll);
+	}
+	free(sc.tr);
 	return st;
 }
 
