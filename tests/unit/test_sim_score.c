@@ -212,6 +212,54 @@ static void test_hand_made(void **state)
 	assert_non_null(strstr(buf, "\"explosion\":{\"tp\":1,\"fp\":0,\"fn\":0,\"precision\":1,\"recall\":null"));
 }
 
+/* A withdrawal is matched where the unit's weapons were at the finding's
+ * time (its truth tracks), not where the first one crossed in. */
+static void score_withdrawal(const char *tracks, struct vg_score_result *r)
+{
+	char truth[2048], p1[128], p2[128], p3[128];
+	snprintf(truth, sizeof truth,
+	         "{\"vigil_truth\":1,\"scenario\":\"hand\",\"seed\":1,"
+	         "\"agreement\":{\"name\":\"x\",\"effective\":\"2026-03-01T00:00:00Z\",\"parties\":[\"A\",\"B\"]},"
+	         "\"events\":[],\"violations\":["
+	         "{\"id\":\"v1\",\"rule\":\"withdrawal\",\"party\":\"A\",\"from\":\"2026-03-01T01:00:00Z\","
+	         "\"until\":\"2026-03-01T05:00:00Z\",\"lat\":48.3,\"lon\":37.5,\"unit\":\"U1\"}],"
+	         "\"tracks\":[%s],\"sensors\":[]}\n",
+	         tracks);
+	write_file("truth.json", truth);
+	write_file("events.ndjson", "");
+	/* seen at 04:00, 22 km east of where the unit crossed in at 01:00 */
+	write_file("findings.ndjson",
+	           "{\"id\":\"f-000001\",\"rule\":\"withdrawal\",\"party\":\"A\",\"p_party\":0.9,"
+	           "\"from\":\"2026-03-01T04:00:00Z\",\"until\":\"2026-03-01T04:10:00Z\",\"lat\":48.3,"
+	           "\"lon\":37.8,\"grade\":\"possible\"}\n");
+	struct vg_err err;
+	vg_status st = vg_score_files(path_of("truth.json", p1), path_of("events.ndjson", p2),
+	                              path_of("findings.ndjson", p3), NULL, r, &err);
+	if (st != VG_OK)
+		fail_msg("score: %s", err.msg);
+}
+
+static void test_withdrawal_tracks(void **state)
+{
+	(void)state;
+	assert_non_null(tu_tmpdir(g_dir, sizeof g_dir));
+	struct vg_score_result r;
+	score_withdrawal("{\"id\":\"U1.1\",\"unit\":\"U1\",\"class\":\"artillery\",\"party\":\"A\","
+	                 "\"points\":[[\"2026-03-01T01:00:00Z\",48.3,37.5],[\"2026-03-01T03:00:00Z\",48.3,37.8],"
+	                 "[\"2026-03-01T05:00:00Z\",48.3,37.8]]},"
+	                 "{\"id\":\"X.1\",\"unit\":\"X\",\"class\":\"tank\",\"party\":\"B\","
+	                 "\"points\":[[\"2026-03-01T00:00:00Z\",48.3,37.5]]}",
+	                 &r);
+	assert_int_equal(r.rules[VG_SCORE_RULE_WITHDRAWAL].tp, 1);
+	assert_int_equal(r.rules[VG_SCORE_RULE_WITHDRAWAL].fp, 0);
+	/* Without tracks, the crossing point (22 km away) decides: no match. */
+	score_withdrawal("", &r);
+	assert_int_equal(r.rules[VG_SCORE_RULE_WITHDRAWAL].tp, 0);
+	assert_int_equal(r.rules[VG_SCORE_RULE_WITHDRAWAL].fp, 1);
+	assert_int_equal(r.rules[VG_SCORE_RULE_WITHDRAWAL].fn, 1);
+	tu_rmdir(g_dir);
+}
+
 static void expect_fail(const char *truth, const char *events, vg_status want, const char *needle)
 {
 	char p1[256], p2[256];
@@ -253,6 +301,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hand_made),
 		cmocka_unit_test(test_bad_inputs_named),
+		cmocka_unit_test(test_withdrawal_tracks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
