@@ -1569,18 +1569,6 @@ vg_status vg_fusion_push(vg_fusion *f, const struct vg_obs *obs, int64_t log_ind
 	return process(f, false, err);
 }
 
-int64_t vg_fusion_clock(const vg_fusion *f)
-{
-	return f->clock_ns;
-}
-
-vg_status vg_fusion_advance(vg_fusion *f, int64_t now_ns, struct vg_err *err)
-{
-	if (now_ns > f->clock_ns)
-		f->clock_ns = now_ns;
-	return process(f, false, err);
-}
-
 vg_status vg_fusion_flush(vg_fusion *f, int64_t now_ns, struct vg_err *err)
 {
 	if (now_ns > f->clock_ns)

@@ -197,13 +197,6 @@ vg_status vg_fusion_sensor_add(vg_fusion *f, const struct vg_sensor *s, struct v
 vg_status vg_fusion_push(vg_fusion *f, const struct vg_obs *obs, int64_t log_index,
                          int64_t obs_id, int64_t received_ns, struct vg_err *err) VG_WUR;
 
-/* Advance the stream clock to now_ns (if later) without an observation,
- * emitting what can no longer change: a live service calls it when its
- * input is quiet, so that events do not wait for the next observation. */
-vg_status vg_fusion_advance(vg_fusion *f, int64_t now_ns, struct vg_err *err) VG_WUR;
-/* The stream clock (latest of the pushes' received_ns and advances). */
-int64_t vg_fusion_clock(const vg_fusion *f);
-
 /* End of input: associate and emit everything still pending (the clock
  * advances to now_ns, or far enough if now_ns is 0). */
 vg_status vg_fusion_flush(vg_fusion *f, int64_t now_ns, struct vg_err *err) VG_WUR;

@@ -272,13 +272,54 @@ static vg_status pub_payload(const char *kind, const char *record, size_t len,
 	return VG_OK;
 }
 
-static vg_status pub_check(const char *kind, const char *record, size_t len, struct vg_err *err)
+/* The log indices a record rests on: an event's "arrivals" and "radar", a
+ * finding's "evidence" (docs/log-format.md). */
+static const char *const pub_lists[] = {"arrivals", "radar", "evidence"};
+
+/* A record must be one JSON object line, and every log index it rests on a
+ * stored observation (below `limit` when the log is held: earlier in it).
+ * An index from elsewhere (a stale --events file, another store) would put
+ * a statement in the append-only log that no audit could ever pass. */
+static vg_status pub_check(vg_store *st, const char *kind, const char *record, size_t len,
+                           int64_t limit, struct vg_err *err)
 {
 	if (strcmp(kind, "event") != 0 && strcmp(kind, "finding") != 0)
 		return vg_err_set(err, VG_ERR_RANGE, "publication kind \"%s\": event or finding", kind);
 	if (!len || record[0] != '{' || memchr(record, '\n', len))
 		return vg_err_set(err, VG_ERR_JSON, "%s record: not one JSON object line", kind);
-	return VG_OK;
+	json_error_t je;
+	json_t *r = json_loadb(record, len, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(r)) {
+		json_decref(r);
+		return vg_err_set(err, VG_ERR_JSON, "%s record: column %d: %s", kind, je.column, je.text);
+	}
+	const char *id = json_string_value(json_object_get(r, "id"));
+	vg_status s = VG_OK;
+	for (size_t l = 0; !s && l < sizeof pub_lists / sizeof pub_lists[0]; l++) {
+		json_t *arr = json_object_get(r, pub_lists[l]), *v;
+		size_t i;
+		if (arr && !json_is_array(arr)) {
+			s = vg_err_set(err, VG_ERR_TYPE, "%s %s: \"%s\" must be an array of log indices",
+			               kind, id ? id : "?", pub_lists[l]);
+			break;
+		}
+		json_array_foreach(arr, i, v) {
+			json_int_t x = json_integer_value(v);
+			bool is_obs = false;
+			if (json_is_integer(v) && x >= 0 && (limit < 0 || x < limit) &&
+			    (s = vg_store_obs_logged_at(st, (int64_t)x, &is_obs, err)))
+				break;
+			if (!is_obs) {
+				s = vg_err_set(err, VG_ERR_INCONSISTENT,
+				               "%s %s: \"%s\"[%zu] = %lld is not an observation of this store's"
+				               " log: not published",
+				               kind, id ? id : "?", pub_lists[l], i, (long long)x);
+				break;
+			}
+		}
+	}
+	json_decref(r);
+	return s;
 }
 
 vg_status vg_journal_stage_publication(struct vg_journal *j, vg_store *st, const char *kind,
@@ -289,7 +330,7 @@ vg_status vg_journal_stage_publication(struct vg_journal *j, vg_store *st, const
 	bool has = false;
 	vg_status s;
 	*published = false;
-	if ((s = pub_check(kind, record, len, err)))
+	if ((s = pub_check(st, kind, record, len, j ? j->next : -1, err)))
 		return s;
 	vg_sha256((const uint8_t *)record, len, sha);
 	if (!j) /* not holding the log: the holder logs it later (vg_journal_adopt) */
@@ -311,8 +352,9 @@ vg_status vg_journal_stage_publication(struct vg_journal *j, vg_store *st, const
 	}
 	int64_t idx = vg_journal_reserve(j);
 	if ((s = vg_store_pub_insert(st, kind, sha, record, len, now_ns, idx, (const uint8_t *)env, n,
-	                             published, err)))
-		j->next--;
+	                             published, err)) ||
+	    !*published)
+		j->next--; /* failed, or another process published it meanwhile */
 out:
 	free(payload);
 	free(env);
@@ -371,6 +413,10 @@ static vg_status adopt_publications(struct vg_journal *j, vg_store *st, char *pa
 			free(o.record);
 			s = o.got ? vg_err_set(err, VG_ERR_NOMEM, "adopting publications") : VG_OK;
 			continue;
+		}
+		if ((s = pub_check(st, o.kind, o.record, o.len, j->next, err))) {
+			free(o.record);
+			break;
 		}
 		vg_sha256((const uint8_t *)o.record, o.len, sha);
 		s = pub_payload(o.kind, o.record, o.len, sha, o.published_ns, payload, VG_LINE_MAX, err);
@@ -718,9 +764,11 @@ int64_t vg_journal_audit_publications(const struct vg_journal_audit *a)
 	return a->publications;
 }
 
-/* A publication statement: signed by the log key; its record (when inline)
- * hashes to record_sha256; every log index it rests on is an earlier
- * observation entry. */
+/* A publication statement: signed by the log key; its payload is exactly
+ * what pub_payload writes (the prefix rebuilt from the parsed members, so
+ * the bytes hashed are the bytes whose evidence is checked); the record,
+ * when inline, hashes to record_sha256; every log index it rests on is an
+ * earlier observation entry. */
 static vg_status audit_publication(struct vg_journal_audit *a, uint64_t index,
                                    const struct vg_envelope *env, struct vg_err *err)
 {
@@ -728,57 +776,89 @@ static vg_status audit_publication(struct vg_journal_audit *a, uint64_t index,
 	    !vg_envelope_verify_type(env, VG_PUBLICATION_PAYLOAD_TYPE, a->log_key.pk))
 		return vg_err_set(err, VG_ERR_SIGNATURE, "publication not signed by the log key %s",
 		                  a->keyid);
+	const char *pl = (const char *)env->payload;
+	size_t pn = env->payload_len;
 	json_error_t je;
-	json_t *p = json_loadb((const char *)env->payload, env->payload_len, JSON_REJECT_DUPLICATES, &je);
+	json_t *p = json_loadb(pl, pn, JSON_REJECT_DUPLICATES, &je);
 	const char *op = p ? json_string_value(json_object_get(p, "op")) : NULL;
+	const char *at = p ? json_string_value(json_object_get(p, "at")) : NULL;
 	const char *hex = p ? json_string_value(json_object_get(p, "record_sha256")) : NULL;
-	json_t *rec = p ? json_object_get(p, "record") : NULL;
+	json_t *rb = p ? json_object_get(p, "record_bytes") : NULL;
+	json_t *rec = NULL;
 	vg_status s = VG_OK;
+	int64_t at_ns;
+	char prefix[256];
+	int w = 0;
 	if (!p || json_integer_value(json_object_get(p, "v")) != 1 || !op ||
-	    (strcmp(op, "event") != 0 && strcmp(op, "finding") != 0))
+	    (strcmp(op, "event") != 0 && strcmp(op, "finding") != 0)) {
 		s = vg_err_set(err, VG_ERR_VERSION, "publication: \"v\":1 and \"op\" event|finding wanted");
-	else if (!hex || strlen(hex) != 2 * VG_SHA256_BYTES)
+		goto out;
+	}
+	if (!at || vg_time_parse(at, strlen(at), &at_ns, NULL) != VG_OK) {
+		s = vg_err_set(err, VG_ERR_TIME, "publication: bad \"at\"");
+		goto out;
+	}
+	if (!hex || strlen(hex) != 2 * VG_SHA256_BYTES || strspn(hex, "0123456789abcdef") != strlen(hex)) {
 		s = vg_err_set(err, VG_ERR_CORRUPT, "publication: bad \"record_sha256\"");
-	else if (rec) {
-		/* The record is the payload's tail: ..."record":<bytes>} */
-		const char *pl = (const char *)env->payload;
-		const char *key = "\"record\":";
-		const char *at = NULL;
-		for (const char *q = pl; q + strlen(key) <= pl + env->payload_len; q++)
-			if (!memcmp(q, key, strlen(key)))
-				at = q; /* the last occurrence: records come last */
-		uint8_t sha[VG_SHA256_BYTES];
-		char got[2 * VG_SHA256_BYTES + 1];
-		if (!at || !json_is_object(rec)) {
-			s = vg_err_set(err, VG_ERR_CORRUPT, "publication: \"record\" is not an object");
-		} else {
-			const char *r0 = at + strlen(key);
-			size_t rl = (size_t)(pl + env->payload_len - 1 - r0);
-			vg_sha256((const uint8_t *)r0, rl, sha);
-			for (int i = 0; i < VG_SHA256_BYTES; i++)
-				snprintf(got + 2 * i, 3, "%02x", sha[i]);
-			if (strcmp(got, hex) != 0)
-				s = vg_err_set(err, VG_ERR_CORRUPT,
-				               "publication: record does not hash to record_sha256");
+		goto out;
+	}
+	if (rb) {
+		/* stated by hash and length only: exactly those members */
+		char want[320];
+		int n = snprintf(want, sizeof want,
+		                 "{\"v\":1,\"op\":\"%s\",\"at\":\"%s\",\"record_sha256\":\"%s\","
+		                 "\"record_bytes\":%lld}",
+		                 op, at, hex, (long long)json_integer_value(rb));
+		if (!json_is_integer(rb) || json_integer_value(rb) <= PUB_RECORD_INLINE_MAX || n < 0 ||
+		    (size_t)n != pn || memcmp(want, pl, pn) != 0)
+			s = vg_err_set(err, VG_ERR_CORRUPT,
+			               "publication: \"record_bytes\" statement not in the canonical form");
+		goto out;
+	}
+	w = snprintf(prefix, sizeof prefix,
+	             "{\"v\":1,\"op\":\"%s\",\"at\":\"%s\",\"record_sha256\":\"%s\",\"record\":", op, at,
+	             hex);
+	if (w < 0 || (size_t)w >= sizeof prefix || pn < (size_t)w + 3 || memcmp(pl, prefix, (size_t)w) != 0 ||
+	    pl[pn - 1] != '}') {
+		s = vg_err_set(err, VG_ERR_CORRUPT, "publication: payload not in the canonical form");
+		goto out;
+	}
+	const char *r0 = pl + w;
+	size_t rl = pn - (size_t)w - 1;
+	rec = json_loadb(r0, rl, JSON_REJECT_DUPLICATES, &je);
+	if (!json_is_object(rec)) {
+		s = vg_err_set(err, VG_ERR_CORRUPT, "publication: \"record\" is not one JSON object");
+		goto out;
+	}
+	uint8_t sha[VG_SHA256_BYTES];
+	char got[2 * VG_SHA256_BYTES + 1];
+	vg_sha256((const uint8_t *)r0, rl, sha);
+	for (int i = 0; i < VG_SHA256_BYTES; i++)
+		snprintf(got + 2 * i, 3, "%02x", sha[i]);
+	if (strcmp(got, hex) != 0) {
+		s = vg_err_set(err, VG_ERR_CORRUPT, "publication: record does not hash to record_sha256");
+		goto out;
+	}
+	for (size_t l = 0; !s && l < sizeof pub_lists / sizeof pub_lists[0]; l++) {
+		json_t *arr = json_object_get(rec, pub_lists[l]), *v;
+		size_t i;
+		if (arr && !json_is_array(arr)) {
+			s = vg_err_set(err, VG_ERR_TYPE, "%s: \"%s\" is not an array", op, pub_lists[l]);
+			break;
 		}
-		static const char *const lists[] = {"arrivals", "radar", "evidence"};
-		for (size_t l = 0; !s && l < sizeof lists / sizeof lists[0]; l++) {
-			json_t *arr = json_object_get(rec, lists[l]);
-			size_t i;
-			json_t *v;
-			json_array_foreach(arr, i, v) {
-				json_int_t x = json_integer_value(v);
-				if (!json_is_integer(v) || x < 0 || (uint64_t)x >= index ||
-				    !audit_is_obs(a, (uint64_t)x)) {
-					s = vg_err_set(err, VG_ERR_INCONSISTENT,
-					               "%s rests on log index %lld (\"%s\"), not an earlier"
-					               " observation entry",
-					               op, (long long)x, lists[l]);
-					break;
-				}
+		json_array_foreach(arr, i, v) {
+			json_int_t x = json_integer_value(v);
+			if (!json_is_integer(v) || x < 0 || (uint64_t)x >= index || !audit_is_obs(a, (uint64_t)x)) {
+				s = vg_err_set(err, VG_ERR_INCONSISTENT,
+				               "%s rests on log index %lld (\"%s\"), not an earlier"
+				               " observation entry",
+				               op, (long long)x, pub_lists[l]);
+				break;
 			}
 		}
 	}
+out:
+	json_decref(rec);
 	json_decref(p);
 	if (!s)
 		a->publications++;

@@ -7,16 +7,18 @@
  *   1. the observations stored since the last step (row id order = receipt
  *      order, whoever stored them: this server's POSTs or `vigil ingest`)
  *      are pushed into one long-lived vg_fusion stream, exactly as
- *      `vigil fuse --db` replays them (the stream clock is the latest
- *      observation time); when input is quiet the clock advances by the
- *      wall time that passed, so pending events are emitted without waiting
- *      for the next observation. The associator emits an event once no
- *      arrival can still join it (first arrival + max range / slowest sound
- *      speed + delivery bound: about 150 s with the defaults), so in real
- *      time an alert follows the event by that much. For sensors that
- *      deliver in bursts (or replays), --live-flush S ends the wait after S
- *      seconds of quiet: everything pending is associated and emitted then
- *      (an arrival delivered later starts afresh);
+ *      `vigil fuse --db` replays them. The stream clock is the latest
+ *      observation time, moved by the data alone (every kind counts:
+ *      sensors' status reports keep it going when nothing happens), never
+ *      by the wall clock, so the live stream is a replay of the store and
+ *      its events are byte for byte those of `vigil fuse --db`, across
+ *      restarts too. The associator emits an event once no arrival can
+ *      still join it (first arrival + max range / slowest sound speed +
+ *      delivery bound: about 150 s of stream time with the defaults). For
+ *      sensors that deliver in bursts (or replays), --live-flush S ends the
+ *      wait after S seconds of quiet input: everything pending is
+ *      associated and emitted then (an arrival delivered later starts
+ *      afresh, and the stream is no longer the batch run's);
  *   2. each emitted event is published (a statement in the log, once per
  *      distinct record: the same bytes `vigil fuse --db` would write, since
  *      at start the stream replays the store silently up to its last row);
@@ -40,8 +42,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LIVE_IDLE_MS 1000   /* quiet this long: advance the stream clock */
 #define LIVE_WINDOW_H 2     /* events the live rules look at */
+#define LIVE_CURSOR "live_obs_id" /* state: the last row handled */
 
 /* An event kept for the live rules: its record and the sensors of its
  * evidence (for the grades). */
@@ -61,7 +63,6 @@ struct live {
 	int64_t last_obs_id;          /* rows up to here were pushed */
 	int64_t clock;                /* stream clock: latest observation time */
 	int64_t last_input_mono;      /* when the last observation was pushed */
-	int64_t clock_at_input;       /* the stream clock then */
 	bool flushed;                 /* quiet flush done since the last input */
 	struct wev *win;              /* recent events, emission order */
 	size_t n_win, cap_win;
@@ -69,6 +70,9 @@ struct live {
 	char **sensors;               /* ids registered with the stream, sorted */
 	size_t n_sensors, cap_sensors;
 	bool silent;                  /* replaying at start: do not publish */
+	int64_t silent_until;         /* rows up to this id were handled before (state) */
+	char (*fresh)[VG_ID_MAX + 1]; /* events emitted since the rules last ran */
+	size_t n_fresh, cap_fresh;
 	bool in_txn;                  /* publications staged in the open transaction */
 	struct vg_server *s;
 	int64_t n_events, n_findings;
@@ -173,6 +177,18 @@ static vg_status keep_event(struct live *L, const struct vg_fusion_event *ev, co
 		memcpy(w.sensor[i], ev->ev[i].sensor, sizeof w.sensor[i]);
 	}
 	L->win[L->n_win++] = w;
+	if (!L->silent) {
+		if (L->n_fresh == L->cap_fresh) {
+			size_t nc = L->cap_fresh ? 2 * L->cap_fresh : 64;
+			void *n = realloc(L->fresh, nc * sizeof *L->fresh);
+			if (!n)
+				return vg_err_set(&L->err, VG_ERR_NOMEM, "live events");
+			L->fresh = n;
+			L->cap_fresh = nc;
+		}
+		snprintf(L->fresh[L->n_fresh++], sizeof L->fresh[0], "e-%06llu",
+		         (unsigned long long)ev->seq);
+	}
 	/* forget what left the window (emission order is nearly time order) */
 	int64_t keep_from = ev->t_ns - (int64_t)LIVE_WINDOW_H * 3600 * VG_NS_PER_S;
 	size_t drop = 0;
@@ -182,8 +198,20 @@ static vg_status keep_event(struct live *L, const struct vg_fusion_event *ev, co
 		memmove(L->win, L->win + drop, (L->n_win - drop) * sizeof *L->win);
 		L->n_win -= drop;
 	}
-	L->dirty = true;
+	L->dirty = !L->silent || L->dirty;
 	return VG_OK;
+}
+
+/* Does the finding rest on an event emitted since the rules last ran? Only
+ * those are published: a mission whose events are all old is unchanged
+ * (or, once its first events left the window, a tail of itself). */
+static bool has_fresh(const struct live *L, const struct vg_finding *x)
+{
+	for (uint32_t i = 0; i < x->n_events; i++)
+		for (size_t k = 0; k < L->n_fresh; k++)
+			if (!strcmp(x->events[i], L->fresh[k]))
+				return true;
+	return false;
 }
 
 /* The event rules over the window; publish the findings that are new or
@@ -217,8 +245,8 @@ static vg_status judge(struct live *L)
 		goto out;
 	for (uint32_t i = 0; i < fs.n; i++) {
 		struct vg_finding *x = &fs.v[i];
-		if (!x->n_events)
-			continue; /* not a finding on events: the batch run's */
+		if (!x->n_events || !has_fresh(L, x))
+			continue; /* not on events (the batch run's), or nothing new in it */
 		char id[VG_ID_MAX + 8];
 		int w = snprintf(id, sizeof id, "f-%s", x->events[0]);
 		if (w < 0 || (size_t)w >= sizeof x->id) {
@@ -248,6 +276,8 @@ static vg_status judge(struct live *L)
 			goto out;
 	}
 out:
+	if (!st)
+		L->n_fresh = 0;
 	vg_findings_free(&fs);
 	vg_adj_free(adj);
 	return st;
@@ -273,6 +303,8 @@ static int on_row(void *ctx, const struct vg_obs_stored *o)
 {
 	struct live *L = ctx;
 	L->last_obs_id = o->id;
+	if (L->silent && o->id > L->silent_until)
+		L->silent = false; /* stored before, never handled live: publish */
 	if (o->t_ns > L->clock)
 		L->clock = o->t_ns;
 	if (o->kind != VG_OBS_IMPULSE && o->kind != VG_OBS_FIRE)
@@ -299,6 +331,8 @@ static vg_status pull(struct live *L, bool *any)
 	return st;
 }
 
+static vg_status step(struct live *L, bool quiet_ok, struct vg_err *err);
+
 void live_free(struct vg_server *s)
 {
 	struct live *L = s->live;
@@ -310,6 +344,7 @@ void live_free(struct vg_server *s)
 	for (size_t i = 0; i < L->n_win; i++)
 		wev_free(&L->win[i]);
 	free(L->win);
+	free(L->fresh);
 	for (size_t i = 0; i < L->n_sensors; i++)
 		free(L->sensors[i]);
 	free(L->sensors);
@@ -341,23 +376,77 @@ vg_status live_init(struct vg_server *s, struct vg_err *err)
 			vg_err_set(err, L->st, "%s", L->err.msg);
 		goto fail;
 	}
-	/* Replay what is stored, silently: the stream's state (medium, pending
-	 * arrivals, event numbering) is then the one `vigil fuse --db` reaches
-	 * at the same row. */
+	/* Replay what is stored: silently up to the row the last run handled
+	 * (the stream's state, medium, pending arrivals and event numbering
+	 * are then the ones `vigil fuse --db` reaches at the same row);
+	 * rows after it (a crash, a stop, an ingest while the server was
+	 * down) are handled as live ones and their events published. A store
+	 * live fusion never ran on counts as handled to its last row. */
+	bool found = false;
+	if ((st = vg_store_state_get(s->wst, LIVE_CURSOR, &L->silent_until, &found, err)))
+		goto fail;
+	if (!found)
+		L->silent_until = INT64_MAX;
 	L->silent = true;
-	bool any;
-	if ((st = pull(L, &any))) {
-		vg_err_set(err, st, "live fusion, replaying the store: %s", L->err.msg);
+	L->last_input_mono = vg_time_mono_ns();
+	if ((st = step(L, false, err)) != VG_OK) {
+		vg_err_prefix(err, "live fusion, replaying the store");
 		goto fail;
 	}
 	L->silent = false;
-	L->dirty = false;
 	L->last_input_mono = vg_time_mono_ns();
-	L->clock_at_input = L->clock;
 	return VG_OK;
 fail:
 	live_free(s);
 	return st;
+}
+
+/* One step in one store transaction: pull new rows (or, when quiet,
+ * advance or flush), run the rules over new events, store the cursor,
+ * commit, then append the statements to the log. VG_ERR_BUSY: the store
+ * was locked by another process (nothing changed; try again later). */
+static vg_status step(struct live *L, bool quiet_ok, struct vg_err *err)
+{
+	struct vg_server *s = L->s;
+	vg_status st;
+	int64_t next0 = vg_journal_next(s->j);
+	struct vg_err be;
+	vg_err_clear(&be);
+	if ((st = vg_store_begin(s->wst, &be)))
+		return vg_err_set(err, VG_ERR_BUSY, "%s", be.msg);
+	bool any = false;
+	int64_t cursor0 = L->last_obs_id;
+	st = pull(L, &any);
+	if (!st && any) {
+		L->last_input_mono = vg_time_mono_ns();
+			L->flushed = false;
+	} else if (!st && quiet_ok) {
+		int64_t quiet = vg_time_mono_ns() - L->last_input_mono;
+		double flush_s = s->o.live_flush_s;
+		if (flush_s > 0 && quiet >= (int64_t)(flush_s * 1e9)) {
+			if (!L->flushed)
+				st = vg_fusion_flush(L->f, L->clock, &L->err);
+			L->flushed = true;
+		}
+	}
+	if (!st && L->dirty && L->ag)
+		st = judge(L);
+	if (!st && L->last_obs_id != cursor0)
+		st = vg_store_state_set(s->wst, LIVE_CURSOR, L->last_obs_id, &L->err);
+	if (st) {
+		vg_store_rollback(s->wst);
+		vg_journal_unreserve(s->j, next0);
+		return vg_err_set(err, st, "live fusion: %s", L->err.msg);
+	}
+	if ((st = vg_store_commit(s->wst, err))) {
+		vg_journal_unreserve(s->j, next0);
+		return st;
+	}
+	if (vg_journal_next(s->j) != next0 && (st = vg_journal_catch_up(s->j, s->wst, err))) {
+		s->writer_broken = true; /* the journal refuses appends after a failed sync */
+		return st;
+	}
+	return VG_OK;
 }
 
 vg_status live_step(struct vg_server *s, bool registry_changed, struct vg_err *err)
@@ -368,42 +457,7 @@ vg_status live_step(struct vg_server *s, bool registry_changed, struct vg_err *e
 	vg_status st;
 	if (registry_changed && ((st = vg_store_sensor_each(s->wst, add_sensor, L, err)) || (st = L->st)))
 		return L->st ? vg_err_set(err, L->st, "%s", L->err.msg) : st;
-	int64_t next0 = vg_journal_next(s->j);
-	if ((st = vg_store_begin(s->wst, err)))
-		return st;
-	bool any = false;
-	st = pull(L, &any);
-	if (!st && any) {
-		L->last_input_mono = vg_time_mono_ns();
-		L->clock_at_input = L->clock;
-		L->flushed = false;
-	} else if (!st) {
-		int64_t quiet = vg_time_mono_ns() - L->last_input_mono;
-		double flush_s = s->o.live_flush_s;
-		if (flush_s > 0 && quiet >= (int64_t)(flush_s * 1e9)) {
-			if (!L->flushed)
-				st = vg_fusion_flush(L->f, L->clock, &L->err);
-			L->flushed = true;
-		} else if (quiet >= LIVE_IDLE_MS * 1000000LL) {
-			if (L->clock_at_input + quiet > L->clock)
-				L->clock = L->clock_at_input + quiet;
-			st = vg_fusion_advance(L->f, L->clock, &L->err);
-		}
-	}
-	if (!st && L->dirty && L->ag)
-		st = judge(L);
-	if (st) {
-		vg_store_rollback(s->wst);
-		vg_journal_unreserve(s->j, next0);
-		return vg_err_set(err, st, "live fusion: %s", L->err.msg);
-	}
-	if ((st = vg_store_commit(s->wst, err))) {
-		vg_journal_unreserve(s->j, next0);
-		return st;
-	}
-	if (vg_journal_next(s->j) != next0)
-		return vg_journal_catch_up(s->j, s->wst, err);
-	return VG_OK;
+	return step(L, true, err);
 }
 
 void live_counts(const struct vg_server *s, int64_t *events, int64_t *findings, int64_t *clock_ns)

@@ -934,7 +934,13 @@ vg_status vg_server_start(const struct vg_server_opts *opts, vg_store *st, struc
 	pthread_mutex_init(&s->auth_mu, NULL);
 	pthread_mutex_init(&s->rel_mu, NULL);
 	pthread_mutex_init(&s->q_mu, NULL);
-	pthread_cond_init(&s->q_cv, NULL);
+	/* the writer's timed waits run on the monotonic clock: a step of the
+	 * wall clock must not stall its watch of the store */
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->q_cv, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&s->a_mu, NULL);
 
 	size_t dl = strlen(opts->db_path);

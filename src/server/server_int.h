@@ -140,7 +140,7 @@ struct vg_server {
 	struct post_job *q_head, *q_tail;
 	size_t q_bytes;
 	bool q_stop;
-	bool writer_broken;
+	atomic_bool writer_broken;  /* set by the writer thread, read under q_mu by others */
 	pthread_t writer;
 	bool writer_started;
 	/* the writer's watch of the store for other processes' writes

@@ -32,11 +32,18 @@
 struct push_ctx {
 	struct vg_server *s;
 	size_t n;
+	bool blocked;
 };
 
 static int push_pub(void *ctx, const struct vg_pub_row *p)
 {
 	struct push_ctx *c = ctx;
+	/* in id order, and only once in the log: an unlogged row (another
+	 * process's, not adopted yet) holds back the ones after it */
+	if (p->log_index < 0) {
+		c->blocked = true;
+		return 1;
+	}
 	alerts_publish(c->s, p->kind, p->record, p->record_len);
 	if (c->s->tak) {
 		struct vg_tak_opts to;
@@ -78,11 +85,19 @@ static void watch(struct vg_server *s)
 		vg_log(VG_LOG_ERROR, "serve: logging what other processes stored: %s", err.msg);
 		s->writer_broken = true; /* the journal refuses appends after a failed sync */
 	}
-	if (s->live && !s->writer_broken && live_step(s, changed, &err) != VG_OK) {
-		/* a failed step leaves the store as it was; live fusion stops, the
-		 * rest of the service goes on (batch `vigil fuse` still works) */
-		vg_log(VG_LOG_ERROR, "serve: live fusion stopped: %s", err.msg);
-		live_free(s);
+	vg_status ls;
+	if (s->live && !s->writer_broken && (ls = live_step(s, changed, &err)) != VG_OK) {
+		if (ls == VG_ERR_BUSY) {
+			/* another process holds the store's write lock (a long `vigil
+			 * fuse --db`): nothing changed, try again at the next tick */
+			vg_log(VG_LOG_WARN, "serve: live fusion waits: %s", err.msg);
+		} else {
+			/* the store is as it was before the step, but the stream moved
+			 * on: live fusion stops; a restart picks up from the last row
+			 * it committed (the state table), batch `vigil fuse` still works */
+			vg_log(VG_LOG_ERROR, "serve: live fusion stopped: %s", err.msg);
+			live_free(s);
+		}
 	}
 	atomic_store(&s->m.log_size, (long long)vg_ledger_durable_size(vg_journal_ledger(s->j)));
 	struct push_ctx c = {.s = s};
@@ -92,7 +107,7 @@ static void watch(struct vg_server *s)
 			vg_log(VG_LOG_ERROR, "serve: publications: %s", err.msg);
 			return;
 		}
-	} while (c.n == WATCH_PAGE);
+	} while (c.n == WATCH_PAGE && !c.blocked);
 }
 
 void srv_job_free(struct post_job *job)
@@ -283,7 +298,7 @@ static void *writer_main(void *arg)
 	for (;;) {
 		while (!s->q_head && !s->q_stop) {
 			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
+			clock_gettime(CLOCK_MONOTONIC, &ts); /* the condition's clock (server.c) */
 			ts.tv_nsec += WATCH_MS * 1000000L;
 			if (ts.tv_nsec >= 1000000000L) {
 				ts.tv_sec++;

@@ -220,6 +220,10 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER findings_rtree_ins AFTER INSERT ON findings BEGIN"
 	" INSERT INTO findings_rtree VALUES (new.seq, new.from_ns / 1e9, new.until_ns / 1e9,"
 	" new.lat, new.lat, new.lon, new.lon); END;",
+	/* 8 -> 9: small named counters that a process keeps across restarts
+	 * (`vigil serve --live`: the last observation row whose consequences
+	 * were committed, so that a restart publishes what a crash left). */
+	"CREATE TABLE state(key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -1511,6 +1515,50 @@ vg_status vg_store_pub_last_id(vg_store *st, int64_t *out, struct vg_err *err)
 		*out = sqlite3_column_int64(q, 0);
 	else
 		s = db_err(st, err, "reading publications");
+	sqlite3_finalize(q);
+	return s;
+}
+
+vg_status vg_store_obs_logged_at(vg_store *st, int64_t log_index, bool *is_obs, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM observations WHERE log_index = ?1", -1, &q,
+	                       NULL) != SQLITE_OK)
+		return db_err(st, err, "reading observations");
+	sqlite3_bind_int64(q, 1, log_index);
+	int rc = sqlite3_step(q);
+	*is_obs = rc == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? VG_OK : db_err(st, err, "reading observations");
+}
+
+vg_status vg_store_state_get(vg_store *st, const char *key, int64_t *value, bool *found,
+                             struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM state WHERE key = ?1", -1, &q, NULL) !=
+	    SQLITE_OK)
+		return db_err(st, err, "reading state");
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	*found = rc == SQLITE_ROW;
+	if (*found)
+		*value = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? VG_OK : db_err(st, err, "reading state");
+}
+
+vg_status vg_store_state_set(vg_store *st, const char *key, int64_t value, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db,
+	                       "INSERT INTO state(key, value) VALUES (?1, ?2)"
+	                       " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "writing state");
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, value);
+	vg_status s = sqlite3_step(q) == SQLITE_DONE ? VG_OK : db_err(st, err, "writing state");
 	sqlite3_finalize(q);
 	return s;
 }

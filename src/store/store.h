@@ -28,7 +28,7 @@
 
 typedef struct vg_store vg_store;
 
-enum { VG_STORE_SCHEMA_VERSION = 8 };
+enum { VG_STORE_SCHEMA_VERSION = 9 };
 
 /* Open (creating and migrating if needed). *out untouched on failure. */
 vg_status vg_store_open(const char *path, vg_store **out, struct vg_err *err) VG_WUR;
@@ -349,6 +349,14 @@ vg_status vg_store_pub_insert(vg_store *st, const char *kind, const uint8_t sha2
                               struct vg_err *err) VG_WUR;
 vg_status vg_store_pub_exists(vg_store *st, const char *kind, const uint8_t sha256[VG_SHA256_BYTES],
                               bool *has, struct vg_err *err) VG_WUR;
+/* Named counters kept across restarts (schema 9), e.g. "live_obs_id". */
+vg_status vg_store_state_get(vg_store *st, const char *key, int64_t *value, bool *found,
+                             struct vg_err *err) VG_WUR;
+vg_status vg_store_state_set(vg_store *st, const char *key, int64_t value,
+                             struct vg_err *err) VG_WUR;
+/* Whether log_index is the index of a stored (logged) observation. */
+vg_status vg_store_obs_logged_at(vg_store *st, int64_t log_index, bool *is_obs,
+                                 struct vg_err *err) VG_WUR;
 /* The largest publication id (0: none yet). */
 vg_status vg_store_pub_last_id(vg_store *st, int64_t *out, struct vg_err *err) VG_WUR;
 /* Give an unlogged publication its log index and statement. */

@@ -93,7 +93,7 @@ static void replace_and_query(void **state)
 	vg_store *st = NULL;
 	assert_int_equal(vg_store_open(path, &st, &err), VG_OK);
 	assert_int_equal(vg_store_schema_version(st), VG_STORE_SCHEMA_VERSION);
-	assert_int_equal(VG_STORE_SCHEMA_VERSION, 8);
+	assert_int_equal(VG_STORE_SCHEMA_VERSION, 9);
 	make_rows();
 
 	struct vg_finding_filter all = {0};
@@ -203,9 +203,9 @@ static void migrates_from_5(void **state)
 	vg_store_free(st);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	/* back to schema 5: without the findings (6), publications (7) and the
-	 * findings' R*Tree (8) */
-	assert_int_equal(sqlite3_exec(db, "DROP TABLE findings_rtree; DROP TABLE publications;"
+	/* back to schema 5: without the findings (6), publications (7), the
+	 * findings' R*Tree (8) and the state table (9) */
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE state; DROP TABLE findings_rtree; DROP TABLE publications;"
 	                                  " DROP TABLE findings; UPDATE schema_version SET version = 5",
 	                              NULL, NULL, NULL),
 	                 SQLITE_OK);

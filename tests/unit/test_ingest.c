@@ -704,10 +704,95 @@ static void publications_audited(void **state)
 	vg_store_rollback(f->st);
 	assert_int_equal(vg_journal_next(j), 10);
 
-	/* Evidence naming a registry statement (index 1) is not evidence. */
-	publish(f->st, j, "finding", "{\"id\":\"f-000002\",\"evidence\":[4,1]}", true);
-	assert_int_equal(audit_log(f, j, &pubs, &e), VG_ERR_INCONSISTENT);
-	assert_non_null(strstr(e.msg, "log index 1"));
+	/* Evidence naming a registry statement (index 1), or an index this log
+	 * does not have, is refused before anything is signed or stored. */
+	static const char *const bad[] = {"{\"id\":\"f-000002\",\"evidence\":[4,1]}",
+	                                  "{\"id\":\"f-000003\",\"arrivals\":[999999]}",
+	                                  "{\"id\":\"f-000004\",\"evidence\":\"4\"}",
+	                                  "{\"id\":\"f-000005\",\"evidence\":[4],\"evidence\":[5]}"};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		assert_int_equal(vg_store_begin(f->st, &e), VG_OK);
+		assert_int_not_equal(vg_journal_stage_publication(j, f->st, "finding", bad[k], strlen(bad[k]),
+		                                                  0, &added, &e),
+		                     VG_OK);
+		vg_store_rollback(f->st);
+		/* and the same while another process holds the log */
+		assert_int_equal(vg_store_begin(f->st, &e), VG_OK);
+		assert_int_not_equal(vg_journal_stage_publication(NULL, f->st, "finding", bad[k],
+		                                                  strlen(bad[k]), 0, &added, &e),
+		                     VG_OK);
+		vg_store_rollback(f->st);
+	}
+	assert_int_equal(vg_journal_next(j), 10);
+
+	/* Forged statements, signed with the real log key, fail the audit: a
+	 * record that rests on a registry entry; a second "record" key hiding
+	 * the hashed bytes; a payload not in the canonical form. */
+	char keyp[256];
+	snprintf(keyp, sizeof keyp, "%s.logkey", f->db);
+	struct vg_note_signer sk;
+	assert_int_equal(vg_note_key_read(keyp, &sk, &e), VG_OK);
+	char kid[16];
+	snprintf(kid, sizeof kid, "%08x", (unsigned)sk.pub.key_id);
+	const char *h1 = "{\"id\":\"e-9\",\"arrivals\":[4,1]}";
+	uint8_t sha[VG_SHA256_BYTES];
+	char hex[2 * VG_SHA256_BYTES + 1];
+	vg_sha256((const uint8_t *)h1, strlen(h1), sha);
+	for (int i = 0; i < VG_SHA256_BYTES; i++)
+		snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+	const char *good_ok = "{\"id\":\"e-8\",\"arrivals\":[4,5,6]}";
+	uint8_t sha2[VG_SHA256_BYTES];
+	char hex2[2 * VG_SHA256_BYTES + 1];
+	vg_sha256((const uint8_t *)good_ok, strlen(good_ok), sha2);
+	for (int i = 0; i < VG_SHA256_BYTES; i++)
+		snprintf(hex2 + 2 * i, 3, "%02x", sha2[i]);
+	char forged[4][1024];
+	snprintf(forged[0], sizeof forged[0],
+	         "{\"v\":1,\"op\":\"event\",\"at\":\"2026-03-01T04:00:00Z\",\"record_sha256\":\"%s\","
+	         "\"record\":%s}", hex, h1);
+	snprintf(forged[1], sizeof forged[1],
+	         "{\"v\":1,\"op\":\"event\",\"at\":\"2026-03-01T04:00:00Z\",\"record_sha256\":\"%s\","
+	         "\"record\":{\"id\":\"e-8\",\"arrivals\":[1]},\"a\\\"record\":%s}", hex2, good_ok);
+	snprintf(forged[2], sizeof forged[2],
+	         "{\"op\":\"event\",\"v\":1,\"at\":\"2026-03-01T04:00:00Z\",\"record_sha256\":\"%s\","
+	         "\"record\":%s}", hex2, good_ok);
+	/* the control: the canonical statement of a good record passes */
+	snprintf(forged[3], sizeof forged[3],
+	         "{\"v\":1,\"op\":\"event\",\"at\":\"2026-03-01T04:00:00Z\",\"record_sha256\":\"%s\","
+	         "\"record\":%s}", hex2, good_ok);
+	struct vg_note_verifier vk;
+	const char *vs = vg_journal_verifier(j);
+	assert_int_equal(vg_note_verifier_parse(vs, strlen(vs), &vk, &e), VG_OK);
+	for (int k = 0; k < 4; k++) {
+		struct vg_journal_audit *ja;
+		assert_int_equal(vg_journal_audit_new(&vk, &ja, &e), VG_OK);
+		/* the observations 4-6 first, so that they count as observation entries */
+		struct vg_ledger_audit la;
+		char dir[256];
+		snprintf(dir, sizeof dir, "%s.log", f->db);
+		assert_int_equal(vg_ledger_audit(dir, &vk, count_entry, ja, &la, &e), VG_OK);
+		uint8_t pae[2048], sig[VG_SIG_BYTES];
+		size_t pn = vg_dsse_pae(VG_PUBLICATION_PAYLOAD_TYPE, (const uint8_t *)forged[k],
+		                        strlen(forged[k]), pae, sizeof pae);
+		assert_true(pn > 0);
+		vg_sign(&sk.key, pae, pn, sig);
+		char b64p[2048], b64s[128], env_line[4096];
+		vg_b64_encode((const uint8_t *)forged[k], strlen(forged[k]), b64p);
+		vg_b64_encode(sig, sizeof sig, b64s);
+		int el = snprintf(env_line, sizeof env_line,
+		                 "{\"payloadType\":\"%s\",\"payload\":\"%s\",\"signatures\":"
+		                 "[{\"keyid\":\"%s\",\"sig\":\"%s\"}]}",
+		                 VG_PUBLICATION_PAYLOAD_TYPE, b64p, kid, b64s);
+		struct vg_err ae;
+		vg_err_clear(&ae);
+		vg_status as = vg_journal_audit_entry(ja, 10, (const uint8_t *)env_line, (size_t)el, &ae);
+		if (k < 3 && as == VG_OK)
+			fail_msg("forged statement %d passed the audit", k);
+		if (k == 3 && as != VG_OK)
+			fail_msg("the canonical statement failed the audit: %s", ae.msg);
+		vg_journal_audit_free(ja);
+	}
+	vg_note_signer_wipe(&sk);
 	vg_journal_free(j);
 }
 
