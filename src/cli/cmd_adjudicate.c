@@ -425,6 +425,22 @@ int vg_cmd_adjudicate(int argc, char **argv)
 		goto out;
 	}
 	int64_t t_run = vg_time_mono_ns();
+	/* Every log index a finding rests on must be an observation of this
+	 * store's log (events from another store, a stale file: refused here,
+	 * before anything is stored or signed into the append-only log). */
+	for (uint32_t i = 0; !no_store && i < fs.n; i++)
+		for (uint32_t k = 0; k < fs.v[i].n_evidence; k++) {
+			bool is_obs = false;
+			if (vg_store_obs_logged_at(st, fs.v[i].evidence[k], &is_obs, &err) != VG_OK || !is_obs) {
+				vg_cli_error("adjudicate",
+				             "finding %s: evidence %lld is not an observation of this store's log"
+				             " (events from another store?): nothing stored",
+				             fs.v[i].id, (long long)fs.v[i].evidence[k]);
+				vg_findings_free(&fs);
+				rc = VG_EXIT_REJECTED;
+				goto out;
+			}
+		}
 	if (!no_store && store_findings(st, &fs, &err) != VG_OK) {
 		vg_cli_error("adjudicate", "storing findings: %s", err.msg);
 		vg_findings_free(&fs);

@@ -55,6 +55,22 @@ check "the entry is the log key's publication" grep -q 'application/vnd.vigil.pu
 jq -r .payload "$T/out" | base64 -d >"$T/pl"
 check "its payload carries the record and its evidence" jq -e '.op == "event" and (((.record.arrivals // []) + (.record.radar // [])) | length) >= 1' "$T/pl"
 
+# Events from elsewhere (a stale file, another store) whose arrivals are not
+# this log's observations: the findings resting on them are not published
+# (an append-only log could never pass an audit again), and the log is intact.
+jq -c '.arrivals += [1, 999999]' "$T/ev1.ndjson" >"$T/foreign.ndjson"
+sqlite3 "$DB" 'SELECT record FROM findings ORDER BY seq' >"$T/findings_before"
+expect_exit 1 "adjudicate with foreign evidence refuses" "$VIGIL" adjudicate --db "$DB" \
+	--agreement "$T/ag.geojson" --events "$T/foreign.ndjson" --out "$T/fx.ndjson"
+check "the message names the finding and the index" grep -q "evidence 1 is not an observation of this store's log" "$T/err"
+check "nothing of it was published" \
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM publications WHERE kind='finding'")" = "$NF" ]
+check "nor stored: the findings are the previous run's" \
+	sh -c "sqlite3 '$DB' 'SELECT record FROM findings ORDER BY seq' | cmp -s - '$T/findings_before'"
+expect_exit 0 "log verify still passes" "$VIGIL" log verify --db "$DB"
+expect_exit 0 "adjudicate again (the stored events)" "$VIGIL" adjudicate --db "$DB" \
+	--agreement "$T/ag.geojson" --out "$T/f1b.ndjson"
+
 # While the server holds the log.
 tok() { "$VIGIL" token create --db "$DB" --member "$1" --role "$2" 2>/dev/null; }
 A=$(tok A member)
