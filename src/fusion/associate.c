@@ -157,6 +157,9 @@ struct vg_fusion {
 	uint32_t *cand;
 	double (*cand_xy)[3];
 	uint32_t *grp_start, *grp_ord;
+	uint32_t *hg_start;   /* hypothesis scoring: candidate groups (one sensor, one place) */
+	double *hg_sig;       /* the group's largest arrival sigma */
+	uint32_t n_hg;
 	double *grp_dist;
 	bool *grp_in;
 	uint32_t cap_cand;
@@ -204,13 +207,26 @@ static void ecef(double lat_deg, double lon_deg, double out[3])
 }
 
 /* East/north of point p in the tangent plane at origin o (both ECEF). */
-static void enu(const struct arr *o, const double p[3], double *x, double *y)
+/* East/north of ECEF points in the tangent plane at o (its trigonometry
+ * computed once: a seed projects every candidate into its plane). */
+struct enu_frame {
+	double o[3], sl, cl, so, co;
+};
+
+static void enu_frame_init(struct enu_frame *e, const struct arr *o)
 {
-	double d[3] = {p[0] - o->ecef[0], p[1] - o->ecef[1], p[2] - o->ecef[2]};
-	double sl = sin(o->lat * DEG), cl = cos(o->lat * DEG);
-	double so = sin(o->lon * DEG), co = cos(o->lon * DEG);
-	*x = -so * d[0] + co * d[1];
-	*y = -sl * co * d[0] - sl * so * d[1] + cl * d[2];
+	memcpy(e->o, o->ecef, sizeof e->o);
+	e->sl = sin(o->lat * DEG);
+	e->cl = cos(o->lat * DEG);
+	e->so = sin(o->lon * DEG);
+	e->co = cos(o->lon * DEG);
+}
+
+static void enu(const struct enu_frame *e, const double p[3], double *x, double *y)
+{
+	double d[3] = {p[0] - e->o[0], p[1] - e->o[1], p[2] - e->o[2]};
+	*x = -e->so * d[0] + e->co * d[1];
+	*y = -e->sl * e->co * d[0] - e->sl * e->so * d[1] + e->cl * d[2];
 }
 
 static double chord(const double a[3], const double b[3])
@@ -345,6 +361,8 @@ void vg_fusion_free(vg_fusion *f)
 	free(f->cand_xy);
 	free(f->grp_start);
 	free(f->grp_ord);
+	free(f->hg_start);
+	free(f->hg_sig);
 	free(f->grp_dist);
 	free(f->grp_in);
 	free(f);
@@ -426,6 +444,14 @@ static vg_status grow_cand(vg_fusion *f, uint32_t need, struct vg_err *err)
 	if (!gs)
 		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
 	f->grp_start = gs;
+	uint32_t *hs = realloc(f->hg_start, (nc + 1) * sizeof *hs);
+	if (!hs)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
+	f->hg_start = hs;
+	double *hsg = realloc(f->hg_sig, (nc + 1) * sizeof *hsg);
+	if (!hsg)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
+	f->hg_sig = hsg;
 	uint32_t *go = realloc(f->grp_ord, (nc + 1) * sizeof *go);
 	if (!go)
 		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
@@ -696,64 +722,115 @@ struct hyp {
 	uint32_t b, c;    /* the candidates that made it */
 };
 
-/* Score a back-projected source: arrivals within a gate, one per sensor. */
-static struct hyp score_hyp(vg_fusion *f, uint32_t nc, double x, double y, double dA, double c,
-                            double kappa, double sigA, const struct arr *A)
+/* Score a back-projected source: arrivals within a gate, one per sensor.
+ * The candidates come in groups (one sensor at one place, arrivals in time
+ * order: hyp_groups): per group the predicted time is computed once and
+ * only the arrivals within the group's widest gate of it are looked at
+ * (binary search), which gives the same choice as testing every arrival
+ * (the per-arrival gates are all within the widest) at a fraction of the
+ * cost in dense fire, where a sensor holds hundreds of arrivals. */
+static struct hyp score_hyp(vg_fusion *f, double x, double y, double dA, double c, double kappa,
+                            double sigA)
 {
 	struct hyp h = {.n = 1, .cost = 0, .x = x, .y = y, .dA = dA};
 	double R = f->cfg.max_range_m;
 	double t0 = -dA / c; /* s relative to t_A */
-	uint32_t last_sensor = UINT32_MAX;
-	double best_z = 0;
-	bool have = false;
-	/* candidates are sorted by sensor, then time: one best per sensor */
-	for (uint32_t k = 0; k <= nc; k++) {
-		if (k == nc || f->pend[f->cand[k]].sensor != last_sensor) {
-			if (have) {
-				h.n++;
-				h.cost += best_z * best_z;
-			}
-			have = false;
-			if (k == nc)
-				break;
-			last_sensor = f->pend[f->cand[k]].sensor;
-		}
-		const struct arr *B = &f->pend[f->cand[k]];
-		double bx = f->cand_xy[k][0], by = f->cand_xy[k][1];
+	for (uint32_t g = 0; g < f->n_hg; g++) {
+		uint32_t k0 = f->hg_start[g], k1 = f->hg_start[g + 1];
+		double bx = f->cand_xy[k0][0], by = f->cand_xy[k0][1];
 		double d = sqrt((bx - x) * (bx - x) + (by - y) * (by - y));
 		if (d > R)
 			continue;
 		double pred = t0 + d / c;
-		double res = f->cand_xy[k][2] - pred;
-		double gate = 4 * sqrt(B->sigma_s * B->sigma_s + sigA * sigA) + 0.1 + kappa * fabs(d - dA) / c;
-		double z = res / gate;
-		if (fabs(z) <= 1 && (!have || fabs(z) < fabs(best_z))) {
-			best_z = z;
-			have = true;
+		double spread = 0.1 + kappa * fabs(d - dA) / c;
+		double gmax = 4 * sqrt(f->hg_sig[g] * f->hg_sig[g] + sigA * sigA) + spread;
+		/* first arrival with res >= -gmax, i.e. time >= pred - gmax */
+		uint32_t lo = k0, hi = k1;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (f->cand_xy[mid][2] - pred < -gmax)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		double best_z = 0;
+		bool have = false;
+		for (uint32_t k = lo; k < k1; k++) {
+			double res = f->cand_xy[k][2] - pred;
+			if (res > gmax)
+				break;
+			const struct arr *B = &f->pend[f->cand[k]];
+			double gate = 4 * sqrt(B->sigma_s * B->sigma_s + sigA * sigA) + spread;
+			double z = res / gate;
+			if (fabs(z) <= 1 && (!have || fabs(z) < fabs(best_z))) {
+				best_z = z;
+				have = true;
+			}
+		}
+		if (have) {
+			h.n++;
+			h.cost += best_z * best_z;
 		}
 	}
-	(void)A;
 	return h;
 }
 
-/* Sort candidates by (sensor, time) - insertion sort, deterministic. */
-static void sort_cand(vg_fusion *f, uint32_t nc)
+/* The groups score_hyp walks: runs of candidates (sorted by sensor, then
+ * time) of one sensor at one place (a mobile sensor reports its position
+ * with each arrival). */
+static void hyp_groups(vg_fusion *f, uint32_t nc)
 {
-	for (uint32_t i = 1; i < nc; i++) {
-		uint32_t ci = f->cand[i];
-		double xy[3] = {f->cand_xy[i][0], f->cand_xy[i][1], f->cand_xy[i][2]};
-		uint32_t j = i;
-		while (j > 0) {
-			const struct arr *p = &f->pend[f->cand[j - 1]], *q = &f->pend[ci];
-			if (p->sensor < q->sensor || (p->sensor == q->sensor && f->cand[j - 1] < ci))
-				break;
-			f->cand[j] = f->cand[j - 1];
-			memcpy(f->cand_xy[j], f->cand_xy[j - 1], sizeof xy);
-			j--;
+	f->n_hg = 0;
+	for (uint32_t k = 0; k < nc; k++) {
+		const struct arr *B = &f->pend[f->cand[k]];
+		if (k == 0 || B->sensor != f->pend[f->cand[k - 1]].sensor ||
+		    f->cand_xy[k][0] != f->cand_xy[k - 1][0] || f->cand_xy[k][1] != f->cand_xy[k - 1][1]) {
+			f->hg_start[f->n_hg] = k;
+			f->hg_sig[f->n_hg] = B->sigma_s;
+			f->n_hg++;
+		} else if (B->sigma_s > f->hg_sig[f->n_hg - 1]) {
+			f->hg_sig[f->n_hg - 1] = B->sigma_s;
 		}
-		f->cand[j] = ci;
-		memcpy(f->cand_xy[j], xy, sizeof xy);
 	}
+	f->hg_start[f->n_hg] = nc;
+}
+
+/* Sort candidates by (sensor, time): a sort on a unique key (pool index
+ * breaks ties; the pool is in time order), so the result is deterministic.
+ * qsort, not insertion: a seed in dense fire has thousands of candidates
+ * arriving in time order, the worst case of an insertion sort. */
+struct cand_key {
+	uint32_t sensor, idx;
+	double xy[3];
+};
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const struct cand_key *p = a, *q = b;
+	if (p->sensor != q->sensor)
+		return p->sensor < q->sensor ? -1 : 1;
+	return (p->idx > q->idx) - (p->idx < q->idx);
+}
+
+static vg_status sort_cand(vg_fusion *f, uint32_t nc, struct vg_err *err)
+{
+	if (nc < 2)
+		return VG_OK;
+	struct cand_key *k = malloc(nc * sizeof *k);
+	if (!k)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
+	for (uint32_t i = 0; i < nc; i++) {
+		k[i].sensor = f->pend[f->cand[i]].sensor;
+		k[i].idx = f->cand[i];
+		memcpy(k[i].xy, f->cand_xy[i], sizeof k[i].xy);
+	}
+	qsort(k, nc, sizeof *k, cand_cmp);
+	for (uint32_t i = 0; i < nc; i++) {
+		f->cand[i] = k[i].idx;
+		memcpy(f->cand_xy[i], k[i].xy, sizeof k[i].xy);
+	}
+	free(k);
+	return VG_OK;
 }
 
 static double arr_sigma(const struct arr *a, double c)
@@ -799,6 +876,7 @@ static void gather(vg_fusion *f, const struct arr *A, const struct hyp *h, uint3
 	double kappa = fmin(0.3, 3 * (med->c_sigma_mps + med->w_sigma_mps) / c);
 	struct vg_fusion_locate_opts lo;
 	vg_fusion_locate_opts_default(&lo);
+	lo.exact = false; /* trial fits: the event's own fit is exact */
 	*nsel = 0;
 	sel[(*nsel)++] = 0;
 	double t0 = -h->dA / c;
@@ -844,6 +922,8 @@ static void gather(vg_fusion *f, const struct arr *A, const struct hyp *h, uint3
 		sel2[n2++] = 0;
 		last_sensor = UINT32_MAX;
 		pick = UINT32_MAX;
+		bool have_pred = false;
+		double p_lat = 0, p_lon = 0, p_tp = 0, p_var = 0;
 		for (uint32_t k = 0; k <= nc; k++) {
 			if (k == nc || f->pend[f->cand[k]].sensor != last_sensor) {
 				if (pick != UINT32_MAX && n2 < VG_FUSION_LOCATE_MAX)
@@ -854,8 +934,14 @@ static void gather(vg_fusion *f, const struct arr *A, const struct hyp *h, uint3
 				last_sensor = f->pend[f->cand[k]].sensor;
 			}
 			const struct arr *B = &f->pend[f->cand[k]];
-			double tp, var;
-			vg_fusion_predict_arrival(fx, B->lat, B->lon, &tp, &var);
+			/* one prediction per sensor position (candidates come grouped) */
+			if (!have_pred || B->lat != p_lat || B->lon != p_lon) {
+				vg_fusion_predict_arrival(fx, B->lat, B->lon, &p_tp, &p_var);
+				p_lat = B->lat;
+				p_lon = B->lon;
+				have_pred = true;
+			}
+			double tp = p_tp, var = p_var;
 			double sg = arr_sigma(B, fx->c_mps);
 			double z = (f->cand_xy[k][2] - tp) / sqrt(var + sg * sg);
 			if (fabs(z) <= 4 && (pick == UINT32_MAX || fabs(z) < fabs(bz))) {
@@ -886,6 +972,7 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 	double R = f->cfg.max_range_m;
 	struct vg_fusion_locate_opts lo;
 	vg_fusion_locate_opts_default(&lo);
+	lo.exact = false; /* trial fits: the event's own fit is exact */
 	*nsel = 0;
 	*n_used = 0;
 	memset(fx, 0, sizeof *fx);
@@ -958,10 +1045,18 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 					continue;
 				uint32_t pick = UINT32_MAX;
 				double bz = 0;
+				bool have_pred = false;
+				double p_lat = 0, p_lon = 0, p_tp = 0, p_var = 0;
 				for (uint32_t k = gs[g]; k < gs[g + 1]; k++) {
 					const struct arr *B = &f->pend[f->cand[k]];
-					double tp, var;
-					vg_fusion_predict_arrival(fx, B->lat, B->lon, &tp, &var);
+					/* one prediction per sensor position */
+					if (!have_pred || B->lat != p_lat || B->lon != p_lon) {
+						vg_fusion_predict_arrival(fx, B->lat, B->lon, &p_tp, &p_var);
+						p_lat = B->lat;
+						p_lon = B->lon;
+						have_pred = true;
+					}
+					double tp = p_tp, var = p_var;
 					double sg = arr_sigma(B, fx->c_mps);
 					double vm = 0;
 					if (holding) {
@@ -1057,6 +1152,8 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 	vg_status s;
 
 	/* candidates: other sensors, reachable time differences */
+	struct enu_frame ef;
+	enu_frame_init(&ef, A);
 	uint32_t nc = 0;
 	for (uint32_t i = 1; i < f->n_pend && f->pend[i].t_ns <= t_max; i++) {
 		const struct arr *B = &f->pend[i];
@@ -1071,13 +1168,15 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 		if ((s = grow_cand(f, nc + 1, err)))
 			return s;
 		f->cand[nc] = i;
-		enu(A, B->ecef, &f->cand_xy[nc][0], &f->cand_xy[nc][1]);
+		enu(&ef, B->ecef, &f->cand_xy[nc][0], &f->cand_xy[nc][1]);
 		f->cand_xy[nc][2] = dt;
 		nc++;
 	}
 	if (nc + 1 < f->cfg.min_arrivals)
 		return VG_OK;
-	sort_cand(f, nc);
+	if ((s = sort_cand(f, nc, err)))
+		return s;
+	hyp_groups(f, nc);
 
 	/* hypothesis pairs among the arrivals of the seed's nearest sensors
 	 * (every arrival of each: in a salvo a sensor holds several) */
@@ -1129,7 +1228,7 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 				if (sol[q][2] > R)
 					continue;
 				f->st.n_hypotheses++;
-				struct hyp h = score_hyp(f, nc, sol[q][0], sol[q][1], sol[q][2], c, kappa, sigA, A);
+				struct hyp h = score_hyp(f, sol[q][0], sol[q][1], sol[q][2], c, kappa, sigA);
 				h.b = bi;
 				h.c = ci;
 				if (h.n < (int)f->cfg.min_arrivals)

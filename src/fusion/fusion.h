@@ -77,6 +77,8 @@ struct vg_fusion_locate_opts {
 	uint32_t max_reject;          /* outliers that may be removed, default 1 */
 	double outlier_sigma;         /* |residual| / sigma above this is an outlier, default 4.5 */
 	bool inflate;                 /* scale the covariance by max(1, chi2/dof) (default true) */
+	bool exact;                   /* finish with the exact geodesic (default true); false:
+	                               * the fast ECEF chord geometry throughout (trial fits) */
 };
 void vg_fusion_locate_opts_default(struct vg_fusion_locate_opts *o);
 

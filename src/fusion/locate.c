@@ -51,6 +51,7 @@ void vg_fusion_locate_opts_default(struct vg_fusion_locate_opts *o)
 	o->max_reject = 1;
 	o->outlier_sigma = 4.5;
 	o->inflate = false;
+	o->exact = true;
 }
 
 /* State of one fit. */
@@ -599,9 +600,11 @@ vg_status vg_fusion_locate(const struct vg_fusion_meas *m, uint32_t n,
 		n_rej++;
 	}
 
-	/* polish with the exact geodesic */
-	F.fast = false;
-	{
+	/* polish with the exact geodesic (the association's trial fits keep
+	 * the fast geometry: sub-millimetre within 50 km, and only the event's
+	 * own fit is reported) */
+	F.fast = F.fast && !opt->exact;
+	if (!F.fast) {
 		uint32_t it2 = 0;
 		if (!solve(&F, ubuf, opt->max_iter, &it2))
 			return vg_err_set(err, VG_ERR_RANGE, "the fit did not converge");
