@@ -709,6 +709,15 @@ static vg_status rule_no_fire(vg_adjudicator *a, const struct vg_ag_rule *r, int
 	uint32_t ie = r->types & (1u << VG_EVT_IMPACT | 1u << VG_EVT_EXPLOSION);
 	if (!st && ie && n_launch)
 		st = cluster_items(a, r, vi, ie, 0, &accs, &n, &cap, true, 0, err);
+	/* A launch cluster too small to be a finding (a lone, perhaps false,
+	 * launch) must not swallow the impacts that joined it: they go back
+	 * and form their own clusters below. */
+	for (uint32_t i = 0; !st && i < a->n_loc; i++) {
+		struct loc_item *L = &a->loc[i];
+		if (L->cluster >= 0 && (uint32_t)L->cluster < n_launch && (ie & (1u << L->type)) &&
+		    accs[L->cluster].f.count < r->min_items)
+			L->cluster = -1;
+	}
 	/* 3. the rest form their own clusters: impacts fired from the other
 	 * side, explosions undecided (no party), fires no party. */
 	if (!st && (r->types & (1u << VG_EVT_IMPACT)))

@@ -630,6 +630,7 @@ static vg_status drone_frame(struct obs_ctx *c, uint32_t si, const struct sim_dr
 		memset(&o, 0, sizeof o);
 		o.kind = VG_OBS_DETECTION;
 		o.sensor = si;
+		o.obj = oi + 1;
 		o.flags = OBS_F_POS;
 		o.u.det.t = US_ROUND(tm);
 		offset_ll(w, la, lo, d->sigma_m * vg_rng_normal(r), d->sigma_m * vg_rng_normal(r),

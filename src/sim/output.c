@@ -909,7 +909,15 @@ static vg_status write_truth(struct sim_world *w, const char *dir, struct vg_err
 		if (v->rule == VR_NO_FIRE) {
 			sim_buf_printf(&b, ",\"mission\":\"m-%05u\",\"unit\":", v->ref + 1);
 			sim_buf_str(&b, w->units[w->mis[v->ref].unit].id);
-			sim_buf_printf(&b, ",\"rounds\":%u,\"events\":[", w->mis[v->ref].n_rounds);
+			/* events of the mission the sensors could locate (decided_at set):
+			 * 0 means no sensor could have seen it (docs/scoring.md) */
+			uint32_t seen = 0;
+			for (uint32_t k = head[v->ref]; k != UINT32_MAX; k = next[k]) {
+				const struct sim_event *ev = &w->ev[k];
+				seen += (ev->arr3[2] < ev->fire_arrival ? ev->arr3[2] : ev->fire_arrival) != INT64_MAX;
+			}
+			sim_buf_printf(&b, ",\"rounds\":%u,\"detections\":%u,\"events\":[",
+			               w->mis[v->ref].n_rounds, seen);
 			bool first = true;
 			for (uint32_t k = head[v->ref]; k != UINT32_MAX; k = next[k]) {
 				sim_buf_printf(&b, "%s\"ev-%06u\"", first ? "" : ",", w->ev[k].id);
@@ -919,7 +927,21 @@ static vg_status write_truth(struct sim_world *w, const char *dir, struct vg_err
 		} else if (v->rule == VR_WITHDRAWAL) {
 			sim_buf_puts(&b, ",\"unit\":");
 			sim_buf_str(&b, w->units[v->ref].id);
-			sim_buf_printf(&b, ",\"weapons\":%u,", w->units[v->ref].n_obj);
+			/* how often the unit's weapons were reported (true drone
+			 * detections) during the violation: 0 means no sensor saw it,
+			 * which the scorer tells apart (docs/scoring.md) */
+			uint32_t seen = 0;
+			const struct sim_unit *un = &w->units[v->ref];
+			for (uint32_t k = 0; k < w->n_obs; k++) {
+				const struct sim_obs *o = &w->obs[k];
+				if (o->kind != VG_OBS_DETECTION || !o->obj)
+					continue;
+				uint32_t oi = o->obj - 1;
+				if (oi >= un->first_obj && oi < un->first_obj + un->n_obj &&
+				    o->u.det.t >= v->from_ns && o->u.det.t <= v->until_ns + 60 * VG_NS_PER_S)
+					seen++;
+			}
+			sim_buf_printf(&b, ",\"detections\":%u,\"weapons\":%u,", seen, w->units[v->ref].n_obj);
 			kv_num(&b, "min_distance_km", v->min_dist_km, 3);
 			sim_buf_put(&b, ",", 1);
 			kv_num(&b, "limit_km", sc->weapons[v->cls].withdrawal_km, 3);

@@ -38,6 +38,7 @@ void vg_score_options_default(struct vg_score_options *o)
 enum { T_LAUNCH = 0, T_IMPACT = 1, T_EXPLOSION = 2, T_FIRE = 3 };
 
 struct tev {
+	char id[24];      /* truth id ("ev-000123"), for violations' "events" */
 	int type;
 	int64_t t, until;
 	double lat, lon, ecef[3];
@@ -71,6 +72,9 @@ struct tviol {
 	int64_t from, until;
 	double lat, lon;
 	int unit;                     /* withdrawal: index into sc->units, -1 none */
+	int64_t seen;                 /* "detections": observations of it; -1 not stated */
+	uint32_t n_pl;                /* no_fire: where its events were (launches, impacts) */
+	double (*pl)[2];
 	bool matched;
 };
 
@@ -162,6 +166,11 @@ static double viol_distance(const struct scorer *sc, const struct tviol *v, doub
 	}
 	if (best == INFINITY)
 		best = vg_sim_distance_m(lat, lon, v->lat, v->lon);
+	for (uint32_t k = 0; k < v->n_pl; k++) {
+		double d = vg_sim_distance_m(lat, lon, v->pl[k][0], v->pl[k][1]);
+		if (d < best)
+			best = d;
+	}
 	return best;
 }
 
@@ -332,6 +341,9 @@ static vg_status load_truth(struct scorer *sc, const char *path, struct vg_err *
 			st = fail(&s, VG_ERR_TYPE, p, "must be an object");
 			goto out;
 		}
+		const char *tid = json_string_value(json_object_get(e, "id"));
+		if (tid)
+			snprintf(t->id, sizeof t->id, "%s", tid);
 		if ((st = get_str(&s, e, p, "type", true, &type)) ||
 		    (st = get_time(&s, e, p, "time", true, &t->t, NULL)) ||
 		    (st = get_num(&s, e, p, "lat", true, -90, 90, &t->lat, NULL)) ||
@@ -382,6 +394,29 @@ static vg_status load_truth(struct scorer *sc, const char *path, struct vg_err *
 		}
 		v->party = party_index(sc, party);
 		v->unit = -1;
+		json_t *det = json_object_get(e, "detections");
+		v->seen = json_is_integer(det) && json_integer_value(det) >= 0 ? json_integer_value(det) : -1;
+		/* a fire mission is where its rounds were fired and where they
+		 * fell: a finding placed at the impacts (launches unheard) found
+		 * it as much as one at the guns */
+		json_t *vev = json_object_get(e, "events");
+		if (v->rule == VG_SCORE_RULE_NO_FIRE && json_is_array(vev) && json_array_size(vev)) {
+			v->pl = malloc(json_array_size(vev) * sizeof *v->pl);
+			if (!v->pl) {
+				st = vg_err_set(err, VG_ERR_NOMEM, "%s: violations", path);
+				goto out;
+			}
+			for (size_t q = 0; q < json_array_size(vev); q++) {
+				const char *id = json_string_value(json_array_get(vev, q));
+				for (uint32_t k = 0; id && k < sc->n_t; k++)
+					if (!strcmp(sc->t[k].id, id)) {
+						v->pl[v->n_pl][0] = sc->t[k].lat;
+						v->pl[v->n_pl][1] = sc->t[k].lon;
+						v->n_pl++;
+						break;
+					}
+			}
+		}
 		const char *unit = json_string_value(json_object_get(e, "unit"));
 		if (v->rule == VG_SCORE_RULE_WITHDRAWAL && unit && strlen(unit) <= VG_ID_MAX) {
 			v->unit = unit_index(sc, unit);
@@ -913,6 +948,18 @@ static vg_status score_findings(struct scorer *sc, const struct vg_score_options
 			r->rules[sc->v[i].rule].fn++;
 			r->rules[VG_SCORE_RULE_ALL].fn++;
 		}
+	/* recall among the violations some sensor observed (the truth's
+	 * "detections" > 0, or not stated): what the system missed, apart
+	 * from what nobody could have seen */
+	for (uint32_t i = 0; i < sc->n_v; i++) {
+		const struct tviol *v = &sc->v[i];
+		if (v->seen == 0)
+			continue;
+		r->seen_n[v->rule]++;
+		r->seen_n[VG_SCORE_RULE_ALL]++;
+		r->seen_tp[v->rule] += v->matched;
+		r->seen_tp[VG_SCORE_RULE_ALL] += v->matched;
+	}
 	for (uint32_t i = 0; i < sc->n_f; i++)
 		if (!sc->f[i].matched) {
 			r->rules[sc->f[i].rule].fp++;
@@ -970,6 +1017,8 @@ vg_status vg_score_files(const char *truth_path, const char *events_path,
 out:
 	free(sc.t);
 	free(sc.o);
+	for (uint32_t i = 0; sc.v && i <= sc.n_v; i++) /* n_v: one being parsed when it failed */
+		free(sc.v[i].pl);
 	free(sc.v);
 	free(sc.f);
 	free(sc.units);
@@ -1044,6 +1093,15 @@ findings:
 		        (unsigned long long)r->fattr_n);
 	if (!isnan(r->fattr_brier))
 		fprintf(f, "  %-30s %.4f\n", "attribution Brier score", r->fattr_brier);
+	if (r->seen_n[VG_SCORE_RULE_ALL] < r->rules[VG_SCORE_RULE_ALL].tp + r->rules[VG_SCORE_RULE_ALL].fn) {
+		fprintf(f, "  recall among the violations some sensor observed:\n");
+		for (int k = 0; k < VG_SCORE_RULE_COUNT_; k++)
+			if (r->rules[k].tp + r->rules[k].fn)
+				fprintf(f, "    %-26s %llu of %llu%s (%llu observed by no sensor)\n", rule_names[k],
+				        (unsigned long long)r->seen_tp[k], (unsigned long long)r->seen_n[k],
+				        r->seen_n[k] ? "" : " -",
+				        (unsigned long long)(r->rules[k].tp + r->rules[k].fn - r->seen_n[k]));
+	}
 	dist_line(f, "latency after violation start", &r->finding_latency_s, "s");
 }
 
@@ -1114,5 +1172,10 @@ void vg_score_print_json(const struct vg_score_result *r, FILE *f)
 	jdist(f, "latency_s", &r->latency_s);
 	jdist(f, "event_delay_s", &r->event_delay_s);
 	jdist(f, "finding_latency_s", &r->finding_latency_s);
+	fputs(",\"observed_violations\":{", f);
+	for (int k = 0; k < VG_SCORE_RULE_COUNT_; k++)
+		fprintf(f, "%s\"%s\":{\"observed\":%llu,\"found\":%llu}", k ? "," : "", rule_names[k],
+		        (unsigned long long)r->seen_n[k], (unsigned long long)r->seen_tp[k]);
+	fputs("}", f);
 	fputs("}\n", f);
 }

@@ -258,6 +258,9 @@ struct vg_score_result {
 	struct vg_score_dist event_delay_s;  /* event emitted - truth event time */
 	struct vg_score_dist finding_latency_s; /* finding emitted - violation start */
 	uint64_t n_truth_events, n_out_events, n_truth_violations, n_findings;
+	/* per rule: violations some sensor observed (truth "detections" > 0 or
+	 * not stated) and how many of those were found */
+	uint64_t seen_n[VG_SCORE_RULE_COUNT_], seen_tp[VG_SCORE_RULE_COUNT_];
 	bool scored_events, scored_findings; /* which inputs were given */
 };
 

@@ -366,6 +366,7 @@ struct sim_obs {
 	float latency_s;
 	uint32_t sensor;
 	uint32_t ev;        /* event index + 1; 0 none */
+	uint32_t obj;       /* detection of an object: its index + 1; 0 none (false or other) */
 	uint32_t gen;       /* generation order: the final tie-break */
 	uint8_t kind;       /* enum vg_obs_kind */
 	uint8_t cls;

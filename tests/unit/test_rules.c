@@ -382,6 +382,35 @@ static void adjudicate_no_fly_disengagement(void **state)
 	vg_agreement_free(ag);
 }
 
+/* Impacts that joined a lone launch (too few launches for a finding) are
+ * not lost with it: they make their own finding, fired from the other side. */
+static void adjudicate_impacts_of_lone_launch(void **state)
+{
+	(void)state;
+	struct vg_agreement *ag = parse_ok(RULES);
+	vg_adjudicator *adj = NULL;
+	assert_int_equal(vg_adj_new(ag, &adj, NULL), VG_OK);
+	/* one launch heard (the battery's others were not), 4 impacts 5 km
+	 * west of the line a minute later */
+	add_event(adj, "{\"id\":\"e1\",\"type\":\"launch\",\"time\":\"2026-03-01T02:00:00Z\",\"lat\":48.0,\"lon\":37.934,\"cep90_m\":60}");
+	add_event(adj, "{\"id\":\"e2\",\"type\":\"impact\",\"time\":\"2026-03-01T02:00:50Z\",\"lat\":48.0,\"lon\":37.733,\"cep90_m\":100}");
+	add_event(adj, "{\"id\":\"e3\",\"type\":\"impact\",\"time\":\"2026-03-01T02:00:55Z\",\"lat\":48.0005,\"lon\":37.733,\"cep90_m\":100}");
+	add_event(adj, "{\"id\":\"e4\",\"type\":\"impact\",\"time\":\"2026-03-01T02:01:00Z\",\"lat\":48.001,\"lon\":37.733,\"cep90_m\":100}");
+	add_event(adj, "{\"id\":\"e5\",\"type\":\"impact\",\"time\":\"2026-03-01T02:01:05Z\",\"lat\":48.0,\"lon\":37.7335,\"cep90_m\":100}");
+	struct vg_findings fs;
+	struct vg_err e;
+	assert_int_equal(vg_adj_run(adj, &fs, &e), VG_OK);
+	assert_int_equal(fs.n, 1);
+	const struct vg_finding *f = &fs.v[0];
+	assert_int_equal(f->rule, VG_RULE_NO_FIRE);
+	assert_int_equal(f->count, 4);
+	assert_string_equal(f->party, "B"); /* landed on A's side: fired by B */
+	assert_true(fabs(f->lon_deg - 37.733) < 0.001);
+	vg_findings_free(&fs);
+	vg_adj_free(adj);
+	vg_agreement_free(ag);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -389,6 +418,7 @@ int main(void)
 		cmocka_unit_test(parse_bad_inputs),
 		cmocka_unit_test(adjudicate_withdrawal),
 		cmocka_unit_test(adjudicate_no_fire),
+		cmocka_unit_test(adjudicate_impacts_of_lone_launch),
 		cmocka_unit_test(adjudicate_no_fly_disengagement),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

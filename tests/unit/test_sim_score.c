@@ -260,6 +260,42 @@ static void test_withdrawal_tracks(void **state)
 	tu_rmdir(g_dir);
 }
 
+/* A fire mission is found where its rounds fell, too (its launches may be
+ * unheard): a no_fire finding at the impacts, 9 km from the guns, matches. */
+static void test_no_fire_at_impacts(void **state)
+{
+	(void)state;
+	assert_non_null(tu_tmpdir(g_dir, sizeof g_dir));
+	write_file("truth.json",
+	           "{\"vigil_truth\":1,\"scenario\":\"hand\",\"seed\":1,"
+	           "\"agreement\":{\"name\":\"x\",\"effective\":\"2026-03-01T00:00:00Z\",\"parties\":[\"A\",\"B\"]},"
+	           "\"events\":["
+	           "{\"id\":\"ev-1\",\"type\":\"launch\",\"time\":\"2026-03-01T01:00:00Z\",\"lat\":48.0,\"lon\":37.8,"
+	           "\"class\":\"mortar\",\"party\":\"A\",\"side\":\"A\",\"dud\":false},"
+	           "{\"id\":\"ev-2\",\"type\":\"impact\",\"time\":\"2026-03-01T01:00:40Z\",\"lat\":48.0,\"lon\":37.92,"
+	           "\"class\":\"mortar\",\"party\":\"A\",\"side\":\"B\",\"dud\":false}],"
+	           "\"violations\":[{\"id\":\"v1\",\"rule\":\"no_fire\",\"party\":\"A\","
+	           "\"from\":\"2026-03-01T01:00:00Z\",\"until\":\"2026-03-01T01:00:40Z\",\"lat\":48.0,"
+	           "\"lon\":37.8,\"events\":[\"ev-1\",\"ev-2\"],\"detections\":1}],"
+	           "\"tracks\":[],\"sensors\":[]}\n");
+	write_file("events.ndjson", "");
+	write_file("findings.ndjson",
+	           "{\"id\":\"f-000001\",\"rule\":\"no_fire\",\"party\":\"A\",\"p_party\":1,"
+	           "\"from\":\"2026-03-01T01:00:40Z\",\"until\":\"2026-03-01T01:00:41Z\",\"lat\":48.0005,"
+	           "\"lon\":37.9205,\"grade\":\"probable\"}\n");
+	char p1[256], p2[256], p3[256];
+	struct vg_score_result r;
+	struct vg_err err;
+	if (vg_score_files(path_of("truth.json", p1), path_of("events.ndjson", p2),
+	                   path_of("findings.ndjson", p3), NULL, &r, &err) != VG_OK)
+		fail_msg("score: %s", err.msg);
+	assert_int_equal(r.rules[VG_SCORE_RULE_NO_FIRE].tp, 1);
+	assert_int_equal(r.rules[VG_SCORE_RULE_NO_FIRE].fp, 0);
+	assert_int_equal(r.seen_n[VG_SCORE_RULE_NO_FIRE], 1);
+	assert_int_equal(r.seen_tp[VG_SCORE_RULE_NO_FIRE], 1);
+	tu_rmdir(g_dir);
+}
+
 static void expect_fail(const char *truth, const char *events, vg_status want, const char *needle)
 {
 	char p1[256], p2[256];
@@ -302,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_hand_made),
 		cmocka_unit_test(test_bad_inputs_named),
 		cmocka_unit_test(test_withdrawal_tracks),
+		cmocka_unit_test(test_no_fire_at_impacts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
