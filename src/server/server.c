@@ -1015,6 +1015,7 @@ vg_status vg_server_start(const struct vg_server_opts *opts, vg_store *st, struc
 		rc = vg_err_set(err, VG_ERR_IO, "cannot listen on %s:%u (in use? no permission?)",
 		                opts->host ? opts->host : "127.0.0.1", (unsigned)opts->port);
 		srv_writer_stop(s);
+		alerts_free(s); /* frames the writer may have published already */
 		goto out_free;
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);

@@ -17,6 +17,7 @@ enum {
 	Q_OBS_HASH,
 	Q_REJECT,
 	Q_REGISTRY_LOG,
+	Q_OBS_LOGGED_AT,
 	Q_COUNT_
 };
 
@@ -40,6 +41,7 @@ static const char *const sql_text[Q_COUNT_] = {
 		" line_sha256) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
 	[Q_REGISTRY_LOG] =
 		"INSERT INTO registry_log(idx, op, sensor, at_ns, entry) VALUES (?1,?2,?3,?4,?5)",
+	[Q_OBS_LOGGED_AT] = "SELECT 1 FROM observations WHERE log_index = ?1",
 };
 
 struct vg_store {
@@ -1521,15 +1523,13 @@ vg_status vg_store_pub_last_id(vg_store *st, int64_t *out, struct vg_err *err)
 
 vg_status vg_store_obs_logged_at(vg_store *st, int64_t log_index, bool *is_obs, struct vg_err *err)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM observations WHERE log_index = ?1", -1, &q,
-	                       NULL) != SQLITE_OK)
-		return db_err(st, err, "reading observations");
+	sqlite3_stmt *q = st->q[Q_OBS_LOGGED_AT]; /* prepared once: called per evidence index */
 	sqlite3_bind_int64(q, 1, log_index);
 	int rc = sqlite3_step(q);
 	*is_obs = rc == SQLITE_ROW;
-	sqlite3_finalize(q);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? VG_OK : db_err(st, err, "reading observations");
+	vg_status s = rc == SQLITE_ROW || rc == SQLITE_DONE ? VG_OK : db_err(st, err, "reading observations");
+	sqlite3_reset(q);
+	return s;
 }
 
 vg_status vg_store_state_get(vg_store *st, const char *key, int64_t *value, bool *found,
