@@ -26,6 +26,7 @@ struct loc_item {
 	int64_t *ev;              /* events: evidence log indices (owned) */
 	uint32_t n_ev;
 	char id[VG_ID_MAX + 1];   /* events: id */
+	char pair[VG_ID_MAX + 1]; /* events: fusion's launch/impact partner, "" none */
 	double p[VG_AG_MAX_PARTIES];
 	int cluster;
 	bool external;            /* unsigned external feed (FIRMS) */
@@ -301,6 +302,7 @@ vg_status vg_adj_add_event(vg_adjudicator *a, struct vg_rule_event *ev, struct v
 	ev->evidence = NULL;
 	ev->n_evidence = 0;
 	snprintf(L->id, sizeof L->id, "%s", ev->id);
+	snprintf(L->pair, sizeof L->pair, "%s", ev->pair);
 	L->cluster = -1;
 	return VG_OK;
 }
@@ -692,6 +694,51 @@ static vg_status cluster_items(vg_adjudicator *a, const struct vg_ag_rule *r, in
 	return VG_OK;
 }
 
+static int cmp_loc_id(const void *x, const void *y)
+{
+	const struct loc_item *p = *(const struct loc_item *const *)x, *q = *(const struct loc_item *const *)y;
+	return strcmp(p->id, q->id);
+}
+
+/* Impacts fusion paired with a launch (time of flight and range of one
+ * weapon: docs/fusion.md) join that launch's mission; a nearest-place
+ * guess would give them to whichever battery is closest to where they
+ * fell, splitting the mission into a launch finding and an impact one. */
+static vg_status attach_pairs(vg_adjudicator *a, struct acc *accs, uint32_t n_launch, uint32_t ie,
+                              struct vg_err *err)
+{
+	struct loc_item **by_id = malloc((a->n_loc + 1) * sizeof *by_id);
+	if (!by_id)
+		return vg_err_set(err, VG_ERR_NOMEM, "pairs");
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < a->n_loc; i++)
+		if (a->loc[i].id[0] && a->loc[i].sensor < 0)
+			by_id[n++] = &a->loc[i];
+	qsort(by_id, n, sizeof *by_id, cmp_loc_id);
+	vg_status st = VG_OK;
+	for (uint32_t i = 0; !st && i < a->n_loc; i++) {
+		struct loc_item *L = &a->loc[i];
+		if (!L->pair[0] || L->sensor >= 0)
+			continue;
+		struct loc_item key, *kp = &key;
+		snprintf(key.id, sizeof key.id, "%s", L->pair);
+		struct loc_item **hit = bsearch(&kp, by_id, n, sizeof *by_id, cmp_loc_id);
+		if (!hit)
+			continue;
+		struct loc_item *P = *hit;
+		/* one is the launch (in a launch cluster), the other the impact */
+		struct loc_item *launch = L->type == VG_EVT_LAUNCH ? L : P->type == VG_EVT_LAUNCH ? P : NULL;
+		struct loc_item *impact = launch == L ? P : L;
+		if (!launch || !(ie & (1u << impact->type)) || impact->cluster >= 0 || launch->cluster < 0 ||
+		    (uint32_t)launch->cluster >= n_launch)
+			continue;
+		impact->cluster = launch->cluster;
+		st = add_loc_to(a, &accs[launch->cluster], impact, false, false, err);
+	}
+	free(by_id);
+	return st;
+}
+
 static vg_status rule_no_fire(vg_adjudicator *a, const struct vg_ag_rule *r, int vi,
                               struct vg_findings *out, struct vg_err *err)
 {
@@ -707,6 +754,8 @@ static vg_status rule_no_fire(vg_adjudicator *a, const struct vg_ag_rule *r, int
 	uint32_t n_launch = n;
 	/* 2. impacts and explosions join a mission when they can. */
 	uint32_t ie = r->types & (1u << VG_EVT_IMPACT | 1u << VG_EVT_EXPLOSION);
+	if (!st && ie && n_launch)
+		st = attach_pairs(a, accs, n_launch, ie, err);
 	if (!st && ie && n_launch)
 		st = cluster_items(a, r, vi, ie, 0, &accs, &n, &cap, true, 0, err);
 	/* A launch cluster too small to be a finding (a lone, perhaps false,

@@ -320,7 +320,9 @@ vg_status vg_rule_event_parse(const char *line, size_t len, struct vg_rule_event
 	if ((st = jstr(o, "id", false, ev->id, sizeof ev->id, err)) ||
 	    (st = jstr(o, "type", true, type, sizeof type, err)) || (st = jtime(o, "time", &ev->t_ns, err)) ||
 	    (st = jnum(o, "lat", true, &lat, err)) || (st = jnum(o, "lon", true, &lon, err)) ||
-	    (st = jstr(o, "class", false, cls, sizeof cls, err)) || (st = jcov(o, ev->cov_m2, &has_cov, err)))
+	    (st = jstr(o, "class", false, cls, sizeof cls, err)) ||
+	    (st = jstr(o, "pair", false, ev->pair, sizeof ev->pair, err)) ||
+	    (st = jcov(o, ev->cov_m2, &has_cov, err)))
 		goto out;
 	ev->type = !strcmp(type, "launch") ? VG_EVT_LAUNCH : !strcmp(type, "impact") ? VG_EVT_IMPACT
 	           : !strcmp(type, "explosion")                                      ? VG_EVT_EXPLOSION

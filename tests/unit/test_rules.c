@@ -411,6 +411,38 @@ static void adjudicate_impacts_of_lone_launch(void **state)
 	vg_agreement_free(ag);
 }
 
+/* An impact fusion paired with a launch joins that launch's mission even
+ * when another battery is nearer to where it fell. */
+static void adjudicate_pairs_join_their_mission(void **state)
+{
+	(void)state;
+	struct vg_agreement *ag = parse_ok(RULES);
+	vg_adjudicator *adj = NULL;
+	assert_int_equal(vg_adj_new(ag, &adj, NULL), VG_OK);
+	/* battery 1 far east, battery 2 near the impacts; both fire at 02:00 */
+	add_event(adj, "{\"id\":\"e1\",\"type\":\"launch\",\"time\":\"2026-03-01T02:00:00Z\",\"lat\":48.0,\"lon\":38.05,\"cep90_m\":60}");
+	add_event(adj, "{\"id\":\"e2\",\"type\":\"launch\",\"time\":\"2026-03-01T02:00:05Z\",\"lat\":48.0005,\"lon\":38.05,\"cep90_m\":60}");
+	add_event(adj, "{\"id\":\"e3\",\"type\":\"launch\",\"time\":\"2026-03-01T02:00:00Z\",\"lat\":48.1,\"lon\":37.85,\"cep90_m\":60}");
+	add_event(adj, "{\"id\":\"e4\",\"type\":\"launch\",\"time\":\"2026-03-01T02:00:05Z\",\"lat\":48.1005,\"lon\":37.85,\"cep90_m\":60}");
+	/* the impacts of battery 1's rounds (paired by fusion), 11 km from
+	 * battery 2 and 23 km from battery 1 */
+	add_event(adj, "{\"id\":\"e5\",\"type\":\"impact\",\"time\":\"2026-03-01T02:01:00Z\",\"lat\":48.0,\"lon\":37.74,\"cep90_m\":100,\"pair\":\"e1\"}");
+	add_event(adj, "{\"id\":\"e6\",\"type\":\"impact\",\"time\":\"2026-03-01T02:01:05Z\",\"lat\":48.0,\"lon\":37.74,\"cep90_m\":100,\"pair\":\"e2\"}");
+	struct vg_findings fs;
+	struct vg_err e;
+	assert_int_equal(vg_adj_run(adj, &fs, &e), VG_OK);
+	assert_int_equal(fs.n, 2);
+	for (uint32_t i = 0; i < fs.n; i++) {
+		const struct vg_finding *f = &fs.v[i];
+		bool east = f->lon_deg > 38.0;
+		/* battery 1's finding holds its 2 launches and 2 impacts */
+		assert_int_equal(f->n_events, east ? 4 : 2);
+	}
+	vg_findings_free(&fs);
+	vg_adj_free(adj);
+	vg_agreement_free(ag);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +451,7 @@ int main(void)
 		cmocka_unit_test(adjudicate_withdrawal),
 		cmocka_unit_test(adjudicate_no_fire),
 		cmocka_unit_test(adjudicate_impacts_of_lone_launch),
+		cmocka_unit_test(adjudicate_pairs_join_their_mission),
 		cmocka_unit_test(adjudicate_no_fly_disengagement),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
