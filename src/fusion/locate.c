@@ -335,8 +335,21 @@ static void move_ref(struct fit *F, double dx, double dy)
 	double dist = hypot(dx, dy);
 	if (dist == 0)
 		return;
-	double az = atan2(dx, dy) / DEG, lat2, lon2;
-	geod_direct(&F->g, F->lat, F->lon, az, dist, &lat2, &lon2, NULL);
+	double lat2, lon2;
+	if (F->fast) {
+		/* trial fits: a step in the tangent plane with the ellipsoid's
+		 * radii of curvature (second order in the step, and the fit
+		 * converges to the same minimum of its cost wherever the steps
+		 * put the reference) */
+		double e2 = WGS84_F * (2 - WGS84_F), sl = F->rt[0];
+		double w = sqrt(1 - e2 * sl * sl);
+		double Nr = WGS84_A / w, Mr = WGS84_A * (1 - e2) / (w * w * w);
+		lat2 = F->lat + dy / Mr / DEG;
+		lon2 = F->lon + dx / (Nr * F->rt[1]) / DEG;
+	} else {
+		double az = atan2(dx, dy) / DEG;
+		geod_direct(&F->g, F->lat, F->lon, az, dist, &lat2, &lon2, NULL);
+	}
 	F->lat = lat2;
 	F->lon = lon2;
 	ecef_trig(lat2, lon2, F->rx, F->rt);
