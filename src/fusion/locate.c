@@ -157,10 +157,27 @@ static int rows(const struct fit *F, uint32_t i, double res[3], double sig[3], d
 {
 	const struct vg_fusion_meas *m = &F->m[i];
 	int k = 0;
-	double s12, azi1, azi2;
+	double s12, azi1 = 0, azi2 = 0, rx, ry;
+	double c = F->p[PC], we = F->p[PWE], wn = F->p[PWN];
+	if (F->fast && m->has_time && !m->has_bearing && !m->is_fix) {
+		/* an arrival time alone in the fast geometry: r (source -> sensor)
+		 * straight from the chord's east/north components at the
+		 * reference, without going through azimuths (two atan2 and a
+		 * sincos per row: most of a trial fit's cost) */
+		double d[3] = {F->mx[i][0] - F->rx[0], F->mx[i][1] - F->rx[1], F->mx[i][2] - F->rx[2]};
+		double ch = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+		const double R = 6371008.8;
+		s12 = ch + ch * ch * ch / (24 * R * R);
+		const double *t = F->rt;
+		double e = -t[2] * d[0] + t[3] * d[1];
+		double n = -t[0] * t[3] * d[0] - t[0] * t[2] * d[1] + t[1] * d[2];
+		double h = hypot(e, n);
+		rx = h > 0 ? s12 * e / h : 0;
+		ry = h > 0 ? s12 * n / h : 0;
+		goto have_r;
+	}
 	/* from the sensor (or fix) to the source */
 	geom(F, i, &s12, &azi1, &azi2);
-	double c = F->p[PC], we = F->p[PWE], wn = F->p[PWN];
 	if (m->is_fix) {
 		/* offset of the fix from the source, in the source's frame */
 		double az = azi2 + 180.0;
@@ -175,7 +192,9 @@ static int rows(const struct fit *F, uint32_t i, double res[3], double sig[3], d
 		return 2;
 	}
 	/* r: source -> sensor, in the source's frame (azi2 + 180 points back) */
-	double rx = -s12 * sin(azi2 * DEG), ry = -s12 * cos(azi2 * DEG);
+	rx = -s12 * sin(azi2 * DEG);
+	ry = -s12 * cos(azi2 * DEG);
+have_r:;
 	/* the state's (PX, PY) offsets are 0 at the reference except inside a step
 	 * evaluation, which moves the reference instead: see step(). */
 	double dt[NP];
