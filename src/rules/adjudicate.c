@@ -623,6 +623,10 @@ static vg_status cluster_items(vg_adjudicator *a, const struct vg_ag_rule *r, in
 			double bd = 80000;
 			for (uint32_t k = base; k < *n_acc; k++) {
 				struct acc *c = &(*accs)[k];
+				/* not a mission too small to be a finding: the impact
+				 * would be lost with it (it finds a mission, or its own) */
+				if (c->f.count < r->min_items)
+					continue;
 				if (L->t < c->f.from_ns - 5 * VG_NS_PER_S || L->t > c->last_t + 300 * VG_NS_PER_S)
 					continue;
 				double d = near_m(L->lat, L->lon, c->last_lat, c->last_lon);
@@ -705,7 +709,7 @@ static int cmp_loc_id(const void *x, const void *y)
  * guess would give them to whichever battery is closest to where they
  * fell, splitting the mission into a launch finding and an impact one. */
 static vg_status attach_pairs(vg_adjudicator *a, struct acc *accs, uint32_t n_launch, uint32_t ie,
-                              struct vg_err *err)
+                              uint32_t min_items, struct vg_err *err)
 {
 	struct loc_item **by_id = malloc((a->n_loc + 1) * sizeof *by_id);
 	if (!by_id)
@@ -730,7 +734,7 @@ static vg_status attach_pairs(vg_adjudicator *a, struct acc *accs, uint32_t n_la
 		struct loc_item *launch = L->type == VG_EVT_LAUNCH ? L : P->type == VG_EVT_LAUNCH ? P : NULL;
 		struct loc_item *impact = launch == L ? P : L;
 		if (!launch || !(ie & (1u << impact->type)) || impact->cluster >= 0 || launch->cluster < 0 ||
-		    (uint32_t)launch->cluster >= n_launch)
+		    (uint32_t)launch->cluster >= n_launch || accs[launch->cluster].f.count < min_items)
 			continue;
 		impact->cluster = launch->cluster;
 		st = add_loc_to(a, &accs[launch->cluster], impact, false, false, err);
@@ -755,7 +759,7 @@ static vg_status rule_no_fire(vg_adjudicator *a, const struct vg_ag_rule *r, int
 	/* 2. impacts and explosions join a mission when they can. */
 	uint32_t ie = r->types & (1u << VG_EVT_IMPACT | 1u << VG_EVT_EXPLOSION);
 	if (!st && ie && n_launch)
-		st = attach_pairs(a, accs, n_launch, ie, err);
+		st = attach_pairs(a, accs, n_launch, ie, r->min_items, err);
 	if (!st && ie && n_launch)
 		st = cluster_items(a, r, vi, ie, 0, &accs, &n, &cap, true, 0, err);
 	/* A launch cluster too small to be a finding (a lone, perhaps false,
