@@ -97,6 +97,8 @@ struct ofind {
 	double lat, lon;
 	bool has_emitted;
 	int64_t emitted;
+	bool has_line_dist;
+	double line_dist_m;           /* the finding's distance to the contact line */
 	bool matched;
 };
 
@@ -112,6 +114,7 @@ struct scorer {
 	struct oev *o;
 	struct tviol *v;
 	struct ofind *f;
+	uint64_t n_unscored;          /* findings of rules the truth does not define */
 	char (*units)[VG_ID_MAX + 1]; /* unit ids of withdrawal violations */
 	uint32_t n_units;
 	struct ttrack *tr;
@@ -622,12 +625,18 @@ static vg_status add_finding(struct scorer *sc, const struct src *s, json_t *e)
 	    (st = get_time(s, e, "", "until", true, &f->until, NULL)) ||
 	    (st = get_num(s, e, "", "lat", true, -90, 90, &f->lat, NULL)) ||
 	    (st = get_num(s, e, "", "lon", true, -180, 180, &f->lon, NULL)) ||
-	    (st = get_time(s, e, "", "emitted", false, &f->emitted, &f->has_emitted)))
+	    (st = get_time(s, e, "", "emitted", false, &f->emitted, &f->has_emitted)) ||
+	    (st = get_num(s, e, "", "line_dist_m", false, 0, 1e8, &f->line_dist_m, &f->has_line_dist)))
 		return st;
 	f->rule = parse_rule(rule);
+	if (f->rule < 0 && !strcmp(rule, "zone_cap")) {
+		sc->n_unscored++; /* a rule the simulator's truth does not define */
+		return VG_OK;
+	}
 	if (f->rule < 0)
 		return fail(s, VG_ERR_RANGE, "rule",
-		            "must be no_fire, withdrawal, no_fly, disengagement or no_new_fortification");
+		            "must be no_fire, withdrawal, no_fly, disengagement, no_new_fortification or"
+		            " zone_cap");
 	if (f->until < f->from)
 		return fail(s, VG_ERR_RANGE, "until", "before from");
 	f->party = party_index(sc, party);
@@ -934,6 +943,10 @@ static vg_status score_findings(struct scorer *sc, const struct vg_score_options
 			r->fattr_n++;
 			bool ok = f->party == v->party;
 			r->fattr_ok += ok;
+			if (f->has_line_dist && f->line_dist_m > 2000) {
+				r->fattr2k_n++;
+				r->fattr2k_ok += ok;
+			}
 			if (f->has_p) {
 				double q = f->p_party - (ok ? 1.0 : 0.0);
 				brier += q * q;
@@ -1001,6 +1014,7 @@ vg_status vg_score_files(const char *truth_path, const char *events_path,
 	r.n_out_events = sc.n_o;
 	r.n_truth_violations = sc.n_v;
 	r.n_findings = sc.n_f;
+	r.n_unscored = sc.n_unscored;
 	if ((st = score_events(&sc, &opt, &r, err)) || (st = score_findings(&sc, &opt, &r, err)))
 		goto out;
 	r.scored_events = events_path != NULL;
@@ -1093,6 +1107,13 @@ findings:
 		        (unsigned long long)r->fattr_n);
 	if (!isnan(r->fattr_brier))
 		fprintf(f, "  %-30s %.4f\n", "attribution Brier score", r->fattr_brier);
+	if (r->fattr2k_n)
+		fprintf(f, "  %-30s %.1f%% (n = %llu)\n", "attribution, > 2 km from line",
+		        100.0 * (double)r->fattr2k_ok / (double)r->fattr2k_n,
+		        (unsigned long long)r->fattr2k_n);
+	if (r->n_unscored)
+		fprintf(f, "  %-30s %llu (zone_cap: no truth for it)\n", "findings not scored",
+		        (unsigned long long)r->n_unscored);
 	if (r->seen_n[VG_SCORE_RULE_ALL] < r->rules[VG_SCORE_RULE_ALL].tp + r->rules[VG_SCORE_RULE_ALL].fn) {
 		fprintf(f, "  recall among the violations some sensor observed:\n");
 		for (int k = 0; k < VG_SCORE_RULE_COUNT_; k++)

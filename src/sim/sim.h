@@ -253,6 +253,8 @@ struct vg_score_result {
 	uint64_t cal_n, cal_in90;            /* matches with a reported 90% region */
 	uint64_t attr_n, attr_ok;            /* event matches with a party */
 	uint64_t fattr_n, fattr_ok;          /* finding matches with a party */
+	uint64_t fattr2k_n, fattr2k_ok;      /* ... whose line_dist_m is over 2 km */
+	uint64_t n_unscored;                 /* findings of rules the truth does not define */
 	double fattr_brier;                  /* mean (1 - p_party of the true party)^2 */
 	struct vg_score_dist latency_s;      /* event emitted - truth decided_at */
 	struct vg_score_dist event_delay_s;  /* event emitted - truth event time */

@@ -282,7 +282,11 @@ static void test_no_fire_at_impacts(void **state)
 	write_file("findings.ndjson",
 	           "{\"id\":\"f-000001\",\"rule\":\"no_fire\",\"party\":\"A\",\"p_party\":1,"
 	           "\"from\":\"2026-03-01T01:00:40Z\",\"until\":\"2026-03-01T01:00:41Z\",\"lat\":48.0005,"
-	           "\"lon\":37.9205,\"grade\":\"probable\"}\n");
+	           "\"lon\":37.9205,\"grade\":\"probable\",\"line_dist_m\":3000}\n"
+	           /* a rule the simulator's truth does not define: not scored, not an error */
+	           "{\"id\":\"f-000002\",\"rule\":\"zone_cap\",\"party\":\"B\",\"p_party\":1,"
+	           "\"from\":\"2026-03-01T00:00:00Z\",\"until\":\"2026-03-02T00:00:00Z\",\"lat\":48.1,"
+	           "\"lon\":37.9,\"grade\":\"possible\",\"count\":4,\"cap\":3}\n");
 	char p1[256], p2[256], p3[256];
 	struct vg_score_result r;
 	struct vg_err err;
@@ -293,6 +297,11 @@ static void test_no_fire_at_impacts(void **state)
 	assert_int_equal(r.rules[VG_SCORE_RULE_NO_FIRE].fp, 0);
 	assert_int_equal(r.seen_n[VG_SCORE_RULE_NO_FIRE], 1);
 	assert_int_equal(r.seen_tp[VG_SCORE_RULE_NO_FIRE], 1);
+	/* attribution of findings over 2 km from the line (the target) */
+	assert_int_equal(r.fattr2k_n, 1);
+	assert_int_equal(r.fattr2k_ok, 1);
+	assert_int_equal(r.n_unscored, 1);
+	assert_int_equal(r.n_findings, 1);
 	tu_rmdir(g_dir);
 }
 
