@@ -74,8 +74,12 @@ bool vg_cli_open_logged(const char *cmd, const char *db, struct vg_store **st,
 /* Publish every stored record of kind ("event": the events table, "finding":
  * the findings table) not published before: one statement each, signed by
  * the log key and appended to the store's log; if another process holds
- * the log, stored for it to append. Prints a one-line summary on stderr;
- * returns an exit code. */
-int vg_cli_publish(const char *cmd, const char *db, struct vg_store *st, const char *kind);
+ * the log, stored for it to append. store (may be NULL) first writes the
+ * records in the same transaction, so a record that cannot be published
+ * (its evidence is not this log's observations) leaves nothing stored.
+ * Prints a one-line summary on stderr; returns an exit code. */
+int vg_cli_publish(const char *cmd, const char *db, struct vg_store *st, const char *kind,
+                   vg_status (*store)(void *ctx, struct vg_store *st, struct vg_err *err),
+                   void *store_ctx);
 
 #endif

@@ -140,7 +140,8 @@ static int pub_finding(void *ctx, const struct vg_finding_row *f)
 	return c->s != VG_OK;
 }
 
-int vg_cli_publish(const char *cmd, const char *db, vg_store *st, const char *kind)
+int vg_cli_publish(const char *cmd, const char *db, vg_store *st, const char *kind,
+                   vg_status (*store)(void *ctx, vg_store *st, struct vg_err *err), void *store_ctx)
 {
 	struct vg_err err;
 	vg_err_clear(&err);
@@ -156,7 +157,9 @@ int vg_cli_publish(const char *cmd, const char *db, vg_store *st, const char *ki
 	struct pub_ctx c = {.j = j, .st = st, .kind = kind, .now = vg_time_now_ns(), .err = &err};
 	int64_t next0 = j ? vg_journal_next(j) : 0;
 	if ((r = vg_store_begin(st, &err)) == VG_OK) {
-		if (!strcmp(kind, "event")) {
+		if (store && (r = store(store_ctx, st, &err)))
+			;
+		else if (!strcmp(kind, "event")) {
 			struct vg_event_filter f = {0};
 			r = vg_store_event_query(st, &f, pub_event, &c, &err);
 		} else {
@@ -175,9 +178,12 @@ int vg_cli_publish(const char *cmd, const char *db, vg_store *st, const char *ki
 	if (!r && j)
 		r = vg_journal_catch_up(j, st, &err);
 	if (r) {
-		vg_cli_error(cmd, "publishing %ss: %s", kind, err.msg);
+		vg_cli_error(cmd, "%s%ss: %s", store ? "storing and publishing " : "publishing ", kind,
+		             err.msg);
 		vg_journal_free(j);
-		return VG_EXIT_FATAL;
+		/* a record resting on what is not this log's observation: refused */
+		return r == VG_ERR_INCONSISTENT || r == VG_ERR_JSON || r == VG_ERR_TYPE ? VG_EXIT_REJECTED
+		                                                                         : VG_EXIT_FATAL;
 	}
 	if (j)
 		fprintf(stderr, "vigil %s: %lld new %ss published (log size %lld)\n", cmd,

@@ -256,18 +256,8 @@ static vg_status store_findings(vg_store *st, const struct vg_findings *fs, stru
 	for (uint32_t i = 0; i < fs->n; i++) {
 		const struct vg_finding *x = &fs->v[i];
 		size_t len = 0;
-		FILE *m = open_memstream(&lines[i], &len);
-		if (!m) {
-			s = vg_err_set(err, VG_ERR_NOMEM, "findings");
+		if ((s = vg_finding_record(x, &lines[i], &len, err)))
 			goto out;
-		}
-		vg_finding_write_ndjson(m, x);
-		if (fclose(m) != 0 || !lines[i]) {
-			s = vg_err_set(err, VG_ERR_NOMEM, "findings");
-			goto out;
-		}
-		while (len > 0 && lines[i][len - 1] == '\n')
-			len--;
 		rows[i] = (struct vg_finding_row){
 			.seq = (int64_t)i + 1,
 			.id = x->id,
@@ -290,6 +280,11 @@ out:
 	free(lines);
 	free(rows);
 	return s;
+}
+
+static vg_status store_findings_cb(void *ctx, vg_store *st, struct vg_err *err)
+{
+	return store_findings(st, ctx, err);
 }
 
 int vg_cmd_adjudicate(int argc, char **argv)
@@ -425,30 +420,12 @@ int vg_cmd_adjudicate(int argc, char **argv)
 		goto out;
 	}
 	int64_t t_run = vg_time_mono_ns();
-	/* Every log index a finding rests on must be an observation of this
-	 * store's log (events from another store, a stale file: refused here,
-	 * before anything is stored or signed into the append-only log). */
-	for (uint32_t i = 0; !no_store && i < fs.n; i++)
-		for (uint32_t k = 0; k < fs.v[i].n_evidence; k++) {
-			bool is_obs = false;
-			if (vg_store_obs_logged_at(st, fs.v[i].evidence[k], &is_obs, &err) != VG_OK || !is_obs) {
-				vg_cli_error("adjudicate",
-				             "finding %s: evidence %lld is not an observation of this store's log"
-				             " (events from another store?): nothing stored",
-				             fs.v[i].id, (long long)fs.v[i].evidence[k]);
-				vg_findings_free(&fs);
-				rc = VG_EXIT_REJECTED;
-				goto out;
-			}
-		}
-	if (!no_store && store_findings(st, &fs, &err) != VG_OK) {
-		vg_cli_error("adjudicate", "storing findings: %s", err.msg);
-		vg_findings_free(&fs);
-		rc = VG_EXIT_FATAL;
-		goto out;
-	}
-	/* New findings become statements in the transparency log. */
-	if (!no_store && (rc = vg_cli_publish("adjudicate", db, st, "finding")) != VG_EXIT_OK) {
+	/* Stored and published in one transaction: a finding resting on log
+	 * indices that are not this store's observations (events from another
+	 * store, a stale file) is refused by the publication and nothing of
+	 * the run is stored. */
+	if (!no_store && (rc = vg_cli_publish("adjudicate", db, st, "finding", store_findings_cb, &fs)) !=
+	                     VG_EXIT_OK) {
 		vg_findings_free(&fs);
 		goto out;
 	}

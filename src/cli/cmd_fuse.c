@@ -337,7 +337,7 @@ int vg_cmd_fuse(int argc, char **argv)
 		goto out_fusion;
 	}
 	/* New events become statements in the transparency log. */
-	if (st && vg_cli_publish("fuse", db, st, "event") != VG_EXIT_OK)
+	if (st && vg_cli_publish("fuse", db, st, "event", NULL, NULL) != VG_EXIT_OK)
 		goto out_fusion;
 	struct vg_fusion_stats s;
 	vg_fusion_get_stats(rc_ctx.f, &s);

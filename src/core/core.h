@@ -163,6 +163,27 @@ void vg_arena_reset(struct vg_arena *a);
 /* Free everything; the arena may be reused after vg_arena_init. */
 void vg_arena_release(struct vg_arena *a);
 
+/* ---- Capped text buffer (buf.c) ------------------------------------------
+ * A growable NUL-terminated buffer with a size cap: an append that would
+ * pass max sets overflow, an allocation failure sets nomem; either way the
+ * content so far is kept and later appends are ignored (the caller checks
+ * vg_buf_failed once at the end). The HTTP API's responses and the daily
+ * report are built in it. */
+struct vg_buf {
+	char *p;
+	size_t len, cap, max;
+	bool overflow;
+	bool nomem;
+};
+void vg_buf_init(struct vg_buf *b, size_t max);
+void vg_buf_release(struct vg_buf *b);  /* frees; the buffer is empty and reusable */
+/* Transfer the bytes to the caller (free(); never NULL but on nomem); the buffer is reset. */
+char *vg_buf_detach(struct vg_buf *b, size_t *len);
+bool vg_buf_add(struct vg_buf *b, const char *s, size_t n);
+bool vg_buf_str(struct vg_buf *b, const char *s);
+bool vg_buf_printf(struct vg_buf *b, const char *fmt, ...) VG_PRINTF(2, 3);
+static inline bool vg_buf_failed(const struct vg_buf *b) { return b->overflow || b->nomem; }
+
 /* ---- Small helpers ------------------------------------------------------- */
 
 /* Strict UTF-8 check (no overlongs, no surrogates, <= U+10FFFF).

@@ -157,6 +157,10 @@ struct vg_fusion {
 	uint32_t *cand;
 	double (*cand_xy)[3];
 	uint32_t *grp_start, *grp_ord;
+	uint32_t *cand_tmp;   /* sort_cand's scratch */
+	double (*cand_xy_tmp)[3];
+	uint32_t *sen_count;  /* sort_cand's buckets, n_sen + 1 */
+	uint32_t cap_count;
 	uint32_t *hg_start;   /* hypothesis scoring: candidate groups (one sensor, one place) */
 	double *hg_sig;       /* the group's largest arrival sigma */
 	uint32_t n_hg;
@@ -363,6 +367,9 @@ void vg_fusion_free(vg_fusion *f)
 	free(f->grp_ord);
 	free(f->hg_start);
 	free(f->hg_sig);
+	free(f->cand_tmp);
+	free(f->cand_xy_tmp);
+	free(f->sen_count);
 	free(f->grp_dist);
 	free(f->grp_in);
 	free(f);
@@ -425,6 +432,16 @@ static void pool_compact(vg_fusion *f)
 	f->n_pend = w;
 }
 
+/* realloc that keeps the old block on failure (and says so in *ok). */
+static void *regrow(void *p, size_t n, size_t size, bool *ok)
+{
+	void *q = realloc(p, n * size);
+	if (!q)
+		*ok = false;
+	return q ? q : p;
+}
+
+/* The per-seed candidate arrays (and the sort's scratch), for need candidates. */
 static vg_status grow_cand(vg_fusion *f, uint32_t need, struct vg_err *err)
 {
 	if (need <= f->cap_cand)
@@ -432,38 +449,19 @@ static vg_status grow_cand(vg_fusion *f, uint32_t need, struct vg_err *err)
 	uint32_t nc = f->cap_cand ? f->cap_cand : 256;
 	while (nc < need)
 		nc *= 2;
-	uint32_t *c = realloc(f->cand, nc * sizeof *c);
-	if (!c)
+	bool ok = true;
+	f->cand = regrow(f->cand, nc, sizeof *f->cand, &ok);
+	f->cand_xy = regrow(f->cand_xy, nc, sizeof *f->cand_xy, &ok);
+	f->cand_tmp = regrow(f->cand_tmp, nc, sizeof *f->cand_tmp, &ok);
+	f->cand_xy_tmp = regrow(f->cand_xy_tmp, nc, sizeof *f->cand_xy_tmp, &ok);
+	f->grp_start = regrow(f->grp_start, nc + 1, sizeof *f->grp_start, &ok);
+	f->hg_start = regrow(f->hg_start, nc + 1, sizeof *f->hg_start, &ok);
+	f->hg_sig = regrow(f->hg_sig, nc + 1, sizeof *f->hg_sig, &ok);
+	f->grp_ord = regrow(f->grp_ord, nc + 1, sizeof *f->grp_ord, &ok);
+	f->grp_dist = regrow(f->grp_dist, nc + 1, sizeof *f->grp_dist, &ok);
+	f->grp_in = regrow(f->grp_in, nc + 1, sizeof *f->grp_in, &ok);
+	if (!ok)
 		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
-	f->cand = c;
-	double(*xy)[3] = realloc(f->cand_xy, nc * sizeof *xy);
-	if (!xy)
-		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
-	f->cand_xy = xy;
-	uint32_t *gs = realloc(f->grp_start, (nc + 1) * sizeof *gs);
-	if (!gs)
-		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
-	f->grp_start = gs;
-	uint32_t *hs = realloc(f->hg_start, (nc + 1) * sizeof *hs);
-	if (!hs)
-		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
-	f->hg_start = hs;
-	double *hsg = realloc(f->hg_sig, (nc + 1) * sizeof *hsg);
-	if (!hsg)
-		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
-	f->hg_sig = hsg;
-	uint32_t *go = realloc(f->grp_ord, (nc + 1) * sizeof *go);
-	if (!go)
-		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
-	f->grp_ord = go;
-	double *gd = realloc(f->grp_dist, (nc + 1) * sizeof *gd);
-	if (!gd)
-		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
-	f->grp_dist = gd;
-	bool *gi = realloc(f->grp_in, (nc + 1) * sizeof *gi);
-	if (!gi)
-		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
-	f->grp_in = gi;
 	f->cap_cand = nc;
 	return VG_OK;
 }
@@ -805,15 +803,18 @@ static vg_status sort_cand(vg_fusion *f, uint32_t nc, struct vg_err *err)
 	if (nc < 2)
 		return VG_OK;
 	uint32_t ns = f->n_sen;
-	uint32_t *start = calloc((size_t)ns + 1, sizeof *start);
-	uint32_t *tc = malloc(nc * sizeof *tc);
-	double(*txy)[3] = malloc(nc * sizeof *txy);
-	if (!start || !tc || !txy) {
-		free(start);
-		free(tc);
-		free(txy);
-		return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
+	if (ns + 1 > f->cap_count) {
+		uint32_t *c = realloc(f->sen_count, ((size_t)ns + 1) * sizeof *c);
+		if (!c)
+			return vg_err_set(err, VG_ERR_NOMEM, "fusion candidates");
+		f->sen_count = c;
+		f->cap_count = ns + 1;
 	}
+	/* the scratch arrays grow with the candidates (grow_cand): no
+	 * allocation per seed */
+	uint32_t *start = f->sen_count, *tc = f->cand_tmp;
+	double(*txy)[3] = f->cand_xy_tmp;
+	memset(start, 0, ((size_t)ns + 1) * sizeof *start);
 	for (uint32_t i = 0; i < nc; i++)
 		start[f->pend[f->cand[i]].sensor + 1]++;
 	for (uint32_t s = 0; s < ns; s++)
@@ -825,9 +826,6 @@ static vg_status sort_cand(vg_fusion *f, uint32_t nc, struct vg_err *err)
 	}
 	memcpy(f->cand, tc, nc * sizeof *tc);
 	memcpy(f->cand_xy, txy, nc * sizeof *txy);
-	free(start);
-	free(tc);
-	free(txy);
 	return VG_OK;
 }
 

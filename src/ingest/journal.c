@@ -252,22 +252,28 @@ static int collect_id(void *ctx, int64_t id)
  * record itself is served by the store (GET /v1/events, /v1/findings). */
 #define PUB_RECORD_INLINE_MAX 40000
 
+/* The canonical form of a publication statement's payload, written here
+ * and rebuilt by the audit from the parsed members: the head up to the
+ * record (or its size), then `tail`. */
+static int pub_head(char *out, size_t cap, const char *kind, const char *at, const char *hex)
+{
+	return snprintf(out, cap, "{\"v\":1,\"op\":\"%s\",\"at\":\"%s\",\"record_sha256\":\"%s\",", kind,
+	                at, hex);
+}
+
 static vg_status pub_payload(const char *kind, const char *record, size_t len,
                              const uint8_t sha[VG_SHA256_BYTES], int64_t at_ns, char *out,
                              size_t cap, struct vg_err *err)
 {
 	char t[VG_TIME_STR_MAX], hex[2 * VG_SHA256_BYTES + 1];
 	vg_time_format(at_ns, t);
-	for (int i = 0; i < VG_SHA256_BYTES; i++)
-		snprintf(hex + 2 * i, 3, "%02x", sha[i]);
-	int w;
-	if (len <= PUB_RECORD_INLINE_MAX)
-		w = snprintf(out, cap, "{\"v\":1,\"op\":\"%s\",\"at\":\"%s\",\"record_sha256\":\"%s\","
-		             "\"record\":%.*s}", kind, t, hex, (int)len, record);
-	else
-		w = snprintf(out, cap, "{\"v\":1,\"op\":\"%s\",\"at\":\"%s\",\"record_sha256\":\"%s\","
-		             "\"record_bytes\":%zu}", kind, t, hex, len);
-	if (w < 0 || (size_t)w >= cap)
+	vg_hex_encode(sha, VG_SHA256_BYTES, hex);
+	int h = pub_head(out, cap, kind, t, hex), w = -1;
+	if (h >= 0 && (size_t)h < cap)
+		w = len <= PUB_RECORD_INLINE_MAX
+		        ? snprintf(out + h, cap - (size_t)h, "\"record\":%.*s}", (int)len, record)
+		        : snprintf(out + h, cap - (size_t)h, "\"record_bytes\":%zu}", len);
+	if (w < 0 || (size_t)(h + w) >= cap)
 		return vg_err_set(err, VG_ERR_LIMIT, "%s statement too long", kind);
 	return VG_OK;
 }
@@ -802,22 +808,21 @@ static vg_status audit_publication(struct vg_journal_audit *a, uint64_t index,
 		s = vg_err_set(err, VG_ERR_CORRUPT, "publication: bad \"record_sha256\"");
 		goto out;
 	}
+	w = pub_head(prefix, sizeof prefix, op, at, hex);
 	if (rb) {
 		/* stated by hash and length only: exactly those members */
 		char want[320];
-		int n = snprintf(want, sizeof want,
-		                 "{\"v\":1,\"op\":\"%s\",\"at\":\"%s\",\"record_sha256\":\"%s\","
-		                 "\"record_bytes\":%lld}",
-		                 op, at, hex, (long long)json_integer_value(rb));
+		int n = w < 0 ? -1
+		              : snprintf(want, sizeof want, "%s\"record_bytes\":%lld}", prefix,
+		                         (long long)json_integer_value(rb));
 		if (!json_is_integer(rb) || json_integer_value(rb) <= PUB_RECORD_INLINE_MAX || n < 0 ||
 		    (size_t)n != pn || memcmp(want, pl, pn) != 0)
 			s = vg_err_set(err, VG_ERR_CORRUPT,
 			               "publication: \"record_bytes\" statement not in the canonical form");
 		goto out;
 	}
-	w = snprintf(prefix, sizeof prefix,
-	             "{\"v\":1,\"op\":\"%s\",\"at\":\"%s\",\"record_sha256\":\"%s\",\"record\":", op, at,
-	             hex);
+	if (w >= 0 && (size_t)w + 10 < sizeof prefix)
+		w += snprintf(prefix + w, sizeof prefix - (size_t)w, "\"record\":");
 	if (w < 0 || (size_t)w >= sizeof prefix || pn < (size_t)w + 3 || memcmp(pl, prefix, (size_t)w) != 0 ||
 	    pl[pn - 1] != '}') {
 		s = vg_err_set(err, VG_ERR_CORRUPT, "publication: payload not in the canonical form");
@@ -833,8 +838,7 @@ static vg_status audit_publication(struct vg_journal_audit *a, uint64_t index,
 	uint8_t sha[VG_SHA256_BYTES];
 	char got[2 * VG_SHA256_BYTES + 1];
 	vg_sha256((const uint8_t *)r0, rl, sha);
-	for (int i = 0; i < VG_SHA256_BYTES; i++)
-		snprintf(got + 2 * i, 3, "%02x", sha[i]);
+	vg_hex_encode(sha, VG_SHA256_BYTES, got);
 	if (strcmp(got, hex) != 0) {
 		s = vg_err_set(err, VG_ERR_CORRUPT, "publication: record does not hash to record_sha256");
 		goto out;

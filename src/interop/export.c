@@ -184,14 +184,9 @@ vg_status vg_interop_kml_finding(struct vg_kml *k, const struct vg_finding *x, s
 	/* the members exactly as the NDJSON has them */
 	char *buf = NULL;
 	size_t blen = 0;
-	FILE *m = open_memstream(&buf, &blen);
-	if (!m)
-		return vg_err_set(err, VG_ERR_NOMEM, "finding %s", x->id);
-	vg_finding_write_ndjson(m, x);
-	if (fclose(m) != 0) {
-		free(buf);
-		return vg_err_set(err, VG_ERR_NOMEM, "finding %s", x->id);
-	}
+	vg_status rs = vg_finding_record(x, &buf, &blen, err);
+	if (rs)
+		return rs;
 	json_error_t je;
 	json_t *o = json_loadb(buf, blen, 0, &je);
 	free(buf);

@@ -600,69 +600,69 @@ static void day_release(struct day *d)
 /* ---- Writing: helpers ----------------------------------------------------------------------- */
 
 /* A count cell the tests (and anyone) can read back: data-k="KEY". */
-static void cell_n(struct rp *b, const char *k1, const char *k2, const char *k3, uint32_t v)
+static void cell_n(struct vg_buf *b, const char *k1, const char *k2, const char *k3, uint32_t v)
 {
-	rp_str(b, "<td class=\"n\" data-k=\"");
+	vg_buf_str(b, "<td class=\"n\" data-k=\"");
 	rp_escs(b, k1);
-	rp_str(b, "/");
+	vg_buf_str(b, "/");
 	rp_escs(b, k2);
-	rp_str(b, "/");
+	vg_buf_str(b, "/");
 	rp_escs(b, k3);
-	rp_printf(b, "\">%u</td>", v);
+	vg_buf_printf(b, "\">%u</td>", v);
 }
 
-static void cell_pct(struct rp *b, const char *k1, const char *k2, const char *k3, double share)
+static void cell_pct(struct vg_buf *b, const char *k1, const char *k2, const char *k3, double share)
 {
-	rp_str(b, "<td class=\"n\" data-k=\"");
+	vg_buf_str(b, "<td class=\"n\" data-k=\"");
 	rp_escs(b, k1);
-	rp_str(b, "/");
+	vg_buf_str(b, "/");
 	rp_escs(b, k2);
-	rp_str(b, "/");
+	vg_buf_str(b, "/");
 	rp_escs(b, k3);
-	rp_str(b, "\">");
+	vg_buf_str(b, "\">");
 	rp_num(b, 100 * share, 1);
-	rp_str(b, "</td>");
+	vg_buf_str(b, "</td>");
 }
 
-static void td_text(struct rp *b, const char *s)
+static void td_text(struct vg_buf *b, const char *s)
 {
-	rp_str(b, "<td>");
+	vg_buf_str(b, "<td>");
 	rp_escs(b, s);
-	rp_str(b, "</td>");
+	vg_buf_str(b, "</td>");
 }
 
 /* <time datetime="exact RFC 3339">YYYY-MM-DD HH:MM:SS</time> */
-static void put_time(struct rp *b, int64_t t_ns)
+static void put_time(struct vg_buf *b, int64_t t_ns)
 {
 	char buf[VG_TIME_STR_MAX];
 	vg_time_format(t_ns, buf);
-	rp_printf(b, "<time datetime=\"%s\">", buf);
+	vg_buf_printf(b, "<time datetime=\"%s\">", buf);
 	rp_datetime(b, t_ns);
-	rp_str(b, "</time>");
+	vg_buf_str(b, "</time>");
 }
 
-static void put_position(struct rp *b, double lat, double lon)
+static void put_position(struct vg_buf *b, double lat, double lon)
 {
 	rp_num(b, fabs(lat), 4);
-	rp_str(b, lat < 0 ? "&#176;S " : "&#176;N ");
+	vg_buf_str(b, lat < 0 ? "&#176;S " : "&#176;N ");
 	rp_num(b, fabs(lon), 4);
-	rp_str(b, lon < 0 ? "&#176;W" : "&#176;E");
+	vg_buf_str(b, lon < 0 ? "&#176;W" : "&#176;E");
 }
 
-static void put_party(struct rp *b, const struct fnd *f)
+static void put_party(struct vg_buf *b, const struct fnd *f)
 {
 	if (!f->party[0]) {
-		rp_str(b, "&#8211;");
+		vg_buf_str(b, "&#8211;");
 		return;
 	}
-	rp_printf(b, "<span class=\"sw\" style=\"background:%s\"></span>", colour_of_party(f->party_ix));
+	vg_buf_printf(b, "<span class=\"sw\" style=\"background:%s\"></span>", colour_of_party(f->party_ix));
 	rp_escs(b, f->party);
-	rp_str(b, " (p ");
+	vg_buf_str(b, " (p ");
 	rp_num(b, f->p_party, 2);
-	rp_str(b, ")");
+	vg_buf_str(b, ")");
 }
 
-static void put_day_title(struct rp *b, int64_t day_ns)
+static void put_day_title(struct vg_buf *b, int64_t day_ns)
 {
 	char buf[VG_TIME_STR_MAX];
 	vg_time_format(day_ns, buf);
@@ -671,7 +671,7 @@ static void put_day_title(struct rp *b, int64_t day_ns)
 		m = 1;
 	int64_t days = day_ns / VG_NS_PER_DAY; /* exact: day_ns is a midnight */
 	int wd = (int)(((days % 7) + 7) % 7);
-	rp_printf(b, "%s %d %s %d", weekday_names[wd], dd, month_names[m - 1], y);
+	vg_buf_printf(b, "%s %d %s %d", weekday_names[wd], dd, month_names[m - 1], y);
 }
 
 /* ---- Writing: the map ------------------------------------------------------------------------ */
@@ -695,7 +695,7 @@ static bool ring_of(json_t *ring, double (**pts)[2], uint32_t *n)
 }
 
 /* Path data of a GeoJSON geometry (lines and polygon rings). */
-static void geom_path(struct rp *b, const struct rp_proj *p, json_t *g)
+static void geom_path(struct vg_buf *b, const struct rp_proj *p, json_t *g)
 {
 	const char *type = json_string_value(json_object_get(g, "type"));
 	json_t *c = json_object_get(g, "coordinates");
@@ -759,104 +759,80 @@ static const char *feature_role(json_t *f)
 	return json_string_value(json_object_get(json_object_get(f, "properties"), "role"));
 }
 
-static void ev_marker(struct rp *b, const struct rp_proj *p, const struct evt *e)
+/* One SVG path command: "<cmd>x y" with one decimal. */
+static void path_pt(struct vg_buf *b, const char *cmd, double x, double y)
+{
+	vg_buf_str(b, cmd);
+	rp_num(b, x, 1);
+	vg_buf_str(b, " ");
+	rp_num(b, y, 1);
+}
+
+static void ev_marker(struct vg_buf *b, const struct rp_proj *p, const struct evt *e)
 {
 	double x, y;
 	rp_proj_xy(p, e->lat, e->lon, &x, &y);
-	rp_printf(b, "<path class=\"ev %s\" d=\"", ev_names[e->type]);
+	vg_buf_printf(b, "<path class=\"ev %s\" d=\"", ev_names[e->type]);
 	if (e->type == EV_LAUNCH) { /* triangle */
-		rp_str(b, "M");
-		rp_num(b, x, 1);
-		rp_str(b, " ");
-		rp_num(b, y - 4.5, 1);
-		rp_str(b, "L");
-		rp_num(b, x + 4, 1);
-		rp_str(b, " ");
-		rp_num(b, y + 2.5, 1);
-		rp_str(b, "L");
-		rp_num(b, x - 4, 1);
-		rp_str(b, " ");
-		rp_num(b, y + 2.5, 1);
-		rp_str(b, "Z");
+		path_pt(b, "M", x, y - 4.5);
+		path_pt(b, "L", x + 4, y + 2.5);
+		path_pt(b, "L", x - 4, y + 2.5);
+		vg_buf_str(b, "Z");
 	} else if (e->type == EV_IMPACT) { /* cross */
-		rp_str(b, "M");
-		rp_num(b, x - 3.5, 1);
-		rp_str(b, " ");
-		rp_num(b, y - 3.5, 1);
-		rp_str(b, "L");
-		rp_num(b, x + 3.5, 1);
-		rp_str(b, " ");
-		rp_num(b, y + 3.5, 1);
-		rp_str(b, "M");
-		rp_num(b, x - 3.5, 1);
-		rp_str(b, " ");
-		rp_num(b, y + 3.5, 1);
-		rp_str(b, "L");
-		rp_num(b, x + 3.5, 1);
-		rp_str(b, " ");
-		rp_num(b, y - 3.5, 1);
+		path_pt(b, "M", x - 3.5, y - 3.5);
+		path_pt(b, "L", x + 3.5, y + 3.5);
+		path_pt(b, "M", x - 3.5, y + 3.5);
+		path_pt(b, "L", x + 3.5, y - 3.5);
 	} else { /* diamond */
-		rp_str(b, "M");
-		rp_num(b, x, 1);
-		rp_str(b, " ");
-		rp_num(b, y - 4, 1);
-		rp_str(b, "L");
-		rp_num(b, x + 4, 1);
-		rp_str(b, " ");
-		rp_num(b, y, 1);
-		rp_str(b, "L");
-		rp_num(b, x, 1);
-		rp_str(b, " ");
-		rp_num(b, y + 4, 1);
-		rp_str(b, "L");
-		rp_num(b, x - 4, 1);
-		rp_str(b, " ");
-		rp_num(b, y, 1);
-		rp_str(b, "Z");
+		path_pt(b, "M", x, y - 4);
+		path_pt(b, "L", x + 4, y);
+		path_pt(b, "L", x, y + 4);
+		path_pt(b, "L", x - 4, y);
+		vg_buf_str(b, "Z");
 	}
-	rp_printf(b, "\"><title>e-%06lld %s ", (long long)e->seq, ev_names[e->type]);
+	vg_buf_printf(b, "\"><title>e-%06lld %s ", (long long)e->seq, ev_names[e->type]);
 	rp_hms(b, e->t);
-	rp_str(b, " UTC</title></path>\n");
+	vg_buf_str(b, " UTC</title></path>\n");
 }
 
-static void fnd_marker(struct rp *b, const struct rp_proj *p, const struct fnd *f, bool label)
+static void fnd_marker(struct vg_buf *b, const struct rp_proj *p, const struct fnd *f, bool label)
 {
 	double x, y;
 	rp_proj_xy(p, f->lat, f->lon, &x, &y);
 	const char *col = colour_of_party(f->party_ix);
-	rp_str(b, "<circle class=\"fd ");
-	rp_str(b, vg_grade_name(f->grade));
-	rp_str(b, "\" cx=\"");
+	vg_buf_str(b, "<circle class=\"fd ");
+	vg_buf_str(b, vg_grade_name(f->grade));
+	vg_buf_str(b, "\" cx=\"");
 	rp_num(b, x, 1);
-	rp_str(b, "\" cy=\"");
+	vg_buf_str(b, "\" cy=\"");
 	rp_num(b, y, 1);
-	rp_printf(b, "\" r=\"6\" stroke=\"%s\" fill=\"%s\"><title>", col,
+	vg_buf_printf(b, "\" r=\"6\" stroke=\"%s\" fill=\"%s\"><title>", col,
 	          f->grade == VG_GRADE_POSSIBLE ? "#ffffff" : col);
 	rp_escs(b, f->id);
-	rp_str(b, " ");
-	rp_str(b, vg_rule_type_name(f->rule));
-	rp_str(b, ", ");
-	rp_str(b, vg_grade_name(f->grade));
+	vg_buf_str(b, " ");
+	vg_buf_str(b, vg_rule_type_name(f->rule));
+	vg_buf_str(b, ", ");
+	vg_buf_str(b, vg_grade_name(f->grade));
 	if (f->party[0]) {
-		rp_str(b, ", party ");
+		vg_buf_str(b, ", party ");
 		rp_escs(b, f->party);
 	}
-	rp_str(b, ", ");
+	vg_buf_str(b, ", ");
 	rp_hms(b, f->from);
-	rp_str(b, "&#8211;");
+	vg_buf_str(b, "&#8211;");
 	rp_hms(b, f->until);
-	rp_str(b, " UTC</title></circle>\n");
+	vg_buf_str(b, " UTC</title></circle>\n");
 	if (label) {
 		const char *num = f->id;
 		while (*num && (*num < '1' || *num > '9'))
 			num++; /* "f-000012" -> "12" */
-		rp_str(b, "<text class=\"fl\" x=\"");
+		vg_buf_str(b, "<text class=\"fl\" x=\"");
 		rp_num(b, x + 8, 1);
-		rp_str(b, "\" y=\"");
+		vg_buf_str(b, "\" y=\"");
 		rp_num(b, y + 4, 1);
-		rp_str(b, "\">");
+		vg_buf_str(b, "\">");
 		rp_escs(b, *num ? num : f->id);
-		rp_str(b, "</text>\n");
+		vg_buf_str(b, "</text>\n");
 	}
 }
 
@@ -870,7 +846,7 @@ static const char *zone_class(json_t *f)
 	return "zone other";
 }
 
-static void write_map(struct rp *b, const struct day *d)
+static void write_map(struct vg_buf *b, const struct day *d)
 {
 	double s = INFINITY, w = INFINITY, n = -INFINITY, e = -INFINITY;
 	for (uint32_t k = 0; k < d->nf; k++) {
@@ -890,29 +866,29 @@ static void write_map(struct rp *b, const struct day *d)
 				geom_box(json_object_get(f, "geometry"), &s, &w, &n, &e);
 		}
 	}
-	rp_str(b, "<section id=\"map\"><h2>Map of the day</h2>\n");
+	vg_buf_str(b, "<section id=\"map\"><h2>Map of the day</h2>\n");
 	if (!(s <= n) || !(w <= e)) {
-		rp_str(b, "<p>Nothing was located on this day and no agreement was given: no map.</p></section>\n");
+		vg_buf_str(b, "<p>Nothing was located on this day and no agreement was given: no map.</p></section>\n");
 		return;
 	}
 	struct rp_proj p;
 	rp_proj_fit(&p, s, w, n, e, MAP_W, 0.2);
-	rp_str(b, "<figure><svg class=\"map\" viewBox=\"0 0 ");
+	vg_buf_str(b, "<figure><svg class=\"map\" viewBox=\"0 0 ");
 	rp_num(b, p.w, 0);
-	rp_str(b, " ");
+	vg_buf_str(b, " ");
 	rp_num(b, p.h, 0);
-	rp_str(b, "\" width=\"");
+	vg_buf_str(b, "\" width=\"");
 	rp_num(b, p.w, 0);
-	rp_str(b, "\" height=\"");
+	vg_buf_str(b, "\" height=\"");
 	rp_num(b, p.h, 0);
-	rp_str(b, "\" role=\"img\"><title>Map: findings by party and grade, located events by type");
+	vg_buf_str(b, "\" role=\"img\"><title>Map: findings by party and grade, located events by type");
 	if (d->ag)
-		rp_str(b, ", the agreement's lines and zones");
-	rp_str(b, ", the day's observed area</title>\n<rect class=\"bg\" x=\"0\" y=\"0\" width=\"");
+		vg_buf_str(b, ", the agreement's lines and zones");
+	vg_buf_str(b, ", the day's observed area</title>\n<rect class=\"bg\" x=\"0\" y=\"0\" width=\"");
 	rp_num(b, p.w, 0);
-	rp_str(b, "\" height=\"");
+	vg_buf_str(b, "\" height=\"");
 	rp_num(b, p.h, 0);
-	rp_str(b, "\"/>\n");
+	vg_buf_str(b, "\"/>\n");
 	/* sides, tinted by party */
 	for (size_t i = 0; i < json_array_size(feats); i++) {
 		json_t *f = json_array_get(feats, i);
@@ -922,17 +898,17 @@ static void write_map(struct rp *b, const struct day *d)
 		const char *party =
 			json_string_value(json_object_get(json_object_get(f, "properties"), "party"));
 		int ix = party ? vg_agreement_party(d->ag, party) : -1;
-		rp_printf(b, "<path class=\"side\" fill=\"%s\" d=\"", colour_of_party(ix));
+		vg_buf_printf(b, "<path class=\"side\" fill=\"%s\" d=\"", colour_of_party(ix));
 		geom_path(b, &p, json_object_get(f, "geometry"));
-		rp_str(b, "\"/>\n");
+		vg_buf_str(b, "\"/>\n");
 	}
 	rp_map_graticule(b, &p);
 	/* the observed area: every footprint of the day in one path */
 	if (d->nfp) {
-		rp_str(b, "<path class=\"seen\" d=\"");
+		vg_buf_str(b, "<path class=\"seen\" d=\"");
 		for (uint32_t i = 0; i < d->nfp; i++)
 			rp_path(b, &p, (const double (*)[2])d->rings[i], d->ring_n[i], true);
-		rp_str(b, "\"/>\n");
+		vg_buf_str(b, "\"/>\n");
 	}
 	/* zones, reference lines, the contact line */
 	for (int pass = 0; pass < 3; pass++)
@@ -942,33 +918,33 @@ static void write_map(struct rp *b, const struct day *d)
 			const char *want = pass == 0 ? "zone" : pass == 1 ? "reference_line" : "contact_line";
 			if (!role || strcmp(role, want))
 				continue;
-			rp_printf(b, "<path class=\"%s\" d=\"",
+			vg_buf_printf(b, "<path class=\"%s\" d=\"",
 			          pass == 0 ? zone_class(f) : pass == 1 ? "refline" : "contact");
 			geom_path(b, &p, json_object_get(f, "geometry"));
-			rp_str(b, "\"><title>");
+			vg_buf_str(b, "\"><title>");
 			const char *fid = json_string_value(json_object_get(f, "id"));
 			rp_escs(b, fid ? fid : want);
-			rp_str(b, "</title></path>\n");
+			vg_buf_str(b, "</title></path>\n");
 		}
 	for (uint32_t k = 0; k < d->ne; k++)
 		ev_marker(b, &p, &d->e[k]);
 	for (uint32_t k = 0; k < d->nf; k++)
 		fnd_marker(b, &p, &d->f[k], d->nf <= 60);
 	rp_map_scale(b, &p);
-	rp_str(b, "</svg>\n<figcaption>");
+	vg_buf_str(b, "</svg>\n<figcaption>");
 	/* legend */
 	for (uint32_t i = 0; i <= d->nparty; i++) {
-		rp_printf(b, "<span class=\"key\"><span class=\"dot\" style=\"background:%s\"></span>",
+		vg_buf_printf(b, "<span class=\"key\"><span class=\"dot\" style=\"background:%s\"></span>",
 		          colour_of_party(i < d->nparty ? (int)i : -1));
 		if (i < d->nparty) {
-			rp_str(b, "party ");
+			vg_buf_str(b, "party ");
 			rp_escs(b, d->party[i]);
 		} else {
-			rp_str(b, "no party attributed");
+			vg_buf_str(b, "no party attributed");
 		}
-		rp_str(b, "</span> ");
+		vg_buf_str(b, "</span> ");
 	}
-	rp_str(b, "<span class=\"key\"><span class=\"dot\" style=\"background:#555555\"></span>"
+	vg_buf_str(b, "<span class=\"key\"><span class=\"dot\" style=\"background:#555555\"></span>"
 	          "filled: confirmed</span> <span class=\"key\"><span class=\"dot half\"></span>"
 	          "pale: probable</span> <span class=\"key\"><span class=\"dot ring\"></span>"
 	          "hollow: possible</span> <span class=\"key\">&#9650; launch</span> "
@@ -976,13 +952,13 @@ static void write_map(struct rp *b, const struct day *d)
 	          "</span> <span class=\"key\"><span class=\"dot seen\"></span>observed area (coverage "
 	          "footprints of the day)</span>");
 	if (d->ag)
-		rp_str(b, " <span class=\"key\"><span class=\"line contact\"></span>contact line</span>"
+		vg_buf_str(b, " <span class=\"key\"><span class=\"line contact\"></span>contact line</span>"
 		          " <span class=\"key\"><span class=\"line security\"></span>security zone</span>"
 		          " <span class=\"key\"><span class=\"line holding\"></span>holding area</span>");
-	rp_str(b, "<br>Equirectangular projection about ");
+	vg_buf_str(b, "<br>Equirectangular projection about ");
 	rp_num(b, (p.min_lat + p.max_lat) / 2, 3);
-	rp_str(b, "&#176; latitude, fitted to what was located on the day; numbers label findings.");
-	rp_str(b, "</figcaption></figure></section>\n");
+	vg_buf_str(b, "&#176; latitude, fitted to what was located on the day; numbers label findings.");
+	vg_buf_str(b, "</figcaption></figure></section>\n");
 }
 
 /* ---- Writing: the page ------------------------------------------------------------------------- */
@@ -1030,45 +1006,45 @@ static const char css[] =
 	".map .scale text{font-size:10px}.map .scalebg{fill:#fff;fill-opacity:.8}"
 	"@media print{.charts{display:block}}";
 
-static void write_head(struct rp *b, const struct day *d, const struct vg_report_daily_opts *o)
+static void write_head(struct vg_buf *b, const struct day *d, const struct vg_report_daily_opts *o)
 {
 	char day[VG_TIME_STR_MAX];
 	vg_time_format(d->t0, day);
 	day[10] = '\0';
-	rp_str(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	vg_buf_str(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	          "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 	          "style-src 'unsafe-inline'\">\n<meta name=\"viewport\" content=\"width=device-width, "
 	          "initial-scale=1\">\n<meta name=\"generator\" content=\"vigil report daily\">\n<title>");
-	rp_printf(b, "Vigil daily report %s", day);
-	rp_str(b, "</title>\n<style>");
-	rp_str(b, css);
-	rp_str(b, "</style>\n</head>\n<body>\n<header>\n<div class=\"org\">Vigil &#183; ceasefire "
+	vg_buf_printf(b, "Vigil daily report %s", day);
+	vg_buf_str(b, "</title>\n<style>");
+	vg_buf_str(b, css);
+	vg_buf_str(b, "</style>\n</head>\n<body>\n<header>\n<div class=\"org\">Vigil &#183; ceasefire "
 	          "monitoring by technical means</div>\n<h1>Daily report: ");
 	put_day_title(b, d->t0);
-	rp_str(b, "</h1>\n<div class=\"meta\">Period ");
+	vg_buf_str(b, "</h1>\n<div class=\"meta\">Period ");
 	char t0[VG_TIME_STR_MAX], t1[VG_TIME_STR_MAX];
 	vg_time_format(d->t0, t0);
 	vg_time_format(d->t0 + VG_NS_PER_DAY, t1);
-	rp_printf(b, "<time datetime=\"%s\">%s</time> to <time datetime=\"%s\">%s</time> (UTC)", t0, t0,
+	vg_buf_printf(b, "<time datetime=\"%s\">%s</time> to <time datetime=\"%s\">%s</time> (UTC)", t0, t0,
 	          t1, t1);
-	rp_str(b, " &#183; agreement: ");
+	vg_buf_str(b, " &#183; agreement: ");
 	if (d->ag) {
 		rp_escs(b, d->ag->name);
-		rp_printf(b, " (%u version%s)", d->ag->n_versions, d->ag->n_versions == 1 ? "" : "s");
+		vg_buf_printf(b, " (%u version%s)", d->ag->n_versions, d->ag->n_versions == 1 ? "" : "s");
 	} else {
-		rp_str(b, "none given (areas are a 0.25&#176; grid)");
+		vg_buf_str(b, "none given (areas are a 0.25&#176; grid)");
 	}
-	rp_str(b, " &#183; ");
+	vg_buf_str(b, " &#183; ");
 	if (d->anchored)
-		rp_printf(b, "anchored to log checkpoint of size %llu", (unsigned long long)d->cp.size);
+		vg_buf_printf(b, "anchored to log checkpoint of size %llu", (unsigned long long)d->cp.size);
 	else
-		rp_str(b, "<span class=\"warn\">not anchored to a log checkpoint</span>");
+		vg_buf_str(b, "<span class=\"warn\">not anchored to a log checkpoint</span>");
 	if (o->has_generated) {
-		rp_str(b, " &#183; generated ");
+		vg_buf_str(b, " &#183; generated ");
 		rp_datetime(b, o->generated_ns);
-		rp_str(b, " UTC");
+		vg_buf_str(b, " UTC");
 	}
-	rp_str(b, "</div>\n</header>\n");
+	vg_buf_str(b, "</div>\n</header>\n");
 }
 
 static uint32_t count_rule(const struct day *d, int rule, int grade)
@@ -1087,37 +1063,37 @@ static uint32_t count_events(const struct day *d, int type, bool cited_only)
 	return n;
 }
 
-static void plural(struct rp *b, uint32_t n, const char *one, const char *many)
+static void plural(struct vg_buf *b, uint32_t n, const char *one, const char *many)
 {
-	rp_printf(b, "%u %s", n, n == 1 ? one : many);
+	vg_buf_printf(b, "%u %s", n, n == 1 ? one : many);
 }
 
-static void write_summary(struct rp *b, const struct day *d)
+static void write_summary(struct vg_buf *b, const struct day *d)
 {
-	rp_str(b, "<section id=\"summary\"><h2>Summary</h2>\n<p>During the day Vigil recorded ");
+	vg_buf_str(b, "<section id=\"summary\"><h2>Summary</h2>\n<p>During the day Vigil recorded ");
 	plural(b, d->nf, "finding", "findings");
-	rp_str(b, " of possible ceasefire violations (");
-	rp_printf(b, "%u the previous day)", d->y_total);
+	vg_buf_str(b, " of possible ceasefire violations (");
+	vg_buf_printf(b, "%u the previous day)", d->y_total);
 	if (d->nf) {
-		rp_str(b, ": ");
+		vg_buf_str(b, ": ");
 		bool first = true;
 		for (int r = 1; r < N_RULES; r++) {
 			uint32_t n = rule_known(r) ? count_rule(d, r, 0) : 0;
 			if (!n)
 				continue;
-			rp_printf(b, "%s%u <code>%s</code>", first ? "" : ", ", n, vg_rule_type_name(r));
+			vg_buf_printf(b, "%s%u <code>%s</code>", first ? "" : ", ", n, vg_rule_type_name(r));
 			first = false;
 		}
-		rp_str(b, ". Of these, ");
-		rp_printf(b, "%u %s confirmed (two modalities or two sensor owners), %u probable and %u "
+		vg_buf_str(b, ". Of these, ");
+		vg_buf_printf(b, "%u %s confirmed (two modalities or two sensor owners), %u probable and %u "
 		             "possible (one sensor)",
 		          count_rule(d, 0, VG_GRADE_CONFIRMED),
 		          count_rule(d, 0, VG_GRADE_CONFIRMED) == 1 ? "was" : "were",
 		          count_rule(d, 0, VG_GRADE_PROBABLE), count_rule(d, 0, VG_GRADE_POSSIBLE));
 	}
-	rp_str(b, ". Fusion located ");
+	vg_buf_str(b, ". Fusion located ");
 	plural(b, d->ne, "event", "events");
-	rp_printf(b, " (%u launches, %u impacts, %u explosions not told apart), of which %u are "
+	vg_buf_printf(b, " (%u launches, %u impacts, %u explosions not told apart), of which %u are "
 	             "cited by a finding of the day.",
 	          count_events(d, EV_LAUNCH, false), count_events(d, EV_IMPACT, false),
 	          count_events(d, EV_EXPLOSION, false), count_events(d, -1, true));
@@ -1128,30 +1104,30 @@ static void write_summary(struct rp *b, const struct day *d)
 			wn += d->f[k].count;
 		}
 	if (wd) {
-		rp_str(b, " ");
+		vg_buf_str(b, " ");
 		plural(b, wn, "weapon was", "weapons were");
-		rp_str(b, " seen in violation of withdrawal lines (");
+		vg_buf_str(b, " seen in violation of withdrawal lines (");
 		plural(b, wd, "finding", "findings");
-		rp_str(b, ").");
+		vg_buf_str(b, ").");
 	}
 	const struct area *worst = NULL;
 	for (uint32_t i = 0; i < d->nareas; i++)
 		if (!worst || d->areas[i].share < worst->share)
 			worst = &d->areas[i];
 	if (worst) {
-		rp_str(b, " The least observed area was ");
+		vg_buf_str(b, " The least observed area was ");
 		rp_escs(b, worst->name);
-		rp_str(b, " (");
+		vg_buf_str(b, " (");
 		rp_num(b, 100 * (1 - worst->share), 1);
-		rp_str(b, " % not seen by any coverage footprint).");
+		vg_buf_str(b, " % not seen by any coverage footprint).");
 	}
-	rp_str(b, "</p>\n<p class=\"meta\">A finding is a rule of the agreement applied to located "
+	vg_buf_str(b, "</p>\n<p class=\"meta\">A finding is a rule of the agreement applied to located "
 	          "events and sensor reports; it is not an attribution of intent. \"No finding\" in an "
 	          "area means nothing was found there, and only as far as the area was observed: see "
 	          "<a href=\"#restrictions\">Restrictions</a>.</p></section>\n");
 }
 
-static void write_charts(struct rp *b, const struct day *d)
+static void write_charts(struct vg_buf *b, const struct day *d)
 {
 	static const char *const hour_labels[24] = {"00", NULL, NULL, "03", NULL, NULL, "06", NULL,
 	                                            NULL, "09", NULL, NULL, "12", NULL, NULL, "15",
@@ -1176,7 +1152,7 @@ static void write_charts(struct rp *b, const struct day *d)
 		by_rule[d->f[k].rule][h]++;
 		by_party[d->f[k].party_ix < 0 ? d->nparty : (uint32_t)d->f[k].party_ix][h]++;
 	}
-	rp_str(b, "<section id=\"charts\"><h2>Findings through the day</h2>\n<div class=\"charts\">\n");
+	vg_buf_str(b, "<section id=\"charts\"><h2>Findings through the day</h2>\n<div class=\"charts\">\n");
 	uint32_t ns = 0;
 	for (int r = 1; r < N_RULES; r++)
 		if (rule_known(r))
@@ -1184,9 +1160,9 @@ static void write_charts(struct rp *b, const struct day *d)
 	struct rp_chart c = {.title = "Findings per hour (UTC) by rule", .n_cats = 24,
 	                     .cat_labels = hour_labels, .cat_names = hour_names, .n_series = ns,
 	                     .series = ser, .stacked = true, .width_px = 440};
-	rp_str(b, "<figure>");
+	vg_buf_str(b, "<figure>");
 	rp_bar_chart(b, &c);
-	rp_str(b, "<figcaption>Findings per hour (UTC) by rule; a finding counts in the hour it "
+	vg_buf_str(b, "<figcaption>Findings per hour (UTC) by rule; a finding counts in the hour it "
 	          "began (or 00 h if it began the day before).</figcaption></figure>\n");
 	ns = 0;
 	for (uint32_t i = 0; i <= d->nparty; i++) {
@@ -1197,9 +1173,9 @@ static void write_charts(struct rp *b, const struct day *d)
 	}
 	c.title = "Findings per hour (UTC) by attributed party";
 	c.n_series = ns;
-	rp_str(b, "<figure>");
+	vg_buf_str(b, "<figure>");
 	rp_bar_chart(b, &c);
-	rp_str(b, "<figcaption>Findings per hour (UTC) by the party each is attributed to.</figcaption>"
+	vg_buf_str(b, "<figcaption>Findings per hour (UTC) by the party each is attributed to.</figcaption>"
 	          "</figure>\n");
 	/* today against the previous day, by rule */
 	const char *rnames[N_RULES], *rshort[N_RULES];
@@ -1215,9 +1191,9 @@ static void write_charts(struct rp *b, const struct day *d)
 	struct rp_chart c2 = {.title = "Findings by rule: this day and the previous day",
 	                      .n_cats = nr, .cat_labels = rshort, .cat_names = rnames,
 	                      .n_series = 2, .series = cmp, .stacked = false, .width_px = 440};
-	rp_str(b, "<figure>");
+	vg_buf_str(b, "<figure>");
 	rp_bar_chart(b, &c2);
-	rp_str(b, "<figcaption>Findings by rule, this day against the previous day.</figcaption>"
+	vg_buf_str(b, "<figcaption>Findings by rule, this day against the previous day.</figcaption>"
 	          "</figure>\n</div></section>\n");
 out:
 	free(by_party);
@@ -1225,9 +1201,9 @@ out:
 	free(pname);
 }
 
-static void write_categories(struct rp *b, const struct day *d)
+static void write_categories(struct vg_buf *b, const struct day *d)
 {
-	rp_str(b, "<section id=\"categories\"><h2>Ceasefire violations by category</h2>\n"
+	vg_buf_str(b, "<section id=\"categories\"><h2>Ceasefire violations by category</h2>\n"
 	          "<h3>Findings by rule and grade</h3>\n<table id=\"t-rules\"><thead><tr><th>Rule</th>"
 	          "<th>confirmed</th><th>probable</th><th>possible</th><th>total</th>"
 	          "<th>previous day</th><th>change</th></tr></thead><tbody>\n");
@@ -1237,81 +1213,81 @@ static void write_categories(struct rp *b, const struct day *d)
 			continue;
 		const char *name = all ? "all" : vg_rule_type_name(r);
 		if (all)
-			rp_str(b, "</tbody><tfoot>");
-		rp_str(b, "<tr><th>");
+			vg_buf_str(b, "</tbody><tfoot>");
+		vg_buf_str(b, "<tr><th>");
 		if (all)
-			rp_str(b, "All rules");
+			vg_buf_str(b, "All rules");
 		else
-			rp_printf(b, "<code>%s</code> <span class=\"meta\">%s</span>", name, rule_title(r));
-		rp_str(b, "</th>");
+			vg_buf_printf(b, "<code>%s</code> <span class=\"meta\">%s</span>", name, rule_title(r));
+		vg_buf_str(b, "</th>");
 		uint32_t tot = count_rule(d, all ? 0 : r, 0), y = all ? d->y_total : d->y_rule[r];
 		cell_n(b, "rule", name, "confirmed", count_rule(d, all ? 0 : r, VG_GRADE_CONFIRMED));
 		cell_n(b, "rule", name, "probable", count_rule(d, all ? 0 : r, VG_GRADE_PROBABLE));
 		cell_n(b, "rule", name, "possible", count_rule(d, all ? 0 : r, VG_GRADE_POSSIBLE));
 		cell_n(b, "rule", name, "total", tot);
 		cell_n(b, "rule", name, "yesterday", y);
-		rp_printf(b, "<td class=\"n\">%s%lld</td></tr>\n", tot > y ? "+" : "",
+		vg_buf_printf(b, "<td class=\"n\">%s%lld</td></tr>\n", tot > y ? "+" : "",
 		          (long long)tot - (long long)y);
 		if (all)
-			rp_str(b, "</tfoot>");
+			vg_buf_str(b, "</tfoot>");
 	}
-	rp_str(b, "</table>\n<h3>Located events by type (fusion of acoustic, seismic and radar "
+	vg_buf_str(b, "</table>\n<h3>Located events by type (fusion of acoustic, seismic and radar "
 	          "reports)</h3>\n<table id=\"t-events\"><thead><tr><th>Type</th><th>this day</th>"
 	          "<th>previous day</th><th>cited by a finding of this day</th></tr></thead><tbody>\n");
 	for (int t = 0; t <= EV_N; t++) {
 		bool all = t == EV_N;
 		const char *name = all ? "all" : ev_names[t];
 		if (all)
-			rp_str(b, "</tbody><tfoot>");
-		rp_printf(b, "<tr><th>%s</th>", all ? "All types" : name);
+			vg_buf_str(b, "</tbody><tfoot>");
+		vg_buf_printf(b, "<tr><th>%s</th>", all ? "All types" : name);
 		uint32_t y = 0;
 		for (int k = 0; k < EV_N; k++)
 			y += (all || k == t) ? d->y_evt[k] : 0;
 		cell_n(b, "event", name, "today", count_events(d, all ? -1 : t, false));
 		cell_n(b, "event", name, "yesterday", y);
 		cell_n(b, "event", name, "cited", count_events(d, all ? -1 : t, true));
-		rp_str(b, "</tr>\n");
+		vg_buf_str(b, "</tr>\n");
 		if (all)
-			rp_str(b, "</tfoot>");
+			vg_buf_str(b, "</tfoot>");
 	}
-	rp_str(b, "</table>\n<p class=\"meta\">An <em>explosion</em> is an impulsive event whose "
+	vg_buf_str(b, "</table>\n<p class=\"meta\">An <em>explosion</em> is an impulsive event whose "
 	          "launch or impact character was not decided. A finding of <code>no_fire</code> "
 	          "usually stands for several events (a salvo).</p></section>\n");
 }
 
-static void write_areas(struct rp *b, const struct day *d)
+static void write_areas(struct vg_buf *b, const struct day *d)
 {
-	rp_str(b, "<section id=\"areas\"><h2>Ceasefire violations by area</h2>\n");
+	vg_buf_str(b, "<section id=\"areas\"><h2>Ceasefire violations by area</h2>\n");
 	if (d->ag)
-		rp_str(b, "<p class=\"meta\">The agreement's sides and zones. Zones lie inside sides, so "
+		vg_buf_str(b, "<p class=\"meta\">The agreement's sides and zones. Zones lie inside sides, so "
 		          "a finding counts in every area that contains its position.</p>\n");
 	else
-		rp_str(b, "<p class=\"meta\">No agreement was given: areas are the cells of a "
+		vg_buf_str(b, "<p class=\"meta\">No agreement was given: areas are the cells of a "
 		          "0.25&#176; grid (named by their south-west corner) where something was found "
 		          "or located.</p>\n");
-	rp_str(b, "<table id=\"t-areas\"><thead><tr><th>Area</th><th>kind</th><th>party</th>"
+	vg_buf_str(b, "<table id=\"t-areas\"><thead><tr><th>Area</th><th>kind</th><th>party</th>"
 	          "<th>findings</th><th>of which confirmed</th><th>located events</th></tr></thead>"
 	          "<tbody>\n");
 	for (uint32_t i = 0; i < d->nareas; i++) {
 		const struct area *A = &d->areas[i];
-		rp_str(b, "<tr>");
+		vg_buf_str(b, "<tr>");
 		td_text(b, A->name);
 		td_text(b, A->kind);
 		td_text(b, A->party);
 		cell_n(b, "area", A->name, "findings", A->n_f);
 		cell_n(b, "area", A->name, "confirmed", A->n_f_conf);
 		cell_n(b, "area", A->name, "events", A->n_e);
-		rp_str(b, "</tr>\n");
+		vg_buf_str(b, "</tr>\n");
 	}
 	if (!d->nareas)
-		rp_str(b, "<tr><td colspan=\"6\">Nothing was found or located.</td></tr>\n");
-	rp_str(b, "</tbody>");
+		vg_buf_str(b, "<tr><td colspan=\"6\">Nothing was found or located.</td></tr>\n");
+	vg_buf_str(b, "</tbody>");
 	if (d->ag) {
-		rp_str(b, "<tfoot><tr><th colspan=\"3\">Findings outside every side and zone</th>");
+		vg_buf_str(b, "<tfoot><tr><th colspan=\"3\">Findings outside every side and zone</th>");
 		cell_n(b, "area", "outside", "findings", d->n_outside);
-		rp_str(b, "<td></td><td></td></tr></tfoot>");
+		vg_buf_str(b, "<td></td><td></td></tr></tfoot>");
 	}
-	rp_str(b, "</table></section>\n");
+	vg_buf_str(b, "</table></section>\n");
 }
 
 static int cmp_wd(const void *a, const void *b)
@@ -1325,9 +1301,9 @@ static int cmp_wd(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-static void write_weapons(struct rp *b, const struct day *d)
+static void write_weapons(struct vg_buf *b, const struct day *d)
 {
-	rp_str(b, "<section id=\"weapons\"><h2>Weapons seen in violation of withdrawal lines</h2>\n");
+	vg_buf_str(b, "<section id=\"weapons\"><h2>Weapons seen in violation of withdrawal lines</h2>\n");
 	const struct fnd **w = calloc(d->nf + 1, sizeof *w);
 	if (!w) {
 		b->nomem = true;
@@ -1341,84 +1317,84 @@ static void write_weapons(struct rp *b, const struct day *d)
 		}
 	if (n)
 		qsort(w, n, sizeof *w, cmp_wd);
-	rp_str(b, "<div class=\"wide\"><table id=\"t-weapons\"><thead><tr><th>Class</th>"
+	vg_buf_str(b, "<div class=\"wide\"><table id=\"t-weapons\"><thead><tr><th>Class</th>"
 	          "<th>weapons</th><th>party</th><th>grade</th><th>first seen (UTC)</th>"
 	          "<th>last seen (UTC)</th><th>where first "
 	          "seen</th><th>to the contact line</th><th>finding (rule)</th></tr></thead>"
 	          "<tbody>\n");
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fnd *f = w[i];
-		rp_str(b, "<tr data-wd=\"");
+		vg_buf_str(b, "<tr data-wd=\"");
 		rp_escs(b, f->id);
-		rp_str(b, "\">");
+		vg_buf_str(b, "\">");
 		td_text(b, f->class_name[0] ? f->class_name : "unknown");
 		cell_n(b, "wd", f->id, "count", f->count);
-		rp_str(b, "<td class=\"t\">");
+		vg_buf_str(b, "<td class=\"t\">");
 		put_party(b, f);
-		rp_str(b, "</td>");
+		vg_buf_str(b, "</td>");
 		td_text(b, vg_grade_name(f->grade));
-		rp_str(b, "<td>");
+		vg_buf_str(b, "<td>");
 		put_time(b, f->from);
-		rp_str(b, "</td><td>");
+		vg_buf_str(b, "</td><td>");
 		put_time(b, f->until);
-		rp_str(b, "</td><td class=\"t\">");
+		vg_buf_str(b, "</td><td class=\"t\">");
 		put_position(b, f->lat, f->lon);
-		rp_str(b, "</td><td class=\"n\">");
+		vg_buf_str(b, "</td><td class=\"n\">");
 		rp_num(b, f->line_dist_m / 1000, 1);
-		rp_str(b, " km</td><td><a href=\"#");
+		vg_buf_str(b, " km</td><td><a href=\"#");
 		rp_escs(b, f->id);
-		rp_str(b, "\">");
+		vg_buf_str(b, "\">");
 		rp_escs(b, f->id);
-		rp_str(b, "</a> ");
+		vg_buf_str(b, "</a> ");
 		rp_escs(b, f->rule_id);
-		rp_str(b, "</td></tr>\n");
+		vg_buf_str(b, "</td></tr>\n");
 	}
 	if (!n)
-		rp_str(b, "<tr><td colspan=\"9\">None seen.</td></tr>\n");
-	rp_str(b, "</tbody><tfoot><tr><th>All classes</th>");
+		vg_buf_str(b, "<tr><td colspan=\"9\">None seen.</td></tr>\n");
+	vg_buf_str(b, "</tbody><tfoot><tr><th>All classes</th>");
 	cell_n(b, "wd", "all", "weapons", weapons);
-	rp_str(b, "<td colspan=\"6\">in ");
+	vg_buf_str(b, "<td colspan=\"6\">in ");
 	plural(b, n, "finding", "findings");
-	rp_str(b, "</td>");
+	vg_buf_str(b, "</td>");
 	cell_n(b, "wd", "all", "findings", n);
-	rp_str(b, "</tr></tfoot></table></div>\n<p class=\"meta\">Withdrawal findings whose window overlaps "
+	vg_buf_str(b, "</tr></tfoot></table></div>\n<p class=\"meta\">Withdrawal findings whose window overlaps "
 	          "the day, by class; \"last seen\" may lie after the day when the weapons stayed.</p>"
 	          "</section>\n");
 	free(w);
 }
 
-static void write_restrictions(struct rp *b, const struct day *d)
+static void write_restrictions(struct vg_buf *b, const struct day *d)
 {
-	rp_str(b, "<section id=\"restrictions\"><h2>Restrictions: areas not observed</h2>\n<p>");
-	rp_printf(b, "<span data-k=\"cov/all/footprints\">%u</span> coverage footprints (drone "
+	vg_buf_str(b, "<section id=\"restrictions\"><h2>Restrictions: areas not observed</h2>\n<p>");
+	vg_buf_printf(b, "<span data-k=\"cov/all/footprints\">%u</span> coverage footprints (drone "
 	             "frames, satellite scenes) overlap the day. For each area, the share inside at "
 	             "least one of them (measured equal-area) and the share no footprint saw: there, "
 	             "\"no finding\" says nothing.</p>\n",
 	          d->nfp);
-	rp_str(b, "<table id=\"t-coverage\"><thead><tr><th>Area</th><th>kind</th><th>party</th>"
+	vg_buf_str(b, "<table id=\"t-coverage\"><thead><tr><th>Area</th><th>kind</th><th>party</th>"
 	          "<th>area (km&#178;)</th><th>observed (%)</th><th>unobserved (%)</th></tr></thead>"
 	          "<tbody>\n");
 	for (uint32_t i = 0; i < d->nareas; i++) {
 		const struct area *A = &d->areas[i];
-		rp_str(b, "<tr>");
+		vg_buf_str(b, "<tr>");
 		td_text(b, A->name);
 		td_text(b, A->kind);
 		td_text(b, A->party);
-		rp_str(b, "<td class=\"n\">");
+		vg_buf_str(b, "<td class=\"n\">");
 		rp_num(b, A->km2, 1);
-		rp_str(b, "</td>");
+		vg_buf_str(b, "</td>");
 		cell_pct(b, "cov", A->name, "observed", A->share);
 		cell_pct(b, "cov", A->name, "unobserved", 1 - A->share);
-		rp_str(b, "</tr>\n");
+		vg_buf_str(b, "</tr>\n");
 	}
 	if (!d->nareas)
-		rp_str(b, "<tr><td colspan=\"6\">No areas (no agreement, nothing located).</td></tr>\n");
-	rp_str(b, "</tbody></table></section>\n");
+		vg_buf_str(b, "<tr><td colspan=\"6\">No areas (no agreement, nothing located).</td></tr>\n");
+	vg_buf_str(b, "</tbody></table></section>\n");
 }
 
-static void write_findings(struct rp *b, const struct day *d)
+static void write_findings(struct vg_buf *b, const struct day *d)
 {
-	rp_str(b, "<section id=\"findings\"><h2>Findings of the day</h2>\n<div class=\"wide\">"
+	vg_buf_str(b, "<section id=\"findings\"><h2>Findings of the day</h2>\n<div class=\"wide\">"
 	          "<table id=\"t-findings\"><thead><tr><th>Finding</th><th>rule</th><th>from (UTC)</th>"
 	          "<th>until (UTC)</th>"
 	          "<th>party</th><th>grade</th><th>position</th><th>CEP90</th><th>what</th>"
@@ -1427,50 +1403,50 @@ static void write_findings(struct rp *b, const struct day *d)
 	uint32_t n = d->nf < FINDINGS_ROWS_MAX ? d->nf : FINDINGS_ROWS_MAX;
 	for (uint32_t k = 0; k < n; k++) {
 		const struct fnd *f = &d->f[k];
-		rp_str(b, "<tr id=\"");
+		vg_buf_str(b, "<tr id=\"");
 		rp_escs(b, f->id);
-		rp_str(b, "\"><td class=\"t\">");
+		vg_buf_str(b, "\"><td class=\"t\">");
 		rp_escs(b, f->id);
-		rp_str(b, "</td>");
-		rp_printf(b, "<td><code>%s</code> ", vg_rule_type_name(f->rule));
+		vg_buf_str(b, "</td>");
+		vg_buf_printf(b, "<td><code>%s</code> ", vg_rule_type_name(f->rule));
 		rp_escs(b, f->rule_id);
-		rp_str(b, "</td><td>");
+		vg_buf_str(b, "</td><td>");
 		put_time(b, f->from);
-		rp_str(b, "</td><td>");
+		vg_buf_str(b, "</td><td>");
 		put_time(b, f->until);
-		rp_str(b, "</td><td class=\"t\">");
+		vg_buf_str(b, "</td><td class=\"t\">");
 		put_party(b, f);
-		rp_str(b, "</td>");
+		vg_buf_str(b, "</td>");
 		td_text(b, vg_grade_name(f->grade));
-		rp_str(b, "<td class=\"t\">");
+		vg_buf_str(b, "<td class=\"t\">");
 		put_position(b, f->lat, f->lon);
-		rp_str(b, "</td><td class=\"n\">");
+		vg_buf_str(b, "</td><td class=\"n\">");
 		if (f->cep90_m > 0) {
 			rp_num(b, f->cep90_m, 0);
-			rp_str(b, " m");
+			vg_buf_str(b, " m");
 		}
-		rp_printf(b, "</td><td>%u &#215; ", f->count);
+		vg_buf_printf(b, "</td><td>%u &#215; ", f->count);
 		rp_escs(b, f->class_name[0] ? f->class_name : "items");
-		rp_printf(b, "</td><td class=\"n\">%u / %u / %u</td><td class=\"n\">%u", f->n_sensors,
+		vg_buf_printf(b, "</td><td class=\"n\">%u / %u / %u</td><td class=\"n\">%u", f->n_sensors,
 		          f->n_owners, f->n_modalities, f->n_evidence);
 		if (f->ev_max >= 0)
-			rp_printf(b, ", #%lld", (long long)f->ev_max);
-		rp_printf(b, "</td><td class=\"n\">%d</td></tr>\n", f->agreement_version);
+			vg_buf_printf(b, ", #%lld", (long long)f->ev_max);
+		vg_buf_printf(b, "</td><td class=\"n\">%d</td></tr>\n", f->agreement_version);
 	}
 	if (!d->nf)
-		rp_str(b, "<tr><td colspan=\"12\">No findings.</td></tr>\n");
-	rp_str(b, "</tbody></table></div>\n");
+		vg_buf_str(b, "<tr><td colspan=\"12\">No findings.</td></tr>\n");
+	vg_buf_str(b, "</tbody></table></div>\n");
 	if (n < d->nf)
-		rp_printf(b, "<p class=\"warn\">%u more findings are not listed (the first %u are).</p>\n",
+		vg_buf_printf(b, "<p class=\"warn\">%u more findings are not listed (the first %u are).</p>\n",
 		          d->nf - n, n);
-	rp_str(b, "</section>\n");
+	vg_buf_str(b, "</section>\n");
 }
 
-static void write_anchor(struct rp *b, const struct day *d, const struct vg_report_daily_opts *o)
+static void write_anchor(struct vg_buf *b, const struct day *d, const struct vg_report_daily_opts *o)
 {
-	rp_str(b, "<section id=\"anchor\"><h2>The log checkpoint this report is anchored to</h2>\n");
+	vg_buf_str(b, "<section id=\"anchor\"><h2>The log checkpoint this report is anchored to</h2>\n");
 	if (!d->anchored) {
-		rp_str(b, "<p class=\"warn\">Not anchored: no checkpoint of the store's transparency "
+		vg_buf_str(b, "<p class=\"warn\">Not anchored: no checkpoint of the store's transparency "
 		          "log was given. Nothing on this page can be checked against the log.</p>"
 		          "</section>\n");
 		return;
@@ -1479,14 +1455,14 @@ static void write_anchor(struct rp *b, const struct day *d, const struct vg_repo
 	vg_time_format(d->t0, day);
 	vg_b64_encode(d->cp.root, VG_HASH_BYTES, root);
 	vg_hex_encode(d->cp.root, VG_HASH_BYTES, hex);
-	rp_str(b, "<p>Every observation Vigil accepted, every sensor enrolment and revocation, and "
+	vg_buf_str(b, "<p>Every observation Vigil accepted, every sensor enrolment and revocation, and "
 	          "the events and findings it published are entries of an append-only Merkle tree "
 	          "log (RFC 9162). This page was made from the store when the log's latest signed "
 	          "checkpoint was:</p>\n<pre id=\"checkpoint\">");
 	rp_esc(b, o->checkpoint, o->checkpoint_len);
-	rp_str(b, "</pre>\n<table id=\"t-log\"><tbody><tr><th>log (origin)</th><td>");
+	vg_buf_str(b, "</pre>\n<table id=\"t-log\"><tbody><tr><th>log (origin)</th><td>");
 	rp_escs(b, d->cp.origin);
-	rp_printf(b, "</td></tr>\n<tr><th>tree size (entries)</th><td class=\"n\" "
+	vg_buf_printf(b, "</td></tr>\n<tr><th>tree size (entries)</th><td class=\"n\" "
 	             "data-k=\"log/size/entries\">%llu</td></tr>\n<tr><th>root hash (base64)</th>"
 	             "<td><code id=\"root-b64\">%s</code></td></tr>\n<tr><th>root hash (hex)</th><td>"
 	             "<code id=\"root-hex\">%s</code></td></tr></tbody></table>\n",
@@ -1500,17 +1476,17 @@ static void write_anchor(struct rp *b, const struct day *d, const struct vg_repo
 		cited += d->f[k].n_evidence;
 	}
 	if (hi < 0)
-		rp_str(b, "<p>No finding of this day cites log entries.</p>\n");
+		vg_buf_str(b, "<p>No finding of this day cites log entries.</p>\n");
 	else if (!beyond)
-		rp_printf(b, "<p>The findings of this day cite %u observation entries, the highest "
+		vg_buf_printf(b, "<p>The findings of this day cite %u observation entries, the highest "
 		             "#%lld: all lie inside this checkpoint (size %llu).</p>\n",
 		          cited, (long long)hi, (unsigned long long)d->cp.size);
 	else
-		rp_printf(b, "<p class=\"warn\">%u findings cite log entries at or beyond this "
+		vg_buf_printf(b, "<p class=\"warn\">%u findings cite log entries at or beyond this "
 		             "checkpoint's size %llu (the highest #%lld): their evidence is not covered "
 		             "by this anchor; ask for a later checkpoint.</p>\n",
 		          beyond, (unsigned long long)d->cp.size, (long long)hi);
-	rp_printf(b,
+	vg_buf_printf(b,
 	          "<h3>How to verify</h3>\n<ol>\n"
 	          "<li>Get the log's public key (<code>%s+...</code>) from the coalition, not from "
 	          "this page, and check the checkpoint's signature line above with it. Compare the "
@@ -1535,7 +1511,7 @@ static void write_anchor(struct rp *b, const struct day *d, const struct vg_repo
 	          (unsigned long long)d->cp.size, day);
 }
 
-static void write_page(struct rp *b, const struct day *d, const struct vg_report_daily_opts *o)
+static void write_page(struct vg_buf *b, const struct day *d, const struct vg_report_daily_opts *o)
 {
 	write_head(b, d, o);
 	write_summary(b, d);
@@ -1547,7 +1523,7 @@ static void write_page(struct rp *b, const struct day *d, const struct vg_report
 	write_restrictions(b, d);
 	write_findings(b, d);
 	write_anchor(b, d, o);
-	rp_str(b, "<footer class=\"meta\"><p>Made by <code>vigil report daily</code> from the store's "
+	vg_buf_str(b, "<footer class=\"meta\"><p>Made by <code>vigil report daily</code> from the store's "
 	          "findings (<code>vigil adjudicate</code>), events (<code>vigil fuse</code>) and "
 	          "coverage observations. A finding counts on every day its window overlaps; an event "
 	          "on the day of its origin time. The same store, day, agreement and checkpoint give "
@@ -1579,13 +1555,13 @@ vg_status vg_report_daily(vg_store *st, const struct vg_report_daily_opts *o, ch
 		}
 		goto out_day;
 	}
-	struct rp b;
-	rp_init(&b, o->max_bytes ? o->max_bytes : VG_REPORT_MAX_BYTES);
+	struct vg_buf b;
+	vg_buf_init(&b, o->max_bytes ? o->max_bytes : VG_REPORT_MAX_BYTES);
 	write_page(&b, d, o);
 	if (b.nomem || b.overflow) {
 		rc = b.nomem ? vg_err_set(err, VG_ERR_NOMEM, "report")
 		             : vg_err_set(err, VG_ERR_LIMIT, "report: more than %zu bytes", b.max);
-		rp_release(&b);
+		vg_buf_release(&b);
 		goto out_day;
 	}
 	*len = b.len;

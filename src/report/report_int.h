@@ -15,28 +15,18 @@
 
 #include <stdint.h>
 
-/* ---- The page buffer (html.c) ---------------------------------------------------- */
-struct rp {
-	char *p;
-	size_t len, cap, max;
-	bool overflow;            /* an append would have passed max */
-	bool nomem;               /* an allocation failed */
-};
-void rp_init(struct rp *b, size_t max);
-void rp_release(struct rp *b);
-void rp_add(struct rp *b, const char *s, size_t n);
-void rp_str(struct rp *b, const char *s);
-void rp_printf(struct rp *b, const char *fmt, ...) VG_PRINTF(2, 3);
+/* ---- HTML text (html.c) ---------------------------------------------------------- */
+/* The page is built in core's capped buffer (struct vg_buf). */
 /* Text or attribute value, escaped: & < > " ' as character references;
  * control characters other than tab and newline, and bytes that are not
  * valid UTF-8, as U+FFFD. */
-void rp_esc(struct rp *b, const char *s, size_t n);
-void rp_escs(struct rp *b, const char *s);
+void rp_esc(struct vg_buf *b, const char *s, size_t n);
+void rp_escs(struct vg_buf *b, const char *s);
 /* x with `decimals` decimals, never "-0". */
-void rp_num(struct rp *b, double x, int decimals);
+void rp_num(struct vg_buf *b, double x, int decimals);
 /* "HH:MM:SS" / "YYYY-MM-DD HH:MM:SS" of t (UTC, truncated to the second). */
-void rp_hms(struct rp *b, int64_t t_ns);
-void rp_datetime(struct rp *b, int64_t t_ns);
+void rp_hms(struct vg_buf *b, int64_t t_ns);
+void rp_datetime(struct vg_buf *b, int64_t t_ns);
 
 /* ---- Bar charts (svg.c) ------------------------------------------------------------ */
 struct rp_series {
@@ -56,7 +46,7 @@ struct rp_chart {
 };
 /* An <svg> with y axis (integer ticks at 1/2/5 x 10^k steps), bars with
  * tooltips (<title>), category labels and a legend. */
-void rp_bar_chart(struct rp *b, const struct rp_chart *c);
+void rp_bar_chart(struct vg_buf *b, const struct rp_chart *c);
 
 /* ---- The map (svg.c) ------------------------------------------------------------------
  * An equirectangular projection about the map's central latitude (x east,
@@ -76,10 +66,10 @@ void rp_proj_fit(struct rp_proj *p, double min_lat, double min_lon, double max_l
 void rp_proj_xy(const struct rp_proj *p, double lat, double lon, double *x, double *y);
 /* Path data of a lon/lat polyline ("M x y L x y ...", closed with "Z" if
  * close); vertices that round to the previous one are skipped. */
-void rp_path(struct rp *b, const struct rp_proj *p, const double (*pts)[2], uint32_t n, bool close);
+void rp_path(struct vg_buf *b, const struct rp_proj *p, const double (*pts)[2], uint32_t n, bool close);
 /* Graticule (lines and edge labels at a 1/2/5 x 10^k degree step) and a
  * scale bar (length from PROJ's geodesic at the map's centre). */
-void rp_map_graticule(struct rp *b, const struct rp_proj *p);
-void rp_map_scale(struct rp *b, const struct rp_proj *p);
+void rp_map_graticule(struct vg_buf *b, const struct rp_proj *p);
+void rp_map_scale(struct vg_buf *b, const struct rp_proj *p);
 
 #endif

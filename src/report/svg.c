@@ -51,7 +51,7 @@ static double nice_down(double x)
 /* Legend item width: swatch, gap, text (7 px per byte at 11 px), gap. */
 static double leg_w(const char *name) { return 12 + 5 + 6.5 * (double)strlen(name) + 14; }
 
-void rp_bar_chart(struct rp *b, const struct rp_chart *c)
+void rp_bar_chart(struct vg_buf *b, const struct rp_chart *c)
 {
 	double W = c->width_px > 0 ? c->width_px : 440;
 	double pw = W - CH_LEFT - CH_RIGHT;
@@ -87,35 +87,35 @@ void rp_bar_chart(struct rp *b, const struct rp_chart *c)
 	double H = CH_TOP + CH_PLOT_H + CH_AXIS_H + rows * CH_LEG_ROW + 4;
 	double y0 = CH_TOP + CH_PLOT_H; /* the baseline */
 
-	rp_str(b, "<svg class=\"chart\" viewBox=\"0 0 ");
+	vg_buf_str(b, "<svg class=\"chart\" viewBox=\"0 0 ");
 	rp_num(b, W, 0);
-	rp_str(b, " ");
+	vg_buf_str(b, " ");
 	rp_num(b, H, 0);
-	rp_str(b, "\" width=\"");
+	vg_buf_str(b, "\" width=\"");
 	rp_num(b, W, 0);
-	rp_str(b, "\" height=\"");
+	vg_buf_str(b, "\" height=\"");
 	rp_num(b, H, 0);
-	rp_str(b, "\" role=\"img\"><title>");
+	vg_buf_str(b, "\" role=\"img\"><title>");
 	rp_escs(b, c->title);
-	rp_str(b, "</title>\n");
+	vg_buf_str(b, "</title>\n");
 	/* grid lines and y labels */
 	for (double t = 0; t <= ymax + 1e-9; t += step) {
 		double y = y0 - t / ymax * CH_PLOT_H;
-		rp_str(b, "<line class=\"grid\" x1=\"");
+		vg_buf_str(b, "<line class=\"grid\" x1=\"");
 		rp_num(b, CH_LEFT, 1);
-		rp_str(b, "\" y1=\"");
+		vg_buf_str(b, "\" y1=\"");
 		rp_num(b, y, 1);
-		rp_str(b, "\" x2=\"");
+		vg_buf_str(b, "\" x2=\"");
 		rp_num(b, W - CH_RIGHT, 1);
-		rp_str(b, "\" y2=\"");
+		vg_buf_str(b, "\" y2=\"");
 		rp_num(b, y, 1);
-		rp_str(b, "\"/><text class=\"yl\" x=\"");
+		vg_buf_str(b, "\"/><text class=\"yl\" x=\"");
 		rp_num(b, CH_LEFT - 4, 1);
-		rp_str(b, "\" y=\"");
+		vg_buf_str(b, "\" y=\"");
 		rp_num(b, y + 3.5, 1);
-		rp_str(b, "\">");
+		vg_buf_str(b, "\">");
 		rp_num(b, t, 0);
-		rp_str(b, "</text>\n");
+		vg_buf_str(b, "</text>\n");
 	}
 	/* bars */
 	double slot = c->n_cats ? pw / c->n_cats : pw;
@@ -137,41 +137,41 @@ void rp_bar_chart(struct rp *b, const struct rp_chart *c)
 				bx = CH_LEFT + k * slot + (slot - gw) / 2 + s * bw;
 				by = y0 - bh;
 			}
-			rp_str(b, "<rect x=\"");
+			vg_buf_str(b, "<rect x=\"");
 			rp_num(b, bx, 1);
-			rp_str(b, "\" y=\"");
+			vg_buf_str(b, "\" y=\"");
 			rp_num(b, by, 1);
-			rp_str(b, "\" width=\"");
+			vg_buf_str(b, "\" width=\"");
 			rp_num(b, bw, 1);
-			rp_str(b, "\" height=\"");
+			vg_buf_str(b, "\" height=\"");
 			rp_num(b, bh, 1);
-			rp_str(b, "\" fill=\"");
-			rp_str(b, c->series[s].colour);
-			rp_str(b, "\"><title>");
+			vg_buf_str(b, "\" fill=\"");
+			vg_buf_str(b, c->series[s].colour);
+			vg_buf_str(b, "\"><title>");
 			rp_escs(b, c->cat_names && c->cat_names[k] ? c->cat_names[k] : "");
-			rp_str(b, ": ");
+			vg_buf_str(b, ": ");
 			rp_escs(b, c->series[s].name);
-			rp_printf(b, " %u</title></rect>\n", v);
+			vg_buf_printf(b, " %u</title></rect>\n", v);
 		}
 		if (c->cat_labels && c->cat_labels[k]) {
-			rp_str(b, "<text class=\"xl\" x=\"");
+			vg_buf_str(b, "<text class=\"xl\" x=\"");
 			rp_num(b, CH_LEFT + (k + 0.5) * slot, 1);
-			rp_str(b, "\" y=\"");
+			vg_buf_str(b, "\" y=\"");
 			rp_num(b, y0 + 14, 1);
-			rp_str(b, "\">");
+			vg_buf_str(b, "\">");
 			rp_escs(b, c->cat_labels[k]);
-			rp_str(b, "</text>\n");
+			vg_buf_str(b, "</text>\n");
 		}
 	}
-	rp_str(b, "<line class=\"axis\" x1=\"");
+	vg_buf_str(b, "<line class=\"axis\" x1=\"");
 	rp_num(b, CH_LEFT, 1);
-	rp_str(b, "\" y1=\"");
+	vg_buf_str(b, "\" y1=\"");
 	rp_num(b, y0, 1);
-	rp_str(b, "\" x2=\"");
+	vg_buf_str(b, "\" x2=\"");
 	rp_num(b, W - CH_RIGHT, 1);
-	rp_str(b, "\" y2=\"");
+	vg_buf_str(b, "\" y2=\"");
 	rp_num(b, y0, 1);
-	rp_str(b, "\"/>\n");
+	vg_buf_str(b, "\"/>\n");
 	/* legend */
 	x = CH_LEFT;
 	double ly = y0 + CH_AXIS_H + 2;
@@ -181,22 +181,22 @@ void rp_bar_chart(struct rp *b, const struct rp_chart *c)
 			x = CH_LEFT;
 			ly += CH_LEG_ROW;
 		}
-		rp_str(b, "<rect x=\"");
+		vg_buf_str(b, "<rect x=\"");
 		rp_num(b, x, 1);
-		rp_str(b, "\" y=\"");
+		vg_buf_str(b, "\" y=\"");
 		rp_num(b, ly, 1);
-		rp_str(b, "\" width=\"12\" height=\"10\" fill=\"");
-		rp_str(b, c->series[s].colour);
-		rp_str(b, "\"/><text class=\"lg\" x=\"");
+		vg_buf_str(b, "\" width=\"12\" height=\"10\" fill=\"");
+		vg_buf_str(b, c->series[s].colour);
+		vg_buf_str(b, "\"/><text class=\"lg\" x=\"");
 		rp_num(b, x + 17, 1);
-		rp_str(b, "\" y=\"");
+		vg_buf_str(b, "\" y=\"");
 		rp_num(b, ly + 9, 1);
-		rp_str(b, "\">");
+		vg_buf_str(b, "\">");
 		rp_escs(b, c->series[s].name);
-		rp_str(b, "</text>\n");
+		vg_buf_str(b, "</text>\n");
 		x += w;
 	}
-	rp_str(b, "</svg>\n");
+	vg_buf_str(b, "</svg>\n");
 }
 
 /* ---- The map ------------------------------------------------------------------------------ */
@@ -242,7 +242,7 @@ void rp_proj_xy(const struct rp_proj *p, double lat, double lon, double *x, doub
 	*y = (p->max_lat - lat) * p->px_per_deg_lat;
 }
 
-void rp_path(struct rp *b, const struct rp_proj *p, const double (*pts)[2], uint32_t n, bool close)
+void rp_path(struct vg_buf *b, const struct rp_proj *p, const double (*pts)[2], uint32_t n, bool close)
 {
 	long long px = 0, py = 0;
 	uint32_t drawn = 0;
@@ -255,73 +255,73 @@ void rp_path(struct rp *b, const struct rp_proj *p, const double (*pts)[2], uint
 		long long qx = llround(x * 10), qy = llround(y * 10);
 		if (drawn && qx == px && qy == py)
 			continue;
-		rp_str(b, drawn ? "L" : "M");
+		vg_buf_str(b, drawn ? "L" : "M");
 		rp_num(b, (double)qx / 10, 1);
-		rp_str(b, " ");
+		vg_buf_str(b, " ");
 		rp_num(b, (double)qy / 10, 1);
 		px = qx;
 		py = qy;
 		drawn++;
 	}
 	if (close && drawn)
-		rp_str(b, "Z");
+		vg_buf_str(b, "Z");
 }
 
 /* A graticule label: |v| with decimals and the hemisphere letter. */
-static void deg_label(struct rp *b, double v, int decimals, bool lat)
+static void deg_label(struct vg_buf *b, double v, int decimals, bool lat)
 {
 	rp_num(b, fabs(v), decimals);
-	rp_str(b, "&#176;");
-	rp_str(b, lat ? (v < 0 ? "S" : "N") : (v < 0 ? "W" : "E"));
+	vg_buf_str(b, "&#176;");
+	vg_buf_str(b, lat ? (v < 0 ? "S" : "N") : (v < 0 ? "W" : "E"));
 }
 
 static int decimals_for(double step) { return step >= 1 ? 0 : step >= 0.1 ? 1 : step >= 0.01 ? 2 : 3; }
 
-void rp_map_graticule(struct rp *b, const struct rp_proj *p)
+void rp_map_graticule(struct vg_buf *b, const struct rp_proj *p)
 {
 	double slat = nice_up((p->max_lat - p->min_lat) / 6);
 	double slon = nice_up((p->max_lon - p->min_lon) / 8);
 	long long a0 = (long long)ceil(p->min_lat / slat), a1 = (long long)floor(p->max_lat / slat);
 	long long o0 = (long long)ceil(p->min_lon / slon), o1 = (long long)floor(p->max_lon / slon);
-	rp_str(b, "<path class=\"grat\" d=\"");
+	vg_buf_str(b, "<path class=\"grat\" d=\"");
 	for (long long k = a0; k <= a1; k++) {
 		double y = (p->max_lat - k * slat) * p->px_per_deg_lat;
-		rp_str(b, "M0 ");
+		vg_buf_str(b, "M0 ");
 		rp_num(b, y, 1);
-		rp_str(b, "H");
+		vg_buf_str(b, "H");
 		rp_num(b, p->w, 1);
 	}
 	for (long long k = o0; k <= o1; k++) {
 		double x = (k * slon - p->min_lon) * p->px_per_deg_lon;
-		rp_str(b, "M");
+		vg_buf_str(b, "M");
 		rp_num(b, x, 1);
-		rp_str(b, " 0V");
+		vg_buf_str(b, " 0V");
 		rp_num(b, p->h, 1);
 	}
-	rp_str(b, "\"/>\n");
+	vg_buf_str(b, "\"/>\n");
 	for (long long k = a0; k <= a1; k++) {
 		double y = (p->max_lat - k * slat) * p->px_per_deg_lat;
 		if (y < 12 || y > p->h - 4)
 			continue;
-		rp_str(b, "<text class=\"gl\" x=\"3\" y=\"");
+		vg_buf_str(b, "<text class=\"gl\" x=\"3\" y=\"");
 		rp_num(b, y - 2, 1);
-		rp_str(b, "\">");
+		vg_buf_str(b, "\">");
 		deg_label(b, k * slat, decimals_for(slat), true);
-		rp_str(b, "</text>\n");
+		vg_buf_str(b, "</text>\n");
 	}
 	for (long long k = o0; k <= o1; k++) {
 		double x = (k * slon - p->min_lon) * p->px_per_deg_lon;
 		if (x < 40 || x > p->w - 40)
 			continue;
-		rp_str(b, "<text class=\"gl\" x=\"");
+		vg_buf_str(b, "<text class=\"gl\" x=\"");
 		rp_num(b, x + 2, 1);
-		rp_str(b, "\" y=\"10\">");
+		vg_buf_str(b, "\" y=\"10\">");
 		deg_label(b, k * slon, decimals_for(slon), false);
-		rp_str(b, "</text>\n");
+		vg_buf_str(b, "</text>\n");
 	}
 }
 
-void rp_map_scale(struct rp *b, const struct rp_proj *p)
+void rp_map_scale(struct vg_buf *b, const struct rp_proj *p)
 {
 	double clat = (p->min_lat + p->max_lat) / 2, clon = (p->min_lon + p->max_lon) / 2;
 	double m_per_px = vg_geo_distance_m(clat, clon, clat, clon + 100 / p->px_per_deg_lon) / 100;
@@ -330,27 +330,27 @@ void rp_map_scale(struct rp *b, const struct rp_proj *p)
 	double km = nice_down(p->w / 4 * m_per_px / 1000);
 	double len = km * 1000 / m_per_px;
 	double x0 = 12, y0 = p->h - 12;
-	rp_str(b, "<g class=\"scale\"><rect x=\"");
+	vg_buf_str(b, "<g class=\"scale\"><rect x=\"");
 	rp_num(b, x0 - 4, 1);
-	rp_str(b, "\" y=\"");
+	vg_buf_str(b, "\" y=\"");
 	rp_num(b, y0 - 16, 1);
-	rp_str(b, "\" width=\"");
+	vg_buf_str(b, "\" width=\"");
 	rp_num(b, len + 8, 1);
-	rp_str(b, "\" height=\"22\" class=\"scalebg\"/><path d=\"M");
+	vg_buf_str(b, "\" height=\"22\" class=\"scalebg\"/><path d=\"M");
 	rp_num(b, x0, 1);
-	rp_str(b, " ");
+	vg_buf_str(b, " ");
 	rp_num(b, y0 - 4, 1);
-	rp_str(b, "V");
+	vg_buf_str(b, "V");
 	rp_num(b, y0, 1);
-	rp_str(b, "H");
+	vg_buf_str(b, "H");
 	rp_num(b, x0 + len, 1);
-	rp_str(b, "V");
+	vg_buf_str(b, "V");
 	rp_num(b, y0 - 4, 1);
-	rp_str(b, "\"/><text x=\"");
+	vg_buf_str(b, "\"/><text x=\"");
 	rp_num(b, x0, 1);
-	rp_str(b, "\" y=\"");
+	vg_buf_str(b, "\" y=\"");
 	rp_num(b, y0 - 6, 1);
-	rp_str(b, "\">");
+	vg_buf_str(b, "\">");
 	rp_num(b, km, km < 1 ? (km < 0.1 ? 2 : 1) : 0);
-	rp_str(b, " km</text></g>\n");
+	vg_buf_str(b, " km</text></g>\n");
 }

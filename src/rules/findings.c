@@ -146,6 +146,26 @@ void vg_finding_write_geojson_feature(FILE *f, const struct vg_finding *x)
 /* ACLED-like columns (ACLED codebook: event_id_cnty, event_date, event_type,
  * sub_event_type, actor1, latitude, longitude, geo_precision, source, notes)
  * plus Vigil's own. */
+vg_status vg_finding_record(const struct vg_finding *x, char **out, size_t *len,
+                            struct vg_err *err)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&buf, &n);
+	if (!m)
+		return vg_err_set(err, VG_ERR_NOMEM, "finding %s", x->id);
+	vg_finding_write_ndjson(m, x);
+	if (fclose(m) != 0 || !buf) {
+		free(buf);
+		return vg_err_set(err, VG_ERR_NOMEM, "finding %s", x->id);
+	}
+	while (n > 0 && buf[n - 1] == '\n')
+		n--;
+	*out = buf;
+	*len = n;
+	return VG_OK;
+}
+
 void vg_finding_csv_header(FILE *f)
 {
 	fputs("event_id_cnty,event_date,event_type,sub_event_type,actor1,p_actor1,latitude,longitude,"

@@ -237,6 +237,10 @@ void vg_findings_free(struct vg_findings *f);
 /* Output. NDJSON (one line, docs/scoring.md schema), CSV (ACLED-like:
  * header by vg_finding_csv_header), GeoJSON Feature (no newline). */
 void vg_finding_write_ndjson(FILE *f, const struct vg_finding *x);
+/* The same line in memory, without the newline: *out malloc'd (free()),
+ * *len its length (the record stored, published and served). */
+vg_status vg_finding_record(const struct vg_finding *x, char **out, size_t *len,
+                            struct vg_err *err) VG_WUR;
 void vg_finding_csv_header(FILE *f);
 void vg_finding_write_csv(FILE *f, const struct vg_finding *x);
 void vg_finding_write_geojson_feature(FILE *f, const struct vg_finding *x);

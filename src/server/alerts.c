@@ -223,14 +223,14 @@ void alerts_free(struct vg_server *s)
 
 /* ---- Metrics ------------------------------------------------------------------------- */
 
-static void counter(struct sbuf *b, const char *name, const char *help, long long v)
+static void counter(struct vg_buf *b, const char *name, const char *help, long long v)
 {
-	sb_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %lld\n", name, help, name, name, v);
+	vg_buf_printf(b, "# HELP %s %s\n# TYPE %s counter\n%s %lld\n", name, help, name, name, v);
 }
 
-static void gauge(struct sbuf *b, const char *name, const char *help, long long v)
+static void gauge(struct vg_buf *b, const char *name, const char *help, long long v)
 {
-	sb_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", name, help, name, name, v);
+	vg_buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n%s %lld\n", name, help, name, name, v);
 }
 
 enum MHD_Result api_metrics(struct vg_server *s, struct MHD_Connection *c)
@@ -240,38 +240,38 @@ enum MHD_Result api_metrics(struct vg_server *s, struct MHD_Connection *c)
 	if (!srv_params_ok(c, allowed, &bad))
 		return srv_error(s, c, 400, "bad_parameter", "unknown or repeated parameter");
 	struct metrics *m = &s->m;
-	struct sbuf b;
-	sb_init(&b, 1 << 20);
-	sb_str(&b, "# HELP vigil_http_responses_total HTTP responses by status class.\n"
+	struct vg_buf b;
+	vg_buf_init(&b, 1 << 20);
+	vg_buf_str(&b, "# HELP vigil_http_responses_total HTTP responses by status class.\n"
 	           "# TYPE vigil_http_responses_total counter\n");
 	for (int i = 1; i <= 5; i++)
-		sb_printf(&b, "vigil_http_responses_total{class=\"%dxx\"} %lld\n", i,
+		vg_buf_printf(&b, "vigil_http_responses_total{class=\"%dxx\"} %lld\n", i,
 		          (long long)atomic_load(&m->http[i]));
-	sb_str(&b, "# HELP vigil_http_refusals_total Requests refused, by status.\n"
+	vg_buf_str(&b, "# HELP vigil_http_refusals_total Requests refused, by status.\n"
 	           "# TYPE vigil_http_refusals_total counter\n");
-	sb_printf(&b, "vigil_http_refusals_total{code=\"401\"} %lld\n", (long long)atomic_load(&m->http_401));
-	sb_printf(&b, "vigil_http_refusals_total{code=\"403\"} %lld\n", (long long)atomic_load(&m->http_403));
-	sb_printf(&b, "vigil_http_refusals_total{code=\"413\"} %lld\n", (long long)atomic_load(&m->http_413));
-	sb_printf(&b, "vigil_http_refusals_total{code=\"429\"} %lld\n", (long long)atomic_load(&m->http_429));
+	vg_buf_printf(&b, "vigil_http_refusals_total{code=\"401\"} %lld\n", (long long)atomic_load(&m->http_401));
+	vg_buf_printf(&b, "vigil_http_refusals_total{code=\"403\"} %lld\n", (long long)atomic_load(&m->http_403));
+	vg_buf_printf(&b, "vigil_http_refusals_total{code=\"413\"} %lld\n", (long long)atomic_load(&m->http_413));
+	vg_buf_printf(&b, "vigil_http_refusals_total{code=\"429\"} %lld\n", (long long)atomic_load(&m->http_429));
 	counter(&b, "vigil_ingest_lines_total", "Observation lines posted and processed.",
 	        atomic_load(&m->ingest_lines));
 	counter(&b, "vigil_ingest_accepted_total", "Observations accepted (durable, logged).",
 	        atomic_load(&m->ingest_accepted));
 	counter(&b, "vigil_ingest_duplicates_total", "Observations already stored.",
 	        atomic_load(&m->ingest_duplicates));
-	sb_str(&b, "# HELP vigil_ingest_rejected_total Observations rejected, by reason.\n"
+	vg_buf_str(&b, "# HELP vigil_ingest_rejected_total Observations rejected, by reason.\n"
 	           "# TYPE vigil_ingest_rejected_total counter\n");
 	for (int i = 1; i < VG_STATUS_COUNT_; i++) {
 		long long v = atomic_load(&m->rejected_by[i]);
 		if (v)
-			sb_printf(&b, "vigil_ingest_rejected_total{reason=\"%s\"} %lld\n",
+			vg_buf_printf(&b, "vigil_ingest_rejected_total{reason=\"%s\"} %lld\n",
 			          vg_status_name((vg_status)i), v);
 	}
 	counter(&b, "vigil_ingest_batches_total", "Group commits (one store transaction and one log "
 	        "checkpoint each).", atomic_load(&m->ingest_batches));
 	counter(&b, "vigil_ingest_requests_total", "POST /v1/observations requests committed.",
 	        atomic_load(&m->ingest_requests));
-	sb_printf(&b, "# HELP vigil_ingest_batch_seconds_total Time spent committing batches.\n"
+	vg_buf_printf(&b, "# HELP vigil_ingest_batch_seconds_total Time spent committing batches.\n"
 	              "# TYPE vigil_ingest_batch_seconds_total counter\n"
 	              "vigil_ingest_batch_seconds_total %.6f\n",
 	          (double)atomic_load(&m->ingest_batch_ns_sum) / 1e9);
@@ -295,6 +295,6 @@ enum MHD_Result api_metrics(struct vg_server *s, struct MHD_Connection *c)
 	gauge(&b, "vigil_http_connections", "Open HTTP connections.",
 	      di ? (long long)di->num_connections : -1);
 	size_t len;
-	char *p = sb_detach(&b, &len);
+	char *p = vg_buf_detach(&b, &len);
 	return srv_reply(s, c, 200, "text/plain; version=0.0.4; charset=utf-8", p, len);
 }

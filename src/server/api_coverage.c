@@ -27,18 +27,18 @@ static bool parse_box(const char *v, double b[4])
 	       b[1] < b[3];
 }
 
-static void area_row(struct sbuf *b, bool *first, const char *name, const char *kind,
+static void area_row(struct vg_buf *b, bool *first, const char *name, const char *kind,
                      const char *party, double km2, double share, double watched)
 {
-	sb_str(b, *first ? "{" : ",{");
+	vg_buf_str(b, *first ? "{" : ",{");
 	*first = false;
-	sb_str(b, "\"area\":");
+	vg_buf_str(b, "\"area\":");
 	sb_json_str(b, name, strlen(name));
-	sb_str(b, ",\"kind\":");
+	vg_buf_str(b, ",\"kind\":");
 	sb_json_str(b, kind, strlen(kind));
-	sb_str(b, ",\"party\":");
+	vg_buf_str(b, ",\"party\":");
 	sb_json_str(b, party, strlen(party));
-	sb_printf(b, ",\"area_km2\":%.1f,\"observed_share\":%.4f,\"unobserved_share\":%.4f,\"watched\":%s}",
+	vg_buf_printf(b, ",\"area_km2\":%.1f,\"observed_share\":%.4f,\"unobserved_share\":%.4f,\"watched\":%s}",
 	          km2, share, 1 - share, share >= watched ? "true" : "false");
 }
 
@@ -83,12 +83,12 @@ enum MHD_Result api_coverage(struct vg_server *s, struct MHD_Connection *c)
 	struct vg_agreement *ag = NULL;
 	vg_geo_area *area = NULL;
 	struct vg_coverage *cov = NULL;
-	struct sbuf b;
-	sb_init(&b, 1u << 20);
+	struct vg_buf b;
+	vg_buf_init(&b, 1u << 20);
 	unsigned status = 500;
 	vg_store *st = srv_read_handle(s);
 	if (!st) {
-		sb_release(&b);
+		vg_buf_release(&b);
 		return srv_error(s, c, 503, "unavailable", NULL);
 	}
 	if (has_box) {
@@ -109,7 +109,7 @@ enum MHD_Result api_coverage(struct vg_server *s, struct MHD_Connection *c)
 	char ta[VG_TIME_STR_MAX], tb[VG_TIME_STR_MAX];
 	vg_time_format(t0, ta);
 	vg_time_format(t1, tb);
-	sb_printf(&b, "{\"from\":\"%s\",\"until\":\"%s\",\"watched_min\":%.4g,\"footprints\":%u,\"areas\":[",
+	vg_buf_printf(&b, "{\"from\":\"%s\",\"until\":\"%s\",\"watched_min\":%.4g,\"footprints\":%u,\"areas\":[",
 	          ta, tb, watched, vg_coverage_count(cov));
 	bool first = true;
 	for (uint32_t k = 0; k < (area ? 1 : ag->n_features); k++) {
@@ -123,7 +123,7 @@ enum MHD_Result api_coverage(struct vg_server *s, struct MHD_Connection *c)
 		         area ? "box" : F->role == VG_ROLE_SIDE ? "side" : F->zone,
 		         F && F->party >= 0 ? ag->parties[F->party] : "", km2, share, watched);
 	}
-	sb_str(&b, "]}");
+	vg_buf_str(&b, "]}");
 	status = 200;
 out:
 	srv_read_release(s, st);
@@ -132,7 +132,7 @@ out:
 	vg_agreement_free(ag);
 	if (status == 200)
 		return srv_json(s, c, 200, &b);
-	sb_release(&b);
+	vg_buf_release(&b);
 	if (status == 400)
 		return srv_error(s, c, 400, "bad_parameter", "parameter bbox: not a valid area");
 	vg_log(VG_LOG_ERROR, "serve: coverage: %s", err.msg);

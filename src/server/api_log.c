@@ -35,7 +35,7 @@ static bool read_checkpoint(struct vg_server *s, char *buf, size_t cap, size_t *
 }
 
 struct cosig_ctx {
-	struct sbuf *b;
+	struct vg_buf *b;
 	bool have_cp;
 };
 
@@ -43,10 +43,10 @@ static int cosig_cb(void *ctx, const struct vg_cosig_row *c)
 {
 	struct cosig_ctx *cc = ctx;
 	if (!cc->have_cp) {
-		sb_str(cc->b, c->checkpoint);
+		vg_buf_str(cc->b, c->checkpoint);
 		cc->have_cp = true;
 	}
-	sb_str(cc->b, c->line);
+	vg_buf_str(cc->b, c->line);
 	return 0;
 }
 
@@ -60,19 +60,19 @@ enum MHD_Result api_checkpoint(struct vg_server *s, struct MHD_Connection *c, bo
 		vg_store *st = srv_read_handle(s);
 		if (!st)
 			return srv_error(s, c, 503, "unavailable", NULL);
-		struct sbuf b;
-		sb_init(&b, VG_NOTE_MAX * 2);
+		struct vg_buf b;
+		vg_buf_init(&b, VG_NOTE_MAX * 2);
 		struct cosig_ctx cc = {.b = &b};
 		struct vg_err err;
 		vg_status rc = vg_store_cosig_each(st, -1, cosig_cb, &cc, &err);
 		srv_read_release(s, st);
 		if (rc != VG_OK || !cc.have_cp) {
-			sb_release(&b);
+			vg_buf_release(&b);
 			return rc != VG_OK ? srv_error(s, c, 500, "internal", NULL)
 			                   : srv_error(s, c, 404, "not_found", "no cosigned checkpoint yet");
 		}
 		size_t len;
-		char *p = sb_detach(&b, &len);
+		char *p = vg_buf_detach(&b, &len);
 		return srv_reply(s, c, 200, "text/plain; charset=utf-8", p, len);
 	}
 	char *buf = malloc(VG_NOTE_MAX + 1);
@@ -148,24 +148,24 @@ static bool open_ledger(struct vg_server *s, vg_ledger **lg)
 	return false;
 }
 
-static void b64_hash(struct sbuf *b, const uint8_t h[VG_HASH_BYTES])
+static void b64_hash(struct vg_buf *b, const uint8_t h[VG_HASH_BYTES])
 {
 	char t[64];
 	size_t n = vg_b64_encode(h, VG_HASH_BYTES, t);
-	sb_add(b, "\"", 1);
-	sb_add(b, t, n);
-	sb_add(b, "\"", 1);
+	vg_buf_add(b, "\"", 1);
+	vg_buf_add(b, t, n);
+	vg_buf_add(b, "\"", 1);
 }
 
-static void proof_array(struct sbuf *b, const struct vg_merkle_proof *pr)
+static void proof_array(struct vg_buf *b, const struct vg_merkle_proof *pr)
 {
-	sb_str(b, "[");
+	vg_buf_str(b, "[");
 	for (size_t i = 0; i < pr->n; i++) {
 		if (i)
-			sb_str(b, ",");
+			vg_buf_str(b, ",");
 		b64_hash(b, pr->h[i]);
 	}
-	sb_str(b, "]");
+	vg_buf_str(b, "]");
 }
 
 enum MHD_Result api_proof_inclusion(struct vg_server *s, struct MHD_Connection *c)
@@ -204,16 +204,16 @@ enum MHD_Result api_proof_inclusion(struct vg_server *s, struct MHD_Connection *
 		vg_log(VG_LOG_ERROR, "serve: inclusion proof: %s", err.msg);
 		return srv_error(s, c, 500, "internal", NULL);
 	}
-	struct sbuf b;
-	sb_init(&b, 8192);
-	sb_printf(&b, "{\"leafIdx\":%lld,\"treeSize\":%lld,\"leafHash\":", (long long)index,
+	struct vg_buf b;
+	vg_buf_init(&b, 8192);
+	vg_buf_printf(&b, "{\"leafIdx\":%lld,\"treeSize\":%lld,\"leafHash\":", (long long)index,
 	          (long long)size);
 	b64_hash(&b, leaf);
-	sb_str(&b, ",\"root\":");
+	vg_buf_str(&b, ",\"root\":");
 	b64_hash(&b, root);
-	sb_str(&b, ",\"proof\":");
+	vg_buf_str(&b, ",\"proof\":");
 	proof_array(&b, &pr);
-	sb_str(&b, "}\n");
+	vg_buf_str(&b, "}\n");
 	return srv_json(s, c, 200, &b);
 }
 
@@ -254,15 +254,15 @@ enum MHD_Result api_proof_consistency(struct vg_server *s, struct MHD_Connection
 		vg_log(VG_LOG_ERROR, "serve: consistency proof: %s", err.msg);
 		return srv_error(s, c, 500, "internal", NULL);
 	}
-	struct sbuf b;
-	sb_init(&b, 8192);
-	sb_printf(&b, "{\"size1\":%lld,\"size2\":%lld,\"root1\":", (long long)from, (long long)to);
+	struct vg_buf b;
+	vg_buf_init(&b, 8192);
+	vg_buf_printf(&b, "{\"size1\":%lld,\"size2\":%lld,\"root1\":", (long long)from, (long long)to);
 	b64_hash(&b, r1);
-	sb_str(&b, ",\"root2\":");
+	vg_buf_str(&b, ",\"root2\":");
 	b64_hash(&b, r2);
-	sb_str(&b, ",\"proof\":");
+	vg_buf_str(&b, ",\"proof\":");
 	proof_array(&b, &pr);
-	sb_str(&b, "}\n");
+	vg_buf_str(&b, "}\n");
 	return srv_json(s, c, 200, &b);
 }
 
@@ -317,13 +317,13 @@ enum MHD_Result api_cosignature(struct vg_server *s, struct MHD_Connection *c, c
 		                 "this log never published that checkpoint (size and root)");
 	/* The log-signed checkpoint without the witness lines: text, blank
 	 * line, the log's signature line(s). */
-	struct sbuf logcp;
-	sb_init(&logcp, VG_NOTE_MAX);
-	sb_add(&logcp, note.text, note.text_len);
-	sb_str(&logcp, "\n");
-	struct sbuf out;
-	sb_init(&out, 16384);
-	sb_printf(&out, "{\"size\":%llu,\"cosignatures\":[", (unsigned long long)cp.size);
+	struct vg_buf logcp;
+	vg_buf_init(&logcp, VG_NOTE_MAX);
+	vg_buf_add(&logcp, note.text, note.text_len);
+	vg_buf_str(&logcp, "\n");
+	struct vg_buf out;
+	vg_buf_init(&out, 16384);
+	vg_buf_printf(&out, "{\"size\":%llu,\"cosignatures\":[", (unsigned long long)cp.size);
 	const char *end = body + len;
 	for (size_t i = 0; i < note.nsigs; i++) {
 		const struct vg_note_sig *g = &note.sigs[i];
@@ -333,13 +333,13 @@ enum MHD_Result api_cosignature(struct vg_server *s, struct MHD_Connection *c, c
 		if (ls < body || !le || g->verifier < 0)
 			continue;
 		if (g->verifier == 0)
-			sb_add(&logcp, ls, (size_t)(le - ls + 1));
+			vg_buf_add(&logcp, ls, (size_t)(le - ls + 1));
 	}
 	/* Writes go through a dedicated handle: the writer's belongs to its thread. */
 	vg_store *st;
 	if (vg_store_open(s->db_path, &st, &err) != VG_OK) {
-		sb_release(&logcp);
-		sb_release(&out);
+		vg_buf_release(&logcp);
+		vg_buf_release(&out);
 		vg_log(VG_LOG_ERROR, "serve: cosignature: %s", err.msg);
 		return srv_error(s, c, 503, "unavailable", NULL);
 	}
@@ -365,22 +365,22 @@ enum MHD_Result api_cosignature(struct vg_server *s, struct MHD_Connection *c, c
 		memcpy(row.root, cp.root, VG_HASH_BYTES);
 		rc = vg_store_cosig_insert(st, &row, &err);
 		if (rc == VG_OK) {
-			sb_str(&out, stored++ ? "," : "");
-			sb_str(&out, "{\"witness\":");
+			vg_buf_str(&out, stored++ ? "," : "");
+			vg_buf_str(&out, "{\"witness\":");
 			sb_json_str(&out, wname, strlen(wname));
-			sb_printf(&out, ",\"time\":%lld}", (long long)g->timestamp);
+			vg_buf_printf(&out, ",\"time\":%lld}", (long long)g->timestamp);
 		}
 		free(line);
 		free(wname);
 	}
 	vg_store_free(st);
-	sb_release(&logcp);
+	vg_buf_release(&logcp);
 	if (rc != VG_OK) {
-		sb_release(&out);
+		vg_buf_release(&out);
 		vg_log(VG_LOG_ERROR, "serve: storing a cosignature: %s", err.msg);
 		return srv_error(s, c, 500, "internal", NULL);
 	}
 	atomic_fetch_add(&s->m.cosignatures, (long long)stored);
-	sb_str(&out, "]}\n");
+	vg_buf_str(&out, "]}\n");
 	return srv_json(s, c, 200, &out);
 }

@@ -100,29 +100,29 @@ static bool parse_common(struct vg_server *s, struct MHD_Connection *c, struct c
 	return true;
 }
 
-static void time_field(struct sbuf *b, const char *name, int64_t t)
+static void time_field(struct vg_buf *b, const char *name, int64_t t)
 {
 	char ts[VG_TIME_STR_MAX];
 	vg_time_format(t, ts);
-	sb_printf(b, ",\"%s\":\"%s\"", name, ts);
+	vg_buf_printf(b, ",\"%s\":\"%s\"", name, ts);
 }
 
 /* ---- Sensors ------------------------------------------------------------------------ */
 
 /* Close a page of a list (JSON {"<name>":[...],"next":...} or a GeoJSON
  * FeatureCollection with "next") and send it. */
-static enum MHD_Result finish_page(struct vg_server *s, struct MHD_Connection *c, struct sbuf *b,
+static enum MHD_Result finish_page(struct vg_server *s, struct MHD_Connection *c, struct vg_buf *b,
                                    bool more, int64_t last, bool geojson)
 {
-	sb_str(b, "\n],\"next\":");
+	vg_buf_str(b, "\n],\"next\":");
 	if (more)
-		sb_printf(b, "\"%lld\"", (long long)last);
+		vg_buf_printf(b, "\"%lld\"", (long long)last);
 	else
-		sb_str(b, "null");
-	sb_str(b, "}\n");
+		vg_buf_str(b, "null");
+	vg_buf_str(b, "}\n");
 	if (geojson) {
 		size_t len;
-		char *txt = sb_detach(b, &len);
+		char *txt = vg_buf_detach(b, &len);
 		return srv_reply(s, c, 200, "application/geo+json", txt, len);
 	}
 	return srv_json(s, c, 200, b);
@@ -151,7 +151,7 @@ enum MHD_Result api_sensors(struct vg_server *s, struct MHD_Connection *c, const
 /* ---- Observations --------------------------------------------------------------------- */
 
 struct obs_ctx {
-	struct sbuf *b;
+	struct vg_buf *b;
 	struct relsnap *rel;
 	const struct principal *p;
 	bool geojson;
@@ -162,16 +162,16 @@ struct obs_ctx {
 	bool single_forbidden, single_found;
 };
 
-static void obs_props(struct sbuf *b, const struct vg_obs_stored *o)
+static void obs_props(struct vg_buf *b, const struct vg_obs_stored *o)
 {
-	sb_printf(b, "\"id\":%lld", (long long)o->id);
+	vg_buf_printf(b, "\"id\":%lld", (long long)o->id);
 	if (o->log_index >= 0)
-		sb_printf(b, ",\"log_index\":%lld", (long long)o->log_index);
+		vg_buf_printf(b, ",\"log_index\":%lld", (long long)o->log_index);
 	else
-		sb_str(b, ",\"log_index\":null");
-	sb_str(b, ",\"sensor\":");
+		vg_buf_str(b, ",\"log_index\":null");
+	vg_buf_str(b, ",\"sensor\":");
 	sb_json_str(b, o->sensor, strlen(o->sensor));
-	sb_printf(b, ",\"seq\":%lld,\"kind\":\"%s\"", (long long)o->seq, vg_obs_kind_name(o->kind));
+	vg_buf_printf(b, ",\"seq\":%lld,\"kind\":\"%s\"", (long long)o->seq, vg_obs_kind_name(o->kind));
 	time_field(b, "time", o->t_ns);
 	time_field(b, "time_end", o->t_end_ns);
 	time_field(b, "received", o->received_ns);
@@ -197,39 +197,39 @@ static int obs_cb(void *ctx, const struct vg_obs_stored *o)
 		return 1;
 	}
 	oc->page_last = o->id;
-	struct sbuf *b = oc->b;
+	struct vg_buf *b = oc->b;
 	if (oc->got++)
-		sb_str(b, ",");
-	sb_str(b, "\n");
+		vg_buf_str(b, ",");
+	vg_buf_str(b, "\n");
 	double lat = (o->min_lat_deg + o->max_lat_deg) / 2, lon = (o->min_lon_deg + o->max_lon_deg) / 2;
 	if (oc->geojson) {
-		sb_printf(b, "{\"type\":\"Feature\",\"id\":%lld,\"geometry\":", (long long)o->id);
+		vg_buf_printf(b, "{\"type\":\"Feature\",\"id\":%lld,\"geometry\":", (long long)o->id);
 		if (o->has_pos) {
-			sb_str(b, "{\"type\":\"Point\",\"coordinates\":[");
+			vg_buf_str(b, "{\"type\":\"Point\",\"coordinates\":[");
 			sb_double(b, lon);
-			sb_str(b, ",");
+			vg_buf_str(b, ",");
 			sb_double(b, lat);
-			sb_str(b, "]}");
+			vg_buf_str(b, "]}");
 		} else {
-			sb_str(b, "null");
+			vg_buf_str(b, "null");
 		}
-		sb_str(b, ",\"properties\":{");
+		vg_buf_str(b, ",\"properties\":{");
 		obs_props(b, o);
 	} else {
-		sb_str(b, "{");
+		vg_buf_str(b, "{");
 		obs_props(b, o);
 		if (o->has_pos) {
-			sb_str(b, ",\"lat\":");
+			vg_buf_str(b, ",\"lat\":");
 			sb_double(b, lat);
-			sb_str(b, ",\"lon\":");
+			vg_buf_str(b, ",\"lon\":");
 			sb_double(b, lon);
 		}
 	}
 	/* The envelope is stored as received and was strictly validated JSON. */
-	sb_str(b, ",\"envelope\":");
-	sb_add(b, o->envelope, o->envelope_len);
-	sb_str(b, oc->geojson ? "}}" : "}");
-	return b->overflow;
+	vg_buf_str(b, ",\"envelope\":");
+	vg_buf_add(b, o->envelope, o->envelope_len);
+	vg_buf_str(b, oc->geojson ? "}}" : "}");
+	return vg_buf_failed(b);
 }
 
 /* ?log_index=N: the entry at N read from the store's log view, decoded for
@@ -368,52 +368,52 @@ enum MHD_Result api_observations(struct vg_server *s, struct MHD_Connection *c,
 	of.max_lat_deg = f.n;
 	of.min_lon_deg = f.w;
 	of.max_lon_deg = f.e;
-	struct sbuf b;
-	sb_init(&b, OUT_MAX);
-	sb_str(&b, one ? "" : f.geojson ? "{\"type\":\"FeatureCollection\",\"features\":["
+	struct vg_buf b;
+	vg_buf_init(&b, OUT_MAX);
+	vg_buf_str(&b, one ? "" : f.geojson ? "{\"type\":\"FeatureCollection\",\"features\":["
 	                              : "{\"observations\":[");
 	struct obs_ctx oc = {.b = &b, .rel = rel, .p = p, .geojson = f.geojson, .want = f.limit,
 	                     .only_id = only};
 	/* Members: only the sensors releasable to them, filtered in SQL. */
-	struct sbuf list;
-	sb_init(&list, (size_t)16 << 20);
+	struct vg_buf list;
+	vg_buf_init(&list, (size_t)16 << 20);
 	const char *sensors_json = NULL;
 	if (p->role != VG_ROLE_AUDITOR && !of.sensor && !one) {
-		sb_str(&list, "[");
+		vg_buf_str(&list, "[");
 		size_t k = 0;
 		for (size_t i = 0; i < rel->n; i++)
 			if (srv_releasable(rel, rel->s[i].id, p)) {
-				sb_str(&list, k++ ? "," : "");
+				vg_buf_str(&list, k++ ? "," : "");
 				sb_json_str(&list, rel->s[i].id, strlen(rel->s[i].id));
 			}
-		sb_str(&list, "]");
+		vg_buf_str(&list, "]");
 		/* A member who may read every sensor needs no list. */
-		sensors_json = list.overflow ? "[]" : k == rel->n ? NULL : list.p;
+		sensors_json = vg_buf_failed(&list) ? "[]" : k == rel->n ? NULL : list.p;
 	}
 	of.after_id = f.after;
 	of.limit = one ? 1 : f.limit + 1;
 	struct vg_err err;
 	vg_status rc = vg_store_obs_query_sensors(st, &of, sensors_json, obs_cb, &oc, &err);
-	sb_release(&list);
+	vg_buf_release(&list);
 	bool more = oc.more;
 	oc.last_id = oc.page_last;
 	srv_read_release(s, st);
 	srv_rel_put(rel);
 	if (rc != VG_OK) {
 		vg_log(VG_LOG_ERROR, "serve: observations: %s", err.msg);
-		sb_release(&b);
+		vg_buf_release(&b);
 		return srv_error(s, c, 500, "internal", NULL);
 	}
 	if (one) {
 		if (!oc.single_found) {
-			sb_release(&b);
+			vg_buf_release(&b);
 			return srv_error(s, c, 404, "not_found", NULL);
 		}
 		if (oc.single_forbidden) {
-			sb_release(&b);
+			vg_buf_release(&b);
 			return srv_error(s, c, 403, "forbidden", "not releasable to this token's member");
 		}
-		sb_str(&b, "\n");
+		vg_buf_str(&b, "\n");
 		/* drop the leading newline the list form uses */
 		if (b.len && b.p[0] == '\n') {
 			memmove(b.p, b.p + 1, b.len - 1);
@@ -428,7 +428,7 @@ enum MHD_Result api_observations(struct vg_server *s, struct MHD_Connection *c,
 /* ---- Events (src/fusion's table) -------------------------------------------------------- */
 
 struct ev_ctx {
-	struct sbuf *b;
+	struct vg_buf *b;
 	bool geojson;
 	int64_t after, want, got, last;
 	bool more;
@@ -443,22 +443,22 @@ static int event_cb(void *ctx, const struct vg_event_row *e)
 		ec->more = true;
 		return 1;
 	}
-	struct sbuf *b = ec->b;
-	sb_str(b, ec->got++ ? ",\n" : "\n");
+	struct vg_buf *b = ec->b;
+	vg_buf_str(b, ec->got++ ? ",\n" : "\n");
 	ec->last = e->seq;
 	if (ec->geojson) {
-		sb_printf(b, "{\"type\":\"Feature\",\"id\":%lld,\"geometry\":{\"type\":\"Point\","
+		vg_buf_printf(b, "{\"type\":\"Feature\",\"id\":%lld,\"geometry\":{\"type\":\"Point\","
 		             "\"coordinates\":[", (long long)e->seq);
 		sb_double(b, e->lon_deg);
-		sb_str(b, ",");
+		vg_buf_str(b, ",");
 		sb_double(b, e->lat_deg);
-		sb_str(b, "]},\"properties\":");
-		sb_add(b, e->record, e->record_len);
-		sb_str(b, "}");
+		vg_buf_str(b, "]},\"properties\":");
+		vg_buf_add(b, e->record, e->record_len);
+		vg_buf_str(b, "}");
 	} else {
-		sb_add(b, e->record, e->record_len);
+		vg_buf_add(b, e->record, e->record_len);
 	}
-	return b->overflow;
+	return vg_buf_failed(b);
 }
 
 enum MHD_Result api_events(struct vg_server *s, struct MHD_Connection *c, const struct principal *p)
@@ -486,16 +486,16 @@ enum MHD_Result api_events(struct vg_server *s, struct MHD_Connection *c, const 
 	vg_store *st = srv_read_handle(s);
 	if (!st)
 		return srv_error(s, c, 503, "unavailable", NULL);
-	struct sbuf b;
-	sb_init(&b, OUT_MAX);
-	sb_str(&b, f.geojson ? "{\"type\":\"FeatureCollection\",\"features\":[" : "{\"events\":[");
+	struct vg_buf b;
+	vg_buf_init(&b, OUT_MAX);
+	vg_buf_str(&b, f.geojson ? "{\"type\":\"FeatureCollection\",\"features\":[" : "{\"events\":[");
 	struct ev_ctx ec = {.b = &b, .geojson = f.geojson, .after = f.after, .want = f.limit};
 	struct vg_err err;
 	vg_status rc = vg_store_event_query(st, &ef, event_cb, &ec, &err);
 	srv_read_release(s, st);
 	if (rc != VG_OK) {
 		vg_log(VG_LOG_ERROR, "serve: events: %s", err.msg);
-		sb_release(&b);
+		vg_buf_release(&b);
 		return srv_error(s, c, 500, "internal", NULL);
 	}
 	return finish_page(s, c, &b, ec.more, ec.last, f.geojson);
@@ -504,7 +504,7 @@ enum MHD_Result api_events(struct vg_server *s, struct MHD_Connection *c, const 
 /* ---- Findings (src/rules' table, written by `vigil adjudicate`) ------------------------ */
 
 struct fd_ctx {
-	struct sbuf *b;
+	struct vg_buf *b;
 	bool geojson;
 	int64_t want, got, last;
 	bool more;
@@ -517,23 +517,23 @@ static int finding_cb(void *ctx, const struct vg_finding_row *r)
 		fc->more = true;
 		return 1;
 	}
-	struct sbuf *b = fc->b;
-	sb_str(b, fc->got++ ? ",\n" : "\n");
+	struct vg_buf *b = fc->b;
+	vg_buf_str(b, fc->got++ ? ",\n" : "\n");
 	fc->last = r->seq;
 	if (fc->geojson) {
-		sb_str(b, "{\"type\":\"Feature\",\"id\":");
+		vg_buf_str(b, "{\"type\":\"Feature\",\"id\":");
 		sb_json_str(b, r->id, strlen(r->id));
-		sb_str(b, ",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
+		vg_buf_str(b, ",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
 		sb_double(b, r->lon_deg);
-		sb_str(b, ",");
+		vg_buf_str(b, ",");
 		sb_double(b, r->lat_deg);
-		sb_str(b, "]},\"properties\":");
-		sb_add(b, r->record, r->record_len);
-		sb_str(b, "}");
+		vg_buf_str(b, "]},\"properties\":");
+		vg_buf_add(b, r->record, r->record_len);
+		vg_buf_str(b, "}");
 	} else {
-		sb_add(b, r->record, r->record_len);
+		vg_buf_add(b, r->record, r->record_len);
 	}
-	return b->overflow;
+	return vg_buf_failed(b);
 }
 
 enum MHD_Result api_findings(struct vg_server *s, struct MHD_Connection *c, const struct principal *p)
@@ -583,16 +583,16 @@ enum MHD_Result api_findings(struct vg_server *s, struct MHD_Connection *c, cons
 	vg_store *st = srv_read_handle(s);
 	if (!st)
 		return srv_error(s, c, 503, "unavailable", NULL);
-	struct sbuf b;
-	sb_init(&b, OUT_MAX);
-	sb_str(&b, f.geojson ? "{\"type\":\"FeatureCollection\",\"features\":[" : "{\"findings\":[");
+	struct vg_buf b;
+	vg_buf_init(&b, OUT_MAX);
+	vg_buf_str(&b, f.geojson ? "{\"type\":\"FeatureCollection\",\"features\":[" : "{\"findings\":[");
 	struct fd_ctx fc = {.b = &b, .geojson = f.geojson, .want = f.limit};
 	struct vg_err err;
 	vg_status rc = vg_store_finding_query(st, &ff, finding_cb, &fc, &err);
 	srv_read_release(s, st);
 	if (rc != VG_OK) {
 		vg_log(VG_LOG_ERROR, "serve: findings: %s", err.msg);
-		sb_release(&b);
+		vg_buf_release(&b);
 		return srv_error(s, c, 500, "internal", NULL);
 	}
 	return finish_page(s, c, &b, fc.more, fc.last, f.geojson);

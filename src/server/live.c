@@ -257,19 +257,8 @@ static vg_status judge(struct live *L)
 		memcpy(x->id, id, (size_t)w + 1);
 		char *buf = NULL;
 		size_t n = 0;
-		FILE *m = open_memstream(&buf, &n);
-		if (!m) {
-			st = vg_err_set(&L->err, VG_ERR_NOMEM, "live finding");
+		if ((st = vg_finding_record(x, &buf, &n, &L->err)))
 			goto out;
-		}
-		vg_finding_write_ndjson(m, x);
-		if (fclose(m) != 0 || !buf) {
-			free(buf);
-			st = vg_err_set(&L->err, VG_ERR_NOMEM, "live finding");
-			goto out;
-		}
-		while (n > 0 && buf[n - 1] == '\n')
-			n--;
 		st = publish(L, "finding", buf, n);
 		free(buf);
 		if (st)

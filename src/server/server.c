@@ -198,28 +198,28 @@ enum MHD_Result srv_reply(struct vg_server *s, struct MHD_Connection *c, unsigne
 enum MHD_Result srv_error(struct vg_server *s, struct MHD_Connection *c, unsigned status,
                           const char *code, const char *msg)
 {
-	struct sbuf b;
-	sb_init(&b, 4096);
-	sb_str(&b, "{\"error\":");
+	struct vg_buf b;
+	vg_buf_init(&b, 4096);
+	vg_buf_str(&b, "{\"error\":");
 	sb_json_str(&b, code, strlen(code));
 	if (msg) {
-		sb_str(&b, ",\"message\":");
+		vg_buf_str(&b, ",\"message\":");
 		sb_json_str(&b, msg, strlen(msg));
 	}
-	sb_str(&b, "}\n");
+	vg_buf_str(&b, "}\n");
 	return srv_json(s, c, status, &b);
 }
 
 enum MHD_Result srv_json(struct vg_server *s, struct MHD_Connection *c, unsigned status,
-                         struct sbuf *b)
+                         struct vg_buf *b)
 {
-	if (b->overflow) {
-		sb_release(b);
+	if (vg_buf_failed(b)) {
+		vg_buf_release(b);
 		return srv_error(s, c, 500, "too_large", "the response exceeds the server's cap; "
 		                 "ask for fewer items (limit)");
 	}
 	size_t len;
-	char *p = sb_detach(b, &len);
+	char *p = vg_buf_detach(b, &len);
 	return srv_reply(s, c, status, "application/json", p, len);
 }
 
@@ -302,14 +302,14 @@ struct rel_build {
 	struct rel_sensor *s;
 	size_t n, cap;
 	bool nomem;
-	struct sbuf json;
+	struct vg_buf json;
 };
 
-static void json_time(struct sbuf *b, int64_t t)
+static void json_time(struct vg_buf *b, int64_t t)
 {
 	char ts[VG_TIME_STR_MAX];
 	vg_time_format(t, ts);
-	sb_printf(b, "\"%s\"", ts);
+	vg_buf_printf(b, "\"%s\"", ts);
 }
 
 static int rel_add(void *ctx, const struct vg_sensor *sn)
@@ -341,22 +341,22 @@ static int rel_add(void *ctx, const struct vg_sensor *sn)
 	/* The registry as GET /v1/sensors serves it. */
 	char line[VG_LINE_MAX];
 	size_t len = vg_sensor_format(sn, line, sizeof line);
-	struct sbuf *j = &b->json;
-	sb_str(j, b->n ? ",\n{\"id\":" : "\n{\"id\":");
+	struct vg_buf *j = &b->json;
+	vg_buf_str(j, b->n ? ",\n{\"id\":" : "\n{\"id\":");
 	sb_json_str(j, sn->id, strlen(sn->id));
-	sb_str(j, ",\"owner\":");
+	vg_buf_str(j, ",\"owner\":");
 	sb_json_str(j, sn->owner, strlen(sn->owner));
-	sb_str(j, ",\"revoked_at\":");
+	vg_buf_str(j, ",\"revoked_at\":");
 	if (sn->revoked_at_ns != INT64_MAX)
 		json_time(j, sn->revoked_at_ns);
 	else
-		sb_str(j, "null");
-	sb_str(j, ",\"registry\":");
+		vg_buf_str(j, "null");
+	vg_buf_str(j, ",\"registry\":");
 	if (len)
-		sb_add(j, line, len);
+		vg_buf_add(j, line, len);
 	else
-		sb_str(j, "null");
-	sb_str(j, "}");
+		vg_buf_str(j, "null");
+	vg_buf_str(j, "}");
 	b->n++;
 	return 0;
 }
@@ -383,20 +383,20 @@ static struct relsnap *rel_load(struct vg_server *s)
 	if (!st)
 		return NULL;
 	struct rel_build b = {0};
-	sb_init(&b.json, (size_t)256 << 20);
-	sb_str(&b.json, "{\"sensors\":[");
+	vg_buf_init(&b.json, (size_t)256 << 20);
+	vg_buf_str(&b.json, "{\"sensors\":[");
 	struct vg_err err;
 	vg_status rc = vg_store_sensor_each(st, rel_add, &b, &err);
 	srv_read_release(s, st);
-	sb_str(&b.json, "\n]}\n");
+	vg_buf_str(&b.json, "\n]}\n");
 	struct relsnap *r = calloc(1, sizeof *r);
-	if (rc != VG_OK || b.nomem || b.json.overflow || !r) {
+	if (rc != VG_OK || b.nomem || vg_buf_failed(&b.json) || !r) {
 		if (rc != VG_OK)
 			vg_log(VG_LOG_ERROR, "serve: loading the registry: %s", err.msg);
 		for (size_t i = 0; i < b.n; i++)
 			free(b.s[i].release);
 		free(b.s);
-		sb_release(&b.json);
+		vg_buf_release(&b.json);
 		free(r);
 		return NULL;
 	}
@@ -404,7 +404,7 @@ static struct relsnap *rel_load(struct vg_server *s)
 		qsort(b.s, b.n, sizeof *b.s, rel_cmp);
 	r->s = b.s;
 	r->n = b.n;
-	r->sensors_json = sb_detach(&b.json, &r->sensors_len);
+	r->sensors_json = vg_buf_detach(&b.json, &r->sensors_len);
 	r->loaded_ns = vg_time_mono_ns();
 	atomic_init(&r->refs, 1); /* the server's reference */
 	return r;
@@ -602,7 +602,7 @@ struct req {
 	bool post;
 	struct principal p;
 	const char *rest;        /* path after the route prefix */
-	struct sbuf body;
+	struct vg_buf body;
 	bool too_big;
 	bool unexpected_body;
 	struct post_job *job;
@@ -681,15 +681,15 @@ static enum MHD_Result post_results(struct vg_server *s, struct MHD_Connection *
 		return srv_error(s, c, (unsigned)job->http_status,
 		                 job->http_status == 503 ? "unavailable" : "storage",
 		                 job->error ? job->error : "not stored");
-	struct sbuf b;
-	sb_init(&b, job->out.len + 512);
-	sb_printf(&b, "{\"accepted\":%lld,\"duplicates\":%lld,\"rejected\":%lld,\"log_size\":%lld,"
+	struct vg_buf b;
+	vg_buf_init(&b, job->out.len + 512);
+	vg_buf_printf(&b, "{\"accepted\":%lld,\"duplicates\":%lld,\"rejected\":%lld,\"log_size\":%lld,"
 	              "\"results\":[",
 	          (long long)job->accepted, (long long)job->duplicates, (long long)job->rejected,
 	          (long long)atomic_load(&s->m.log_size));
 	if (job->out.len)
-		sb_add(&b, job->out.p, job->out.len);
-	sb_str(&b, "]}\n");
+		vg_buf_add(&b, job->out.p, job->out.len);
+	vg_buf_str(&b, "]}\n");
 	return srv_json(s, c, 200, &b);
 }
 
@@ -780,13 +780,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 					return srv_error(s, c, 413, "too_large", "request body over the limit");
 			}
 		}
-		sb_init(&r->body, cap + 1);
+		vg_buf_init(&r->body, cap + 1);
 		return MHD_YES;
 	}
 	if (*upload_size) {
 		if (!r->post)
 			r->unexpected_body = true;
-		else if (r->too_big || !sb_add(&r->body, upload_data, *upload_size))
+		else if (r->too_big || !vg_buf_add(&r->body, upload_data, *upload_size))
 			r->too_big = true;
 		*upload_size = 0;
 		return MHD_YES;
@@ -812,13 +812,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			return MHD_NO;
 		if (r->body.len && r->body.p[r->body.len - 1] != '\n') {
 			r->body.max++;
-			sb_add(&r->body, "\n", 1);
+			vg_buf_add(&r->body, "\n", 1);
 		}
-		job->body = sb_detach(&r->body, &job->len);
+		job->body = vg_buf_detach(&r->body, &job->len);
 		for (size_t i = 0; i < job->len; i++)
 			job->nlines += job->body[i] == '\n';
 		job->conn = c;
-		sb_init(&job->out, (size_t)64 << 20);
+		vg_buf_init(&job->out, (size_t)64 << 20);
 		int http = 0;
 		if (!srv_writer_reserve(s, job, &http)) {
 			srv_job_free(job);
@@ -844,7 +844,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	if (r->job)
 		srv_job_free(r->job); /* only reached once the job is done (stop drains) */
-	sb_release(&r->body);
+	vg_buf_release(&r->body);
 	free(r);
 	*con_cls = NULL;
 }

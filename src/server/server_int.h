@@ -16,24 +16,12 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-/* ---- Capped output buffer (buf.c) ----------------------------------------- */
-struct sbuf {
-	char *p;
-	size_t len, cap, max;
-	bool overflow;            /* an append would have exceeded max: content truncated */
-};
-void sb_init(struct sbuf *b, size_t max);
-void sb_release(struct sbuf *b);
-/* Transfer the bytes to the caller (free()); the buffer is reset. */
-char *sb_detach(struct sbuf *b, size_t *len);
-bool sb_add(struct sbuf *b, const char *s, size_t n);
-bool sb_str(struct sbuf *b, const char *s);
-bool sb_printf(struct sbuf *b, const char *fmt, ...) VG_PRINTF(2, 3);
+/* ---- JSON text into core's capped buffer (struct vg_buf; buf.c) ---------- */
 /* A JSON string literal (quotes included), escaping as RFC 8259 requires;
  * invalid UTF-8 bytes become U+FFFD. */
-bool sb_json_str(struct sbuf *b, const char *s, size_t n);
+bool sb_json_str(struct vg_buf *b, const char *s, size_t n);
 /* Shortest round-trip decimal for a finite double. */
-bool sb_double(struct sbuf *b, double x);
+bool sb_double(struct vg_buf *b, double x);
 
 /* Strict parameter values: a decimal integer without leading zeros in
  * [min, max]; a finite decimal number (no hex, inf, nan). */
@@ -81,7 +69,7 @@ struct post_job {
 	int64_t nlines;
 	struct MHD_Connection *conn;
 	/* results, filled by the writer */
-	struct sbuf out;          /* JSON array elements */
+	struct vg_buf out;          /* JSON array elements */
 	int64_t accepted, duplicates, rejected, reported;
 	int http_status;          /* 0 while pending */
 	const char *error;        /* for a failed batch */
@@ -179,7 +167,7 @@ enum MHD_Result srv_reply(struct vg_server *s, struct MHD_Connection *c, unsigne
 enum MHD_Result srv_error(struct vg_server *s, struct MHD_Connection *c, unsigned status,
                           const char *code, const char *msg);
 enum MHD_Result srv_json(struct vg_server *s, struct MHD_Connection *c, unsigned status,
-                         struct sbuf *b);
+                         struct vg_buf *b);
 
 /* Query parameters: each route names what it allows; unknown or repeated
  * ones are refused (400). */

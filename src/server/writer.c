@@ -115,7 +115,7 @@ void srv_job_free(struct post_job *job)
 	if (!job)
 		return;
 	free(job->body);
-	sb_release(&job->out);
+	vg_buf_release(&job->out);
 	free(job);
 }
 
@@ -167,38 +167,38 @@ static void on_result(void *ctx, const struct vg_ingest_result *r)
 		return; /* cannot happen: every line belongs to a job */
 	struct post_job *job = rc->jobs[rc->cur];
 	struct metrics *m = &rc->s->m;
-	struct sbuf *b = &job->out;
+	struct vg_buf *b = &job->out;
 	int64_t line = r->line - rc->first[rc->cur] + 1;
-	sb_printf(b, "%s{\"line\":%lld", job->reported ? "," : "", (long long)line);
+	vg_buf_printf(b, "%s{\"line\":%lld", job->reported ? "," : "", (long long)line);
 	job->reported++;
 	atomic_fetch_add(&m->ingest_lines, 1);
 	if (r->status == VG_OK) {
 		job->accepted++;
 		atomic_fetch_add(&m->ingest_accepted, 1);
-		sb_printf(b, ",\"status\":\"accepted\",\"log_index\":%lld", (long long)r->log_index);
+		vg_buf_printf(b, ",\"status\":\"accepted\",\"log_index\":%lld", (long long)r->log_index);
 	} else if (r->status == VG_ERR_DUPLICATE) {
 		job->duplicates++;
 		atomic_fetch_add(&m->ingest_duplicates, 1);
-		sb_str(b, ",\"status\":\"duplicate\"");
+		vg_buf_str(b, ",\"status\":\"duplicate\"");
 	} else {
 		job->rejected++;
 		atomic_fetch_add(&m->ingest_rejected, 1);
 		if (r->status > 0 && r->status < VG_STATUS_COUNT_)
 			atomic_fetch_add(&m->rejected_by[r->status], 1);
-		sb_str(b, ",\"status\":\"rejected\",\"reason\":");
+		vg_buf_str(b, ",\"status\":\"rejected\",\"reason\":");
 		const char *reason = vg_status_name(r->status);
 		sb_json_str(b, reason, strlen(reason));
-		sb_str(b, ",\"message\":");
+		vg_buf_str(b, ",\"message\":");
 		const char *msg = r->message ? r->message : vg_strerror(r->status);
 		sb_json_str(b, msg, strlen(msg));
 	}
 	if (r->sensor) {
-		sb_str(b, ",\"sensor\":");
+		vg_buf_str(b, ",\"sensor\":");
 		sb_json_str(b, r->sensor, strlen(r->sensor));
 	}
 	if (r->seq >= 0)
-		sb_printf(b, ",\"seq\":%lld", (long long)r->seq);
-	sb_str(b, "}");
+		vg_buf_printf(b, ",\"seq\":%lld", (long long)r->seq);
+	vg_buf_str(b, "}");
 }
 
 static void finish(struct vg_server *s, struct post_job **jobs, size_t n)
@@ -256,9 +256,9 @@ static void process(struct vg_server *s, struct post_job **jobs, size_t n, int64
 		accepted += j->accepted;
 		dup += j->duplicates;
 		rej += j->rejected;
-		if (j->reported == j->nlines && !j->out.overflow) {
+		if (j->reported == j->nlines && !vg_buf_failed(&j->out)) {
 			j->http_status = 200;
-		} else if (j->out.overflow) {
+		} else if (vg_buf_failed(&j->out)) {
 			j->http_status = 500;
 			j->error = "the results exceed the response cap; the lines were processed: "
 			           "resend fewer lines to see their results (stored ones are duplicates)";

@@ -398,7 +398,16 @@ static vg_status load_truth(struct scorer *sc, const char *path, struct vg_err *
 		v->party = party_index(sc, party);
 		v->unit = -1;
 		json_t *det = json_object_get(e, "detections");
-		v->seen = json_is_integer(det) && json_integer_value(det) >= 0 ? json_integer_value(det) : -1;
+		v->seen = -1;
+		if (det) {
+			if (!json_is_integer(det) || json_integer_value(det) < 0) {
+				char m[64];
+				snprintf(m, sizeof m, "%s.detections", p);
+				st = fail(&s, VG_ERR_RANGE, m, "must be an integer >= 0");
+				goto out;
+			}
+			v->seen = json_integer_value(det);
+		}
 		/* a fire mission is where its rounds were fired and where they
 		 * fell: a finding placed at the impacts (launches unheard) found
 		 * it as much as one at the guns */

@@ -738,14 +738,12 @@ static void publications_audited(void **state)
 	uint8_t sha[VG_SHA256_BYTES];
 	char hex[2 * VG_SHA256_BYTES + 1];
 	vg_sha256((const uint8_t *)h1, strlen(h1), sha);
-	for (int i = 0; i < VG_SHA256_BYTES; i++)
-		snprintf(hex + 2 * i, 3, "%02x", sha[i]);
+	vg_hex_encode(sha, VG_SHA256_BYTES, hex);
 	const char *good_ok = "{\"id\":\"e-8\",\"arrivals\":[4,5,6]}";
 	uint8_t sha2[VG_SHA256_BYTES];
 	char hex2[2 * VG_SHA256_BYTES + 1];
 	vg_sha256((const uint8_t *)good_ok, strlen(good_ok), sha2);
-	for (int i = 0; i < VG_SHA256_BYTES; i++)
-		snprintf(hex2 + 2 * i, 3, "%02x", sha2[i]);
+	vg_hex_encode(sha2, VG_SHA256_BYTES, hex2);
 	char forged[4][1024];
 	snprintf(forged[0], sizeof forged[0],
 	         "{\"v\":1,\"op\":\"event\",\"at\":\"2026-03-01T04:00:00Z\",\"record_sha256\":\"%s\","

@@ -338,6 +338,15 @@ static void test_bad_inputs_named(void **state)
 	            VG_ERR_RANGE, "ellipse.smin_m: must be <= smaj_m");
 	expect_fail(TRUTH, "{\"type\":\"launch\"", VG_ERR_JSON, "e2.ndjson line 1");
 	expect_fail("{\"events\":[]}", "", VG_ERR_VERSION, "not a Vigil truth file");
+	{
+		/* a violation's "detections" must be a count */
+		char t[4096];
+		const char *at = strstr(TRUTH, "\"lat\":48.3,\"lon\":37.5}");
+		assert_non_null(at);
+		snprintf(t, sizeof t, "%.*s\"lat\":48.3,\"lon\":37.5,\"detections\":-2}%s", (int)(at - TRUTH), TRUTH,
+		         at + strlen("\"lat\":48.3,\"lon\":37.5}"));
+		expect_fail(t, "", VG_ERR_RANGE, "violations[1].detections");
+	}
 	tu_rmdir(g_dir);
 }
 
