@@ -179,7 +179,8 @@ static double viol_distance(const struct scorer *sc, const struct tviol *v, doub
 
 static const char *const rule_names[VG_SCORE_RULE_COUNT_] = {
 	"no_fire", "withdrawal", "no_fly", "disengagement", "no_new_fortification", "all"};
-static const char *const ev_names[VG_SCORE_EV_COUNT_] = {"launch", "impact", "explosion", "fire", "all"};
+static const char *const ev_names[VG_SCORE_EV_COUNT_] = {"launch", "impact", "explosion", "fire",
+                                                             "impulsive", "all"};
 
 static int parse_rule(const char *s)
 {
@@ -191,7 +192,7 @@ static int parse_rule(const char *s)
 
 static int parse_type(const char *s)
 {
-	for (int i = 0; i < VG_SCORE_EV_ALL; i++)
+	for (int i = 0; i <= VG_SCORE_EV_FIRE; i++)
 		if (!strcmp(s, ev_names[i]))
 			return i;
 	return -1;
@@ -565,7 +566,7 @@ static vg_status add_event(struct scorer *sc, const struct src *s, json_t *e)
 	    (st = get_time(s, e, "", "emitted", false, &o->emitted, &o->has_emitted)))
 		return st;
 	o->type = parse_type(type);
-	if (o->type < 0 || o->type == VG_SCORE_EV_ALL)
+	if (o->type < 0)
 		return fail(s, VG_ERR_RANGE, "type", "must be launch, impact, explosion or fire");
 	json_t *cov = json_object_get(e, "cov_m2"), *ell = json_object_get(e, "ellipse");
 	if (cov && !json_is_null(cov)) {
@@ -835,6 +836,10 @@ static vg_status score_events(struct scorer *sc, const struct vg_score_options *
 		r->events[VG_SCORE_EV_ALL].tp++;
 		tp_out[o->type]++;
 		tp_out[VG_SCORE_EV_ALL]++;
+		if (t->type != T_FIRE) {
+			r->events[VG_SCORE_EV_IMPULSIVE].tp++;
+			tp_out[VG_SCORE_EV_IMPULSIVE]++;
+		}
 		if (o->type == T_EXPLOSION)
 			r->events[T_EXPLOSION].tp++;
 		if (t->type != T_FIRE) {
@@ -877,6 +882,8 @@ static vg_status score_events(struct scorer *sc, const struct vg_score_options *
 			continue;
 		r->events[t->type].fn++;
 		r->events[VG_SCORE_EV_ALL].fn++;
+		if (t->type != T_FIRE)
+			r->events[VG_SCORE_EV_IMPULSIVE].fn++;
 	}
 	for (uint32_t i = 0; i < sc->n_o; i++) {
 		const struct oev *o = &sc->o[i];
@@ -884,6 +891,8 @@ static vg_status score_events(struct scorer *sc, const struct vg_score_options *
 			continue;
 		r->events[o->type].fp++;
 		r->events[VG_SCORE_EV_ALL].fp++;
+		if (o->type != T_FIRE)
+			r->events[VG_SCORE_EV_IMPULSIVE].fp++;
 	}
 	for (int k = 0; k < VG_SCORE_EV_COUNT_; k++)
 		counts_finish(&r->events[k], tp_out[k]);

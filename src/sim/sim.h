@@ -227,8 +227,10 @@ struct vg_score_options {
 };
 void vg_score_options_default(struct vg_score_options *o);
 
+/* IMPULSIVE: launch, impact and explosion together (what impulse fusion
+ * makes; thermal fires come from other sensors) */
 enum { VG_SCORE_EV_LAUNCH, VG_SCORE_EV_IMPACT, VG_SCORE_EV_EXPLOSION, VG_SCORE_EV_FIRE,
-       VG_SCORE_EV_ALL, VG_SCORE_EV_COUNT_ };
+       VG_SCORE_EV_IMPULSIVE, VG_SCORE_EV_ALL, VG_SCORE_EV_COUNT_ };
 enum { VG_SCORE_RULE_NO_FIRE, VG_SCORE_RULE_WITHDRAWAL, VG_SCORE_RULE_NO_FLY,
        VG_SCORE_RULE_DISENGAGEMENT, VG_SCORE_RULE_FORTIFICATION, VG_SCORE_RULE_ALL,
        VG_SCORE_RULE_COUNT_ };

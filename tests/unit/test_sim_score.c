@@ -146,6 +146,13 @@ static void test_hand_made(void **state)
 	c = &r.events[VG_SCORE_EV_FIRE];
 	assert_int_equal(c->tp, 1);
 	assert_float_equal(c->f1, 1.0, 1e-12);
+	/* impulsive: all but the thermal fire (its TP) */
+	c = &r.events[VG_SCORE_EV_IMPULSIVE];
+	assert_int_equal(c->tp, 2);
+	assert_int_equal(c->fp, 2);
+	assert_int_equal(c->fn, 1);
+	assert_float_equal(c->precision, 0.5, 1e-12);
+	assert_float_equal(c->recall, 2.0 / 3, 1e-12);
 	c = &r.events[VG_SCORE_EV_ALL];
 	assert_int_equal(c->tp, 3);
 	assert_int_equal(c->fp, 2);
