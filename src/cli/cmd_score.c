@@ -22,7 +22,10 @@ static void usage(FILE *f)
 	        "  --dist-default M      gate radius without reported uncertainty, m (default 1000)\n"
 	        "  --dist-max M          absolute distance cap, m (default 5000)\n"
 	        "  --finding-slack S     time tolerance of findings, s (default 600)\n"
-	        "  --finding-dist M      finding distance gate, m (default 5000)\n\n"
+	        "  --finding-dist M      finding distance gate, m (default 5000)\n"
+	        "  --finding-colocated M a withdrawal finding also finds the violations of units\n"
+	        "                        whose weapons were this close to it, m (default 500;\n"
+	        "                        0: one-to-one only)\n\n"
 	        "example:\n"
 	        "  vigil score --truth out/quiet/truth.json --events events.ndjson --json\n");
 }
@@ -78,6 +81,13 @@ int vg_cmd_score(int argc, char **argv)
 		} else if (vg_cli_opt(argc, argv, &i, "--finding-dist", &val)) {
 			if (!num_opt("--finding-dist", val, &opt.finding_dist_m))
 				return VG_EXIT_USAGE;
+		} else if (vg_cli_opt(argc, argv, &i, "--finding-colocated", &val)) {
+			double x;
+			if (!val || !vg_cli_parse_double(val, &x) || !(x >= 0) || !isfinite(x)) {
+				vg_cli_error("score", "--finding-colocated: want a number >= 0");
+				return VG_EXIT_USAGE;
+			}
+			opt.finding_colocated_m = x;
 		} else {
 			vg_cli_error("score", "unknown argument '%s'", argv[i]);
 			usage(stderr);

@@ -816,20 +816,13 @@ static bool in_rule_zone(const struct vg_agreement *ag, const struct vg_ag_rule 
 	return false;
 }
 
-/* Is detection P a candidate for rule r? Sets *party (side) and *dist. */
-static bool presence_candidate(const vg_adjudicator *a, const struct vg_ag_rule *r,
-                               const struct pt_item *P, int *party, double *dist)
+/* Is item P, whatever its class, where rule r forbids it (side, zone,
+ * distance to the party's reference line, holding areas, monitoring
+ * drones)? Sets *party (side) and *dist. */
+static bool presence_place(const vg_adjudicator *a, const struct vg_ag_rule *r,
+                           const struct pt_item *P, int *party, double *dist)
 {
 	const struct vg_agreement *ag = a->ag;
-	if (r->type == VG_RULE_NO_NEW_FORTIFICATION || (r->type == VG_RULE_DISENGAGEMENT && P->kind == VG_OBS_CHANGE)) {
-		if (P->kind != VG_OBS_CHANGE || P->cls != VG_CHG_FORTIFICATION)
-			return false;
-		if (r->type == VG_RULE_DISENGAGEMENT && !r->types)
-			return false;
-	} else {
-		if (P->kind != VG_OBS_DETECTION || P->cls <= 0 || !(r->classes & VG_CLASS_BIT(P->cls)))
-			return false;
-	}
 	struct vg_place pl;
 	vg_agreement_place(ag, P->lat, P->lon, &pl);
 	*party = pl.side;
@@ -854,6 +847,58 @@ static bool presence_candidate(const vg_adjudicator *a, const struct vg_ag_rule 
 	               : vg_geo_line_distance(L->line, P->lat, P->lon, NULL);
 	*dist = d;
 	return d < r->distance_m[pl.side];
+}
+
+/* Is item P a candidate for rule r: of its classes (or a fortification),
+ * and where the rule forbids it? */
+static bool presence_candidate(const vg_adjudicator *a, const struct vg_ag_rule *r,
+                               const struct pt_item *P, int *party, double *dist)
+{
+	if (r->type == VG_RULE_NO_NEW_FORTIFICATION || (r->type == VG_RULE_DISENGAGEMENT && P->kind == VG_OBS_CHANGE)) {
+		if (P->kind != VG_OBS_CHANGE || P->cls != VG_CHG_FORTIFICATION)
+			return false;
+		if (r->type == VG_RULE_DISENGAGEMENT && !r->types)
+			return false;
+	} else {
+		if (P->kind != VG_OBS_DETECTION || P->cls <= 0 || !(r->classes & VG_CLASS_BIT(P->cls)))
+			return false;
+	}
+	return presence_place(a, r, P, party, dist);
+}
+
+/* Withdrawal: the group a generic `vehicle` detection P supports, -1 none.
+ * A detector that cannot tell a weapon's type reports `vehicle` (the
+ * simulator's drones: 15 % of their reports); in the frame of a group's
+ * own-class detections (same sensor, within 60 s, within cluster_m of one
+ * of them, at a place the rule forbids) it is most likely one of the
+ * group's weapons, so it counts as a sighting of the group. Alone, or in a
+ * frame without a detection of the rule's classes, it is nothing. */
+static int vehicle_support(const vg_adjudicator *a, const struct vg_ag_rule *r, uint32_t i,
+                           const int *assign, const int *acc_party)
+{
+	const struct pt_item *P = &a->pts[i];
+	int party;
+	double dist;
+	if (P->kind != VG_OBS_DETECTION || P->cls != VG_CLS_VEHICLE || (r->classes & VG_CLASS_BIT(P->cls)) ||
+	    !presence_place(a, r, P, &party, &dist))
+		return -1;
+	const int64_t frame = 60 * VG_NS_PER_S;
+	int best = -1;
+	double bd = r->cluster_m;
+	uint32_t j = i;
+	while (j > 0 && P->t - a->pts[j - 1].t <= frame)
+		j--;
+	for (; j < a->n_pts && a->pts[j].t - P->t <= frame; j++) {
+		const struct pt_item *Q = &a->pts[j];
+		if (assign[j] < 0 || Q->sensor != P->sensor || acc_party[assign[j]] != party)
+			continue;
+		double d = near_m(P->lat, P->lon, Q->lat, Q->lon);
+		if (d <= bd) {
+			bd = d;
+			best = assign[j];
+		}
+	}
+	return best;
 }
 
 static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, int vi,
@@ -945,10 +990,25 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 		mark_sensor(a, c, P->sensor);
 		st = acc_evidence(c, P->log_index, err);
 	}
+	/* Generic vehicles in a group's frames: sightings of it (withdrawal). */
+	uint32_t *n_support = calloc(n + 1, sizeof *n_support);
+	if (!n_support && !st)
+		st = vg_err_set(err, VG_ERR_NOMEM, "clusters");
+	for (uint32_t i = 0; i < a->n_pts && !st && r->type == VG_RULE_WITHDRAWAL; i++) {
+		const struct pt_item *P = &a->pts[i];
+		if (P->t < vfrom || P->t >= vto || assign[i] >= 0)
+			continue;
+		int k = vehicle_support(a, r, i, assign, acc_party);
+		if (k < 0)
+			continue;
+		n_support[k]++;
+		mark_sensor(a, &accs[k], P->sensor);
+		st = acc_evidence(&accs[k], P->log_index, err);
+	}
 	/* Filter and finish. */
 	for (uint32_t k = 0; k < n; k++) {
 		struct acc *c = &accs[k];
-		bool keep = !st && c->n_pos >= min_s &&
+		bool keep = !st && c->n_pos + n_support[k] >= min_s &&
 		            (double)(c->f.until_ns - c->f.from_ns) / 1e9 >= r->min_duration_s;
 		if (keep && !fort && (r->type != VG_RULE_DISENGAGEMENT)) {
 			/* Class vote: detections of other specific classes at the same
@@ -1002,6 +1062,7 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 	free(acc_party);
 	free(acc_mind);
 	free(assign);
+	free(n_support);
 	return st;
 }
 

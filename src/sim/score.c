@@ -31,6 +31,7 @@ void vg_score_options_default(struct vg_score_options *o)
 	o->gate_chi2 = 13.815510557964274; /* chi-square, 2 dof, p = 0.999 */
 	o->finding_slack_s = 600.0;
 	o->finding_dist_m = 5000.0;
+	o->finding_colocated_m = 500.0;
 }
 
 /* ---- Records --------------------------------------------------------------- */
@@ -914,6 +915,20 @@ out:
 	return st;
 }
 
+/* Edges of the reliability bins of p_party (docs/scoring.md). */
+static const double p_bin_edges[VG_SCORE_P_BINS + 1] = {0.5, 0.6, 0.7, 0.8, 0.9, 0.99, 1.0};
+
+/* The bin of a stated probability, -1 below 0.5 (or NaN). */
+static int p_bin_of(double p)
+{
+	if (!(p >= p_bin_edges[0]))
+		return -1;
+	for (int k = 0; k < VG_SCORE_P_BINS - 1; k++)
+		if (p < p_bin_edges[k + 1])
+			return k;
+	return VG_SCORE_P_BINS - 1; /* [0.99, 1.0]: p_party <= 1 is checked on input */
+}
+
 static vg_status score_findings(struct scorer *sc, const struct vg_score_options *opt,
                                 struct vg_score_result *r, struct vg_err *err)
 {
@@ -945,8 +960,10 @@ static vg_status score_findings(struct scorer *sc, const struct vg_score_options
 	if (np)
 		qsort(pairs, np, sizeof *pairs, pcmp);
 	uint64_t tp_out[VG_SCORE_RULE_COUNT_] = {0}, n_lat = 0;
-	double brier = 0;
+	double brier = 0, bin_sum_p[VG_SCORE_P_BINS] = {0};
 	uint64_t n_brier = 0;
+	for (int k = 0; k < VG_SCORE_P_BINS; k++)
+		r->fattr_bins[k] = (struct vg_score_pbin){p_bin_edges[k], p_bin_edges[k + 1], 0, 0, NAN};
 	for (size_t i = 0; i < np; i++) {
 		struct tviol *v = &sc->v[pairs[i].ti];
 		struct ofind *f = &sc->f[pairs[i].oi];
@@ -969,10 +986,40 @@ static vg_status score_findings(struct scorer *sc, const struct vg_score_options
 				double q = f->p_party - (ok ? 1.0 : 0.0);
 				brier += q * q;
 				n_brier++;
+				int b = p_bin_of(f->p_party);
+				if (b >= 0) {
+					r->fattr_bins[b].n++;
+					r->fattr_bins[b].right += ok;
+					bin_sum_p[b] += f->p_party;
+				}
 			}
 		}
 		if (f->has_emitted)
 			lat[n_lat++] = (double)(f->emitted - v->from) / 1e9;
+	}
+	/* Co-located units: the rule reports the weapons it saw, not units, so
+	 * the weapons of two units parked together are one finding. A
+	 * withdrawal violation left unmatched is found by a matched finding of
+	 * its party and window that saw its unit's weapons (one within
+	 * finding_colocated_m of the finding's place at its start or end). It
+	 * counts for recall only: the finding was counted once already. */
+	for (uint32_t vi = 0; vi < sc->n_v && opt->finding_colocated_m > 0; vi++) {
+		struct tviol *v = &sc->v[vi];
+		if (v->matched || v->rule != VG_SCORE_RULE_WITHDRAWAL || v->unit < 0)
+			continue;
+		for (uint32_t fi = 0; fi < sc->n_f; fi++) {
+			const struct ofind *f = &sc->f[fi];
+			if (!f->matched || f->rule != v->rule || f->party != v->party || f->from - slack > v->until ||
+			    f->until + slack < v->from)
+				continue;
+			if (viol_distance(sc, v, f->lat, f->lon, f->from, f->until) <= opt->finding_colocated_m) {
+				v->matched = true;
+				r->rules[v->rule].tp++;
+				r->rules[VG_SCORE_RULE_ALL].tp++;
+				r->n_colocated++;
+				break;
+			}
+		}
 	}
 	for (uint32_t i = 0; i < sc->n_v; i++)
 		if (!sc->v[i].matched) {
@@ -999,6 +1046,9 @@ static vg_status score_findings(struct scorer *sc, const struct vg_score_options
 	for (int k = 0; k < VG_SCORE_RULE_COUNT_; k++)
 		counts_finish(&r->rules[k], tp_out[k]);
 	r->fattr_brier = n_brier ? brier / (double)n_brier : NAN;
+	for (int k = 0; k < VG_SCORE_P_BINS; k++)
+		if (r->fattr_bins[k].n)
+			r->fattr_bins[k].mean_p = bin_sum_p[k] / (double)r->fattr_bins[k].n;
 	dist_of(lat, n_lat, &r->finding_latency_s);
 out:
 	free(pairs);
@@ -1129,6 +1179,25 @@ findings:
 		fprintf(f, "  %-30s %.1f%% (n = %llu)\n", "attribution, > 2 km from line",
 		        100.0 * (double)r->fattr2k_ok / (double)r->fattr2k_n,
 		        (unsigned long long)r->fattr2k_n);
+	if (!isnan(r->fattr_brier)) {
+		/* reliability: of the findings stated 0.8 to 0.9, 80 to 90 % should be right */
+		fprintf(f, "  %-30s %7s %7s %8s %8s\n", "attribution by stated p_party", "n", "right", "share",
+		        "mean p");
+		for (int k = 0; k < VG_SCORE_P_BINS; k++) {
+			const struct vg_score_pbin *b = &r->fattr_bins[k];
+			char name[40];
+			snprintf(name, sizeof name, "[%.2f, %.2f%c", b->lo, b->hi, k == VG_SCORE_P_BINS - 1 ? ']' : ')');
+			fprintf(f, "    %-28s %7llu %7llu", name, (unsigned long long)b->n, (unsigned long long)b->right);
+			pct(f, b->n ? (double)b->right / (double)b->n : NAN);
+			if (b->n)
+				fprintf(f, " %8.4f\n", b->mean_p);
+			else
+				fprintf(f, " %8s\n", "-");
+		}
+	}
+	if (r->n_colocated)
+		fprintf(f, "  %-30s %llu (withdrawals found by the finding of weapons parked with theirs)\n",
+		        "found with a co-located unit", (unsigned long long)r->n_colocated);
 	if (r->n_unscored)
 		fprintf(f, "  %-30s %llu (zone_cap: no truth for it)\n", "findings not scored",
 		        (unsigned long long)r->n_unscored);
@@ -1207,7 +1276,21 @@ void vg_score_print_json(const struct vg_score_result *r, FILE *f)
 	jnum(f, r->fattr_n ? (double)r->fattr_ok / (double)r->fattr_n : NAN);
 	fputs(",\"brier\":", f);
 	jnum(f, r->fattr_brier);
-	fputs("}", f);
+	fputs(",\"p_party_bins\":[", f);
+	for (int k = 0; k < VG_SCORE_P_BINS; k++) {
+		const struct vg_score_pbin *b = &r->fattr_bins[k];
+		fputs(k ? ",{\"lo\":" : "{\"lo\":", f);
+		jnum(f, b->lo);
+		fputs(",\"hi\":", f);
+		jnum(f, b->hi);
+		fprintf(f, ",\"n\":%llu,\"right\":%llu,\"fraction\":", (unsigned long long)b->n,
+		        (unsigned long long)b->right);
+		jnum(f, b->n ? (double)b->right / (double)b->n : NAN);
+		fputs(",\"mean_p\":", f);
+		jnum(f, b->mean_p);
+		fputs("}", f);
+	}
+	fputs("]}", f);
 	jdist(f, "latency_s", &r->latency_s);
 	jdist(f, "event_delay_s", &r->event_delay_s);
 	jdist(f, "finding_latency_s", &r->finding_latency_s);
@@ -1215,6 +1298,6 @@ void vg_score_print_json(const struct vg_score_result *r, FILE *f)
 	for (int k = 0; k < VG_SCORE_RULE_COUNT_; k++)
 		fprintf(f, "%s\"%s\":{\"observed\":%llu,\"found\":%llu}", k ? "," : "", rule_names[k],
 		        (unsigned long long)r->seen_n[k], (unsigned long long)r->seen_tp[k]);
-	fputs("}", f);
+	fprintf(f, "},\"colocated_withdrawals\":%llu", (unsigned long long)r->n_colocated);
 	fputs("}\n", f);
 }

@@ -224,6 +224,9 @@ struct vg_score_options {
 	double gate_chi2;       /* Mahalanobis gate (2 dof), default 13.816 (p = 0.999) */
 	double finding_slack_s; /* time-window tolerance for findings, default 600 s */
 	double finding_dist_m;  /* finding distance gate, default 5000 m */
+	double finding_colocated_m; /* withdrawal: a finding also finds the violations of
+	                             * units whose weapons were this close to its place,
+	                             * default 500 m; 0: one-to-one only */
 };
 void vg_score_options_default(struct vg_score_options *o);
 
@@ -246,6 +249,17 @@ struct vg_score_dist {
 	double median, p90, mean;
 };
 
+/* Reliability of findings' stated p_party: one bin of [lo, hi) (the last
+ * [0.99, 1.0], closed) over the matched findings with a party and p_party.
+ * Stated probabilities below 0.5 (possible only with three or more parties)
+ * fall in no bin. */
+#define VG_SCORE_P_BINS 6
+struct vg_score_pbin {
+	double lo, hi;
+	uint64_t n, right;   /* findings in the bin, of which with the right party */
+	double mean_p;       /* mean stated p_party; NaN when n == 0 */
+};
+
 struct vg_score_result {
 	struct vg_score_counts events[VG_SCORE_EV_COUNT_];
 	struct vg_score_counts rules[VG_SCORE_RULE_COUNT_];
@@ -257,7 +271,10 @@ struct vg_score_result {
 	uint64_t fattr_n, fattr_ok;          /* finding matches with a party */
 	uint64_t fattr2k_n, fattr2k_ok;      /* ... whose line_dist_m is over 2 km */
 	uint64_t n_unscored;                 /* findings of rules the truth does not define */
+	uint64_t n_colocated;                /* withdrawals found by the finding of another
+	                                      * unit's weapons parked with theirs */
 	double fattr_brier;                  /* mean (1 - p_party of the true party)^2 */
+	struct vg_score_pbin fattr_bins[VG_SCORE_P_BINS]; /* reliability table of p_party */
 	struct vg_score_dist latency_s;      /* event emitted - truth decided_at */
 	struct vg_score_dist event_delay_s;  /* event emitted - truth event time */
 	struct vg_score_dist finding_latency_s; /* finding emitted - violation start */

@@ -259,6 +259,58 @@ static void adjudicate_withdrawal(void **state)
 	vg_agreement_free(ag);
 }
 
+/* Generic `vehicle` detections in the frame of a withdrawal group's own
+ * detections are sightings of it (a weapon the detector could not type):
+ * one gun and two vehicles in one drone frame are a finding; the gun alone
+ * is not (min_sightings 2), nor vehicles alone, nor a vehicle in another
+ * frame or seen by another sensor. */
+static void adjudicate_withdrawal_vehicle_support(void **state)
+{
+	(void)state;
+	struct vg_agreement *ag = parse_ok(RULES);
+	vg_adjudicator *adj = NULL;
+	assert_int_equal(vg_adj_new(ag, &adj, NULL), VG_OK);
+	assert_int_equal(vg_adj_add_sensor(adj, "uav-1", "OSCE", VG_MOD_DRONE, NULL), VG_OK);
+	assert_int_equal(vg_adj_add_sensor(adj, "sat-1", "EU", VG_MOD_SATELLITE_OPTICAL, NULL), VG_OK);
+	/* A's side, 22 km from the line (limit 50 km), before the amendment.
+	 * The vehicles come first in the log, as they may in a frame. */
+	assert_int_equal(add_det(adj, 200, "uav-1", "2026-03-01T09:00:00Z", 48.201, 37.5, VG_CLS_VEHICLE), VG_OK);
+	assert_int_equal(add_det(adj, 201, "uav-1", "2026-03-01T09:00:00Z", 48.202, 37.5, VG_CLS_VEHICLE), VG_OK);
+	assert_int_equal(add_det(adj, 202, "uav-1", "2026-03-01T09:00:00Z", 48.2, 37.5, VG_CLS_ARTILLERY), VG_OK);
+	/* a gun, and a vehicle there five minutes later (the next pass) */
+	assert_int_equal(add_det(adj, 210, "uav-1", "2026-03-01T09:30:00Z", 48.4, 37.5, VG_CLS_ARTILLERY), VG_OK);
+	assert_int_equal(add_det(adj, 211, "uav-1", "2026-03-01T09:35:00Z", 48.401, 37.5, VG_CLS_VEHICLE), VG_OK);
+	/* vehicles alone */
+	assert_int_equal(add_det(adj, 220, "uav-1", "2026-03-01T10:00:00Z", 48.6, 37.5, VG_CLS_VEHICLE), VG_OK);
+	assert_int_equal(add_det(adj, 221, "uav-1", "2026-03-01T10:00:00Z", 48.601, 37.5, VG_CLS_VEHICLE), VG_OK);
+	/* a gun seen by the drone, a vehicle there by a satellite */
+	assert_int_equal(add_det(adj, 230, "uav-1", "2026-03-01T10:15:00Z", 48.8, 37.5, VG_CLS_ARTILLERY), VG_OK);
+	assert_int_equal(add_det(adj, 231, "sat-1", "2026-03-01T10:15:00Z", 48.801, 37.5, VG_CLS_VEHICLE), VG_OK);
+	/* a gun with a vehicle in its frame that stands in A's holding area */
+	assert_int_equal(add_det(adj, 240, "uav-1", "2026-03-01T10:30:00Z", 47.99, 37.41, VG_CLS_ARTILLERY), VG_OK);
+	assert_int_equal(add_det(adj, 241, "uav-1", "2026-03-01T10:30:00Z", 47.99, 37.399, VG_CLS_VEHICLE), VG_OK);
+	struct vg_findings fs;
+	struct vg_err e;
+	assert_int_equal(vg_adj_run(adj, &fs, &e), VG_OK);
+	for (uint32_t i = 0; i < fs.n; i++)
+		vg_finding_write_ndjson(stdout, &fs.v[i]);
+	assert_int_equal(fs.n, 1);
+	const struct vg_finding *f = &fs.v[0];
+	assert_string_equal(f->rule_id, "wd-art");
+	assert_string_equal(f->party, "A");
+	/* the place, time and count are the gun's; the vehicles are evidence */
+	assert_int_equal(f->from_ns, T("2026-03-01T09:00:00Z"));
+	assert_int_equal(f->until_ns, T("2026-03-01T09:00:00Z"));
+	assert_float_equal(f->lat_deg, 48.2, 1e-9);
+	assert_int_equal(f->count, 1);
+	assert_int_equal(f->n_evidence, 3);
+	assert_int_equal(f->evidence[0], 200);
+	assert_int_equal(f->evidence[2], 202);
+	vg_findings_free(&fs);
+	vg_adj_free(adj);
+	vg_agreement_free(ag);
+}
+
 static void add_event(vg_adjudicator *adj, const char *line)
 {
 	struct vg_rule_event ev;
@@ -449,6 +501,7 @@ int main(void)
 		cmocka_unit_test(parse_valid),
 		cmocka_unit_test(parse_bad_inputs),
 		cmocka_unit_test(adjudicate_withdrawal),
+		cmocka_unit_test(adjudicate_withdrawal_vehicle_support),
 		cmocka_unit_test(adjudicate_no_fire),
 		cmocka_unit_test(adjudicate_impacts_of_lone_launch),
 		cmocka_unit_test(adjudicate_pairs_join_their_mission),

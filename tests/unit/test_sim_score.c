@@ -312,6 +312,171 @@ static void test_no_fire_at_impacts(void **state)
 	tu_rmdir(g_dir);
 }
 
+/* The reliability table of p_party: matched findings with a party binned by
+ * their stated probability (edges belong to the bin above; 1.0 to the last),
+ * right counted against the truth; unmatched findings, findings without
+ * p_party and p < 0.5 are in no bin. */
+static void test_p_party_bins(void **state)
+{
+	(void)state;
+	assert_non_null(tu_tmpdir(g_dir, sizeof g_dir));
+	/* violation i: no_fire at (48.0 + 0.1 i, 37.8), hour i, party A for even i */
+	enum { NV = 9 };
+	static const char *const fparty[NV] = {"A", "B", "A", "A", "A", "A", "A", "B", "A"};
+	/* the stated p of finding i (-1: none); f2 and f5 name the wrong party */
+	static const double fp[NV] = {0.55, 0.85, 0.85, 0.9, 0.99, 1.0, 0.4, 0.75, -1};
+	char truth[8192], fi[8192];
+	size_t nt = 0, nf = 0;
+	nt += (size_t)snprintf(truth + nt, sizeof truth - nt,
+	                       "{\"vigil_truth\":1,\"scenario\":\"hand\",\"seed\":1,"
+	                       "\"agreement\":{\"name\":\"x\",\"effective\":\"2026-03-01T00:00:00Z\","
+	                       "\"parties\":[\"A\",\"B\"]},\"events\":[],\"violations\":[");
+	for (int i = 0; i < NV; i++) {
+		/* truth parties: B for v2 and v5 (the findings say A: wrong), else the finding's */
+		const char *tp = i == 2 || i == 5 ? "B" : fparty[i];
+		nt += (size_t)snprintf(truth + nt, sizeof truth - nt,
+		                       "%s{\"id\":\"v%d\",\"rule\":\"no_fire\",\"party\":\"%s\","
+		                       "\"from\":\"2026-03-01T%02d:00:00Z\",\"until\":\"2026-03-01T%02d:00:40Z\","
+		                       "\"lat\":%.1f,\"lon\":37.8}",
+		                       i ? "," : "", i, tp, i, i, 48.0 + 0.1 * i);
+		if (i == 7) /* f7 (0.75) is 50 km from everything: a false finding */
+			nf += (size_t)snprintf(fi + nf, sizeof fi - nf,
+			                       "{\"rule\":\"no_fire\",\"party\":\"B\",\"p_party\":0.75,"
+			                       "\"from\":\"2026-03-01T07:00:00Z\",\"until\":\"2026-03-01T07:00:40Z\","
+			                       "\"lat\":48.7,\"lon\":38.5}\n");
+		else if (fp[i] < 0) /* f8: a party without p_party */
+			nf += (size_t)snprintf(fi + nf, sizeof fi - nf,
+			                       "{\"rule\":\"no_fire\",\"party\":\"A\","
+			                       "\"from\":\"2026-03-01T%02d:00:00Z\",\"until\":\"2026-03-01T%02d:00:40Z\","
+			                       "\"lat\":%.1f,\"lon\":37.8}\n",
+			                       i, i, 48.0 + 0.1 * i);
+		else
+			nf += (size_t)snprintf(fi + nf, sizeof fi - nf,
+			                       "{\"rule\":\"no_fire\",\"party\":\"%s\",\"p_party\":%g,"
+			                       "\"from\":\"2026-03-01T%02d:00:00Z\",\"until\":\"2026-03-01T%02d:00:40Z\","
+			                       "\"lat\":%.1f,\"lon\":37.8}\n",
+			                       fparty[i], fp[i], i, i, 48.0 + 0.1 * i);
+	}
+	snprintf(truth + nt, sizeof truth - nt, "],\"tracks\":[],\"sensors\":[]}\n");
+	write_file("truth.json", truth);
+	write_file("findings.ndjson", fi);
+	char p1[256], p3[256];
+	struct vg_score_result r;
+	struct vg_err err;
+	if (vg_score_files(path_of("truth.json", p1), NULL, path_of("findings.ndjson", p3), NULL, &r, &err) !=
+	    VG_OK)
+		fail_msg("score: %s", err.msg);
+	assert_int_equal(r.rules[VG_SCORE_RULE_NO_FIRE].tp, 8);
+	assert_int_equal(r.rules[VG_SCORE_RULE_NO_FIRE].fp, 1);
+	/* expected: n, right, mean p per bin */
+	static const struct {
+		double lo, hi;
+		uint64_t n, right;
+		double mean_p;
+	} want[VG_SCORE_P_BINS] = {
+		{0.5, 0.6, 1, 1, 0.55},   /* f0 */
+		{0.6, 0.7, 0, 0, NAN},
+		{0.7, 0.8, 0, 0, NAN},    /* f7 unmatched */
+		{0.8, 0.9, 2, 1, 0.85},   /* f1 right, f2 wrong */
+		{0.9, 0.99, 1, 1, 0.9},   /* f3: 0.9 is the lower edge */
+		{0.99, 1.0, 2, 1, 0.995}, /* f4 (0.99) right, f5 (1.0) wrong */
+	};
+	for (int k = 0; k < VG_SCORE_P_BINS; k++) {
+		const struct vg_score_pbin *b = &r.fattr_bins[k];
+		assert_float_equal(b->lo, want[k].lo, 0);
+		assert_float_equal(b->hi, want[k].hi, 0);
+		assert_int_equal(b->n, want[k].n);
+		assert_int_equal(b->right, want[k].right);
+		if (isnan(want[k].mean_p))
+			assert_true(isnan(b->mean_p));
+		else
+			assert_float_equal(b->mean_p, want[k].mean_p, 1e-12);
+	}
+	/* f6 (0.4, right) is in the Brier score but in no bin; f8 in neither */
+	assert_int_equal(r.fattr_n, 8);
+	assert_int_equal(r.fattr_ok, 6);
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	vg_score_print_json(&r, f);
+	vg_score_print_table(&r, f);
+	rewind(f);
+	char buf[16384];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	assert_non_null(strstr(buf, "\"p_party_bins\":[{\"lo\":0.5,\"hi\":0.6,\"n\":1,\"right\":1,\"fraction\":1,"
+	                            "\"mean_p\":0.55},{\"lo\":0.6,\"hi\":0.7,\"n\":0,\"right\":0,\"fraction\":null,"
+	                            "\"mean_p\":null},"));
+	assert_non_null(strstr(buf, "{\"lo\":0.8,\"hi\":0.9,\"n\":2,\"right\":1,\"fraction\":0.5,\"mean_p\":0.85}"));
+	assert_non_null(strstr(buf, "{\"lo\":0.99,\"hi\":1,\"n\":2,\"right\":1,\"fraction\":0.5,\"mean_p\":0.995}]}"));
+	assert_non_null(strstr(buf, "    [0.80, 0.90)                       2       1   50.0%   0.8500\n"));
+	assert_non_null(strstr(buf, "    [0.99, 1.00]                       2       1   50.0%   0.9950\n"));
+	tu_rmdir(g_dir);
+}
+
+/* Two units parked together are one group of weapons to any observer: the
+ * finding that saw them finds both violations (recall), and is counted
+ * once (precision). A unit of the same party 1.5 km away, or of the other
+ * party at the same place, is not found by it; with finding_colocated_m 0
+ * matching is one-to-one. */
+static void test_withdrawal_colocated(void **state)
+{
+	(void)state;
+	assert_non_null(tu_tmpdir(g_dir, sizeof g_dir));
+	double la2, lo2, la3, lo3;
+	move(48.3, 37.8, 90, 200, &la2, &lo2);  /* U2: 200 m east of U1 */
+	move(48.3, 37.8, 0, 1500, &la3, &lo3);  /* U3: 1.5 km north */
+	char truth[4096];
+	snprintf(truth, sizeof truth,
+	         "{\"vigil_truth\":1,\"scenario\":\"hand\",\"seed\":1,"
+	         "\"agreement\":{\"name\":\"x\",\"effective\":\"2026-03-01T00:00:00Z\",\"parties\":[\"A\",\"B\"]},"
+	         "\"events\":[],\"violations\":["
+	         "{\"id\":\"v1\",\"rule\":\"withdrawal\",\"party\":\"A\",\"from\":\"2026-03-01T01:00:00Z\","
+	         "\"until\":\"2026-03-01T05:00:00Z\",\"lat\":48.3,\"lon\":37.8,\"unit\":\"U1\",\"detections\":3},"
+	         "{\"id\":\"v2\",\"rule\":\"withdrawal\",\"party\":\"A\",\"from\":\"2026-03-01T03:00:00Z\","
+	         "\"until\":\"2026-03-01T06:00:00Z\",\"lat\":48.3,\"lon\":37.8,\"unit\":\"U2\",\"detections\":2},"
+	         "{\"id\":\"v3\",\"rule\":\"withdrawal\",\"party\":\"A\",\"from\":\"2026-03-01T01:00:00Z\","
+	         "\"until\":\"2026-03-01T05:00:00Z\",\"lat\":48.3,\"lon\":37.8,\"unit\":\"U3\",\"detections\":0},"
+	         "{\"id\":\"v4\",\"rule\":\"withdrawal\",\"party\":\"B\",\"from\":\"2026-03-01T01:00:00Z\","
+	         "\"until\":\"2026-03-01T05:00:00Z\",\"lat\":48.3,\"lon\":37.8,\"unit\":\"U4\",\"detections\":0}],"
+	         "\"tracks\":["
+	         "{\"id\":\"U1.1\",\"unit\":\"U1\",\"class\":\"mortar\",\"party\":\"A\",\"points\":[[\"2026-03-01T00:00:00Z\",48.3,37.8]]},"
+	         "{\"id\":\"U2.1\",\"unit\":\"U2\",\"class\":\"mortar\",\"party\":\"A\",\"points\":[[\"2026-03-01T00:00:00Z\",%.9f,%.9f]]},"
+	         "{\"id\":\"U3.1\",\"unit\":\"U3\",\"class\":\"mortar\",\"party\":\"A\",\"points\":[[\"2026-03-01T00:00:00Z\",%.9f,%.9f]]},"
+	         "{\"id\":\"U4.1\",\"unit\":\"U4\",\"class\":\"mortar\",\"party\":\"B\",\"points\":[[\"2026-03-01T00:00:00Z\",48.3,37.8]]}],"
+	         "\"sensors\":[]}\n",
+	         la2, lo2, la3, lo3);
+	write_file("truth.json", truth);
+	/* seen at 04:00, 50 m from U1's mortar */
+	write_file("findings.ndjson",
+	           "{\"id\":\"f-000001\",\"rule\":\"withdrawal\",\"party\":\"A\",\"p_party\":1,"
+	           "\"from\":\"2026-03-01T04:00:00Z\",\"until\":\"2026-03-01T04:00:00Z\",\"lat\":48.30045,"
+	           "\"lon\":37.8}\n");
+	char p1[256], p3[256];
+	struct vg_score_result r;
+	struct vg_err err;
+	struct vg_score_options opt;
+	vg_score_options_default(&opt);
+	assert_float_equal(opt.finding_colocated_m, 500, 0);
+	for (int strict = 0; strict < 2; strict++) {
+		opt.finding_colocated_m = strict ? 0 : 500;
+		if (vg_score_files(path_of("truth.json", p1), NULL, path_of("findings.ndjson", p3), &opt, &r, &err) !=
+		    VG_OK)
+			fail_msg("score: %s", err.msg);
+		const struct vg_score_counts *c = &r.rules[VG_SCORE_RULE_WITHDRAWAL];
+		assert_int_equal(c->tp, strict ? 1 : 2);
+		assert_int_equal(c->fn, strict ? 3 : 2);
+		assert_int_equal(c->fp, 0);
+		assert_float_equal(c->precision, 1, 0);
+		assert_int_equal(r.n_colocated, strict ? 0 : 1);
+		assert_int_equal(r.seen_n[VG_SCORE_RULE_WITHDRAWAL], 2);
+		assert_int_equal(r.seen_tp[VG_SCORE_RULE_WITHDRAWAL], strict ? 1 : 2);
+		/* attribution is the one finding's */
+		assert_int_equal(r.fattr_n, 1);
+	}
+	tu_rmdir(g_dir);
+}
+
 static void expect_fail(const char *truth, const char *events, vg_status want, const char *needle)
 {
 	char p1[256], p2[256];
@@ -364,6 +529,8 @@ int main(void)
 		cmocka_unit_test(test_bad_inputs_named),
 		cmocka_unit_test(test_withdrawal_tracks),
 		cmocka_unit_test(test_no_fire_at_impacts),
+		cmocka_unit_test(test_p_party_bins),
+		cmocka_unit_test(test_withdrawal_colocated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
