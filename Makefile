@@ -36,6 +36,7 @@ bench: build
 	./build/bench_sim
 	sh bench/findings_api.sh build
 	sh bench/live_alerts.sh build
+	sh bench/fusion_stress.sh build 1 2 3 4
 
 fuzz: deps
 	@$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \

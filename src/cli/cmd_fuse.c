@@ -31,8 +31,15 @@ static void help(FILE *f)
 	        "  --latency-max S          delivery delay bound before an event is final (default 20)\n"
 	        "  --min-arrivals N         arrival times an event needs (default 8; >= 4)\n"
 	        "  --min-heard F            silent-sensor test: fraction of the sensors nearer\n"
-	        "                           than the median detecting one that must have heard\n"
-	        "                           the event (default 0.34; 0 disables)\n"
+	        "                           than the first quartile of the detecting ones that\n"
+	        "                           must be in the event (default 0.34; 0 disables)\n"
+	        "  --min-heard-median F     the same within the median detecting one (default\n"
+	        "                           0.7; 0 disables): refutes coincidences in dense fire\n"
+	        "  --hypotheses K           source hypotheses refined per seed (default 24,\n"
+	        "                           1..64): more separate salvos better, cost time\n"
+	        "  --cold-hold S            cold start: hold events until two clean events agree\n"
+	        "                           on the medium, then associate again (default 900 s\n"
+	        "                           of stream time; 0 disables)\n"
 	        "  --no-radar-only          no events from radar reports alone\n"
 	        "  --clock observed|received  stream clock: the latest observed time (default;\n"
 	        "                           right when replaying a log ingested later) or the\n"
@@ -262,6 +269,25 @@ int vg_cmd_fuse(int argc, char **argv)
 				return VG_EXIT_USAGE;
 			}
 			cfg.min_heard_frac = x;
+		} else if (vg_cli_opt(argc, argv, &i, "--min-heard-median", &v)) {
+			if (!v || !vg_cli_parse_double(v, &x) || !(x >= 0 && x <= 1)) {
+				vg_cli_error("fuse", "--min-heard-median %s: want a fraction in [0, 1]",
+				             v ? v : "");
+				return VG_EXIT_USAGE;
+			}
+			cfg.min_heard_median_frac = x;
+		} else if (vg_cli_opt(argc, argv, &i, "--hypotheses", &v)) {
+			if (!v || !vg_cli_parse_double(v, &x) || !(x >= 1 && x <= 64) || x != floor(x)) {
+				vg_cli_error("fuse", "--hypotheses %s: want an integer in [1, 64]", v ? v : "");
+				return VG_EXIT_USAGE;
+			}
+			cfg.hypotheses = (uint32_t)x;
+		} else if (vg_cli_opt(argc, argv, &i, "--cold-hold", &v)) {
+			if (!v || !vg_cli_parse_double(v, &x) || !(x >= 0 && x <= 86400)) {
+				vg_cli_error("fuse", "--cold-hold %s: want seconds in [0, 86400]", v ? v : "");
+				return VG_EXIT_USAGE;
+			}
+			cfg.cold_hold_s = x;
 		} else if (!strcmp(argv[i], "--no-track-medium")) {
 			cfg.track_medium = false;
 		} else if (!strcmp(argv[i], "--no-radar-only")) {

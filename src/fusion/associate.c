@@ -22,18 +22,27 @@
  *     A. Z. Robinson, IEEE Trans. ASSP 35(8):1223, 1987,
  *     doi:10.1109/TASSP.1987.1165266) and scored by the number of sensors
  *     with an arrival inside a gate around the predicted time.
- *  3. The best hypothesis is refined by the locator (locate.c: geodesic
- *     MAP fit with the medium), arrivals are re-gated at 4 sigma of the
- *     predictive distribution (fit covariance + pick sigma), one per
- *     sensor, and refitted until the set is stable. The event is accepted
- *     if it keeps min_arrivals arrival times and its chi-square passes; its
- *     arrivals leave the pool (an arrival is never assigned twice; outliers
- *     the fit rejected stay in the pool and are reported with the event).
+ *  3. The best supported hypotheses, each a different place (cfg.hypotheses,
+ *     24 by default: in a salvo every hypothesis finds some arrival at every
+ *     sensor, so support alone does not tell the true source from a mixture
+ *     of rounds), are refined by the locator (locate.c: geodesic MAP fit
+ *     with the medium): the event grows nearest sensor first, each sensor
+ *     with its arrival inside 4 sigma of the predictive distribution (fit
+ *     covariance + pick sigma), with refits. The refinement keeping the
+ *     most arrivals wins; it is accepted if it keeps min_arrivals arrival
+ *     times, its chi-square passes and the silent-sensor tests pass (most
+ *     sensors nearer than its first-quartile and its median sensor took
+ *     part: a coincidence is made of scattered sensors). Its arrivals
+ *     leave the pool (an arrival is never assigned twice; outliers the fit
+ *     rejected stay in the pool and are reported with the event).
  *  4. Medium: every well-determined event's posterior (c, wind) becomes the
  *     prior of the next (a Kalman filter with a random-walk drift), so the
  *     sound speed and the wind are learnt from the data: that is what lets
  *     a network whose configured speed is several per cent off locate at
- *     the Cramer-Rao bound of a known medium.
+ *     the Cramer-Rao bound of a known medium. The first medium needs two
+ *     clean events that agree (or one of COLD_STRONG arrivals); until then
+ *     the stream holds its events and records its inputs, and replays them
+ *     with the agreed medium (the cold start, below).
  *  5. Type from the arrivals' class hints (naive Bayes on the hint
  *     confusion), then pairing: an impact and an earlier launch whose
  *     distance over time of flight matches a weapon class's mean speed and
@@ -95,6 +104,7 @@ struct sensor {
 struct arr {
 	int64_t t_ns, log_index, obs_id, seq;
 	double lat, lon, ecef[3];
+	double trig[4]; /* sin, cos of lat, lon (the locator's fast geometry) */
 	double sigma_s, survey_sigma_m;
 	bool has_bearing;
 	double bearing_deg, bearing_sigma_deg;
@@ -110,6 +120,46 @@ struct radar {
 	struct vg_fire_point launch, impact;
 	int cls;
 };
+
+/* An input recorded during the cold start, for the replay. */
+struct cold_in {
+	int64_t clock_ns;
+	uint8_t kind; /* 0 impulse, 1 radar report, 2 flush */
+	union {
+		struct arr a;
+		struct radar r;
+	} u;
+};
+
+/* An event held during the cold start. */
+struct held {
+	struct vg_fusion_event e;
+	struct vg_fusion_evidence *ev;
+};
+
+/* A clean event's medium, a candidate for the cold start's agreement. */
+struct med_fix {
+	double m[3]; /* c, we, wn */
+	double cov[3][3];
+	int64_t t_ns;
+};
+#define COLD_FIXES 16
+#define COLD_STRONG 20
+/* Hypotheses that back-project within this of each other (m, east and
+ * north in the seed's plane) are one place: the hypotheses refined are
+ * different places, not one source found by many pairs. */
+#define HYP_SAME_M 40.0
+/* most hypotheses refined per seed (cfg.hypotheses) */
+#define HYP_MAX 64
+/* nearest-first growth gives up on a hypothesis once GROW_ABORT_MIN sensors
+ * were looked at and fewer than GROW_ABORT_F of the median silent-sensor
+ * fraction of them fit (grow_near) */
+#define GROW_ABORT_MIN 12
+#define GROW_ABORT_F 0.4
+/* hypothesis a ranks before b: more support, then a lower cost */
+#define HYP_BETTER(a, b) ((a)->n > (b)->n || ((a)->n == (b)->n && (a)->cost < (b)->cost))
+/* inputs recorded at most during a cold start (then the held events go out) */
+#define COLD_MAX_INPUTS 2000000u
 
 struct recent {
 	uint64_t seq;
@@ -145,8 +195,21 @@ struct vg_fusion {
 	bool med_started;
 
 	int64_t clock_ns;
+	int64_t emit_floor_ns; /* replayed events are emitted no earlier than the replay */
 	uint64_t next_seq;
 	struct vg_fusion_stats st;
+
+	/* the cold start (docs/fusion.md "Cold start") */
+	bool med_agreed; /* the first medium has been agreed (medium_update) */
+	bool cold, cold_agreed;
+	struct cold_in *cin;
+	uint32_t n_cin, cap_cin, cin_trim_at;
+	struct held *held;
+	uint32_t n_held, cap_held;
+	struct med_fix fixes[COLD_FIXES];
+	uint32_t n_fixes;
+	struct vg_fusion_fix agreed;
+	int64_t agreed_t_ns;
 
 	/* scratch (bounded by VG_FUSION_LOCATE_MAX) */
 	struct vg_fusion_meas *meas;
@@ -184,10 +247,13 @@ void vg_fusion_config_default(struct vg_fusion_config *c)
 	c->min_arrivals = 8;
 	c->max_pending = 200000;
 	c->max_candidates = 4;
+	c->hypotheses = 24;
 	c->chi2_p = 1e-4;
 	c->radar_gate_chi2 = 13.8;
 	c->radar_only_events = true;
 	c->min_heard_frac = 0.34;
+	c->min_heard_median_frac = 0.7;
+	c->cold_hold_s = 900;
 }
 
 const char *vg_fusion_type_name(int type)
@@ -322,6 +388,15 @@ vg_status vg_fusion_new(const struct vg_fusion_config *cfg, vg_fusion_emit_fn em
 		                  cfg->min_arrivals);
 	if (cfg->max_pending < 16 || cfg->max_candidates < 2)
 		return vg_err_set(err, VG_ERR_RANGE, "max_pending / max_candidates too small");
+	if (cfg->hypotheses < 1 || cfg->hypotheses > HYP_MAX)
+		return vg_err_set(err, VG_ERR_RANGE, "hypotheses = %u: must be in [1, %d]", cfg->hypotheses,
+		                  HYP_MAX);
+	if (!(cfg->min_heard_median_frac >= 0 && cfg->min_heard_median_frac <= 1))
+		return vg_err_set(err, VG_ERR_RANGE, "min_heard_median_frac = %g: must be in [0, 1]",
+		                  cfg->min_heard_median_frac);
+	if (!(cfg->cold_hold_s >= 0 && cfg->cold_hold_s <= 86400))
+		return vg_err_set(err, VG_ERR_RANGE, "cold_hold_s = %g: must be in [0, 86400]",
+		                  cfg->cold_hold_s);
 	vg_fusion *f = calloc(1, sizeof *f);
 	if (!f)
 		return vg_err_set(err, VG_ERR_NOMEM, "fusion");
@@ -331,6 +406,7 @@ vg_status vg_fusion_new(const struct vg_fusion_config *cfg, vg_fusion_emit_fn em
 	geod_init(&f->g, WGS84_A, WGS84_F);
 	f->med = cfg->medium;
 	f->next_seq = 1;
+	f->cold = cfg->track_medium && cfg->cold_hold_s > 0;
 	f->pend = malloc(cfg->max_pending * sizeof *f->pend);
 	f->meas = malloc(VG_FUSION_LOCATE_MAX * sizeof *f->meas);
 	f->meas_arr = malloc(VG_FUSION_LOCATE_MAX * sizeof *f->meas_arr);
@@ -372,6 +448,10 @@ void vg_fusion_free(vg_fusion *f)
 	free(f->sen_count);
 	free(f->grp_dist);
 	free(f->grp_in);
+	free(f->cin);
+	for (uint32_t i = 0; i < f->n_held; i++)
+		free(f->held[i].ev);
+	free(f->held);
 	free(f);
 }
 
@@ -405,10 +485,86 @@ static struct vg_fusion_medium medium_at(const vg_fusion *f, int64_t t_ns)
 	return m;
 }
 
+/* Do two clean events' media agree? Mahalanobis distance of the difference
+ * under the sum of their covariances, plus the tracker's drift over the time
+ * between them and a floor for the model error, against the chi-square(3)
+ * 99 % quantile. */
+static bool fixes_agree(const vg_fusion *f, const struct med_fix *a, const struct med_fix *b)
+{
+	double h = fabs((double)(a->t_ns - b->t_ns)) / 3.6e12;
+	double q = f->cfg.medium_drift_mps_per_h * f->cfg.medium_drift_mps_per_h * h + 0.05 * 0.05;
+	double S[3][3], d[3];
+	for (int i = 0; i < 3; i++) {
+		d[i] = a->m[i] - b->m[i];
+		for (int j = 0; j < 3; j++)
+			S[i][j] = a->cov[i][j] + b->cov[i][j] + (i == j ? q : 0);
+	}
+	/* Cholesky of the 3x3 */
+	double L[3][3] = {{0}};
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j <= i; j++) {
+			double v = S[i][j];
+			for (int k = 0; k < j; k++)
+				v -= L[i][k] * L[j][k];
+			if (i == j) {
+				if (!(v > 0))
+					return false;
+				L[i][i] = sqrt(v);
+			} else {
+				L[i][j] = v / L[j][j];
+			}
+		}
+	double y[3], m2 = 0;
+	for (int i = 0; i < 3; i++) {
+		double v = d[i];
+		for (int k = 0; k < i; k++)
+			v -= L[i][k] * y[k];
+		y[i] = v / L[i][i];
+		m2 += y[i] * y[i];
+	}
+	return m2 <= 11.345; /* chi-square, 3 dof, p = 0.99 */
+}
+
+static void medium_set(vg_fusion *f, const struct vg_fusion_fix *fx, int64_t t_ns);
+
 static void medium_update(vg_fusion *f, const struct vg_fusion_fix *fx, int64_t t_ns)
 {
 	if (!f->cfg.track_medium)
 		return;
+	if (!f->med_agreed) {
+		/* one clean-looking event may still be a mixture that taught the
+		 * fit a wrong wind: the first medium needs a second event that
+		 * agrees, or one strong event */
+		struct med_fix x = {{fx->c_mps, fx->we_mps, fx->wn_mps}, {{0}}, t_ns};
+		memcpy(x.cov, fx->medium_cov, sizeof x.cov);
+		vg_log(VG_LOG_DEBUG,
+		       "medium: clean event, c %.2f +- %.2f, wind (%.2f, %.2f) +- %.2f m/s, n %u chi2 %.1f/%d",
+		       x.m[0], sqrt(x.cov[0][0]), x.m[1], x.m[2], sqrt(x.cov[1][1]), fx->n_used, fx->chi2,
+		       fx->dof);
+		uint32_t n = f->n_fixes < COLD_FIXES ? f->n_fixes : COLD_FIXES;
+		/* a mixture of rounds does not fit COLD_STRONG sensors within the
+		 * clean-event chi-square: such an event is trusted alone (on the
+		 * shipped scenarios the mixtures that passed had 12 to 16) */
+		bool ok = fx->n_used >= COLD_STRONG;
+		for (uint32_t i = 0; i < n && !ok; i++)
+			ok = fixes_agree(f, &x, &f->fixes[i]);
+		f->fixes[f->n_fixes++ % COLD_FIXES] = x;
+		if (!ok)
+			return;
+		f->med_agreed = true;
+		if (f->cold) {
+			/* advance() replays the held window with it */
+			f->cold_agreed = true;
+			f->agreed = *fx;
+			f->agreed_t_ns = t_ns;
+			return;
+		}
+	}
+	medium_set(f, fx, t_ns);
+}
+
+static void medium_set(vg_fusion *f, const struct vg_fusion_fix *fx, int64_t t_ns)
+{
 	f->med.c_mps = fx->c_mps;
 	f->med.we_mps = fx->we_mps;
 	f->med.wn_mps = fx->wn_mps;
@@ -524,7 +680,7 @@ static int triple(double bx, double by, double dtb, double cx, double cy, double
 static vg_status emit_event(vg_fusion *f, struct vg_fusion_event *e, struct vg_err *err)
 {
 	e->seq = f->next_seq++;
-	e->emitted_ns = f->clock_ns;
+	e->emitted_ns = f->clock_ns > f->emit_floor_ns ? f->clock_ns : f->emit_floor_ns;
 	f->st.n_events++;
 	if (e->type == VG_FEV_LAUNCH)
 		f->st.n_launch++;
@@ -558,6 +714,28 @@ static vg_status emit_event(vg_fusion *f, struct vg_fusion_event *e, struct vg_e
 	r->sigma_m = sqrt((e->cov_m2[0][0] + e->cov_m2[1][1]) / 2);
 	r->t_sigma_s = e->time_sigma_s;
 	r->paired = e->pair_seq != 0;
+	if (f->cold) {
+		/* held until the cold start ends (a copy: e->ev is scratch) */
+		if (f->n_held == f->cap_held) {
+			uint32_t nc = f->cap_held ? f->cap_held * 2 : 64;
+			struct held *nh = realloc(f->held, nc * sizeof *nh);
+			if (!nh)
+				return vg_err_set(err, VG_ERR_NOMEM, "fusion held events");
+			f->held = nh;
+			f->cap_held = nc;
+		}
+		struct held *h = &f->held[f->n_held];
+		h->e = *e;
+		h->ev = NULL;
+		if (e->n_ev) {
+			if (!(h->ev = malloc(e->n_ev * sizeof *h->ev)))
+				return vg_err_set(err, VG_ERR_NOMEM, "fusion held events");
+			memcpy(h->ev, e->ev, e->n_ev * sizeof *h->ev);
+		}
+		h->e.ev = h->ev;
+		f->n_held++;
+		return VG_OK;
+	}
 	if (!f->emit)
 		return VG_OK;
 	return f->emit(f->ctx, e, err);
@@ -680,7 +858,22 @@ static void fill_geometry(struct vg_fusion_event *e, const double cov[2][2])
  * coincidence of unrelated arrivals. Only sensors that have reported
  * impulses count (a sensor never heard from is not in the network).
  */
-static bool heard_enough(const vg_fusion *f, const struct vg_fusion_fix *fx, uint32_t n)
+/* Was sensor s listening around t: it reports impulses from its registered
+ * place, and its latest arrival is no older than LISTEN_S before t (a
+ * sensor gone silent for longer is down, or cut off: it cannot speak
+ * against an event). */
+#define LISTEN_S 900.0
+static bool listening(const vg_fusion *f, uint32_t s, int64_t t)
+{
+	const struct sensor *sn = &f->sen[s];
+	if (!sn->used || !sn->n_heard)
+		return false;
+	int64_t last = sn->heard[(sn->n_heard - 1) % HEARD_K];
+	return last >= t - (int64_t)(LISTEN_S * 1e9);
+}
+
+static bool heard_enough(const vg_fusion *f, const struct vg_fusion_fix *fx, int64_t t_ev,
+                         uint32_t n)
 {
 	double p[3], d[VG_FUSION_LOCATE_MAX];
 	ecef(fx->lat_deg, fx->lon_deg, p);
@@ -704,10 +897,23 @@ static bool heard_enough(const vg_fusion *f, const struct vg_fusion_fix *fx, uin
 	for (uint32_t i = 0; i < k; i++)
 		heard += d[i] <= rm;
 	for (uint32_t s = 0; s < f->n_sen; s++)
-		if (f->sen[s].used && chord(p, f->sen[s].ecef) <= rm)
+		if (listening(f, s, t_ev) && chord(p, f->sen[s].ecef) <= rm)
 			in++;
-	vg_log(VG_LOG_DEBUG, "heard %u of %u within %.0f m (k %u) at %.5f %.5f", heard, in, rm, k,
-	       fx->lat_deg, fx->lon_deg);
+	/* the same within the median distance of the used sensors: a
+	 * coincidence of arrivals of other events (dense fire, where every
+	 * sensor hears something at any time) is made of scattered sensors, so
+	 * most sensors nearer than its median one did not take part */
+	double r2 = d[(k - 1) / 2] + 1;
+	uint32_t h2 = 0, i2 = 0;
+	for (uint32_t i = 0; i < k; i++)
+		h2 += d[i] <= r2;
+	for (uint32_t s = 0; s < f->n_sen; s++)
+		if (listening(f, s, t_ev) && chord(p, f->sen[s].ecef) <= r2)
+			i2++;
+	vg_log(VG_LOG_DEBUG, "heard %u of %u within %.0f m (k %u) at %.5f %.5f; median %u of %u", heard,
+	       in, rm, k, fx->lat_deg, fx->lon_deg, h2, i2);
+	if ((double)h2 < f->cfg.min_heard_median_frac * (double)i2)
+		return false;
 	return (double)heard >= f->cfg.min_heard_frac * (double)in;
 }
 
@@ -716,7 +922,9 @@ static bool heard_enough(const vg_fusion *f, const struct vg_fusion_fix *fx, uin
 struct hyp {
 	int n;            /* sensors matched, the seed included */
 	double cost;
+	double soft;      /* sum over the matched sensors of 1 - z^2 (z: residual / gate) */
 	double x, y, dA;  /* in A's plane */
+	double speed;     /* the sound speed it was back-projected with */
 	uint32_t b, c;    /* the candidates that made it */
 };
 
@@ -730,7 +938,7 @@ struct hyp {
 static struct hyp score_hyp(vg_fusion *f, double x, double y, double dA, double c, double kappa,
                             double sigA)
 {
-	struct hyp h = {.n = 1, .cost = 0, .x = x, .y = y, .dA = dA};
+	struct hyp h = {.n = 1, .cost = 0, .soft = 1, .x = x, .y = y, .dA = dA};
 	double R = f->cfg.max_range_m;
 	double t0 = -dA / c; /* s relative to t_A */
 	for (uint32_t g = 0; g < f->n_hg; g++) {
@@ -768,6 +976,7 @@ static struct hyp score_hyp(vg_fusion *f, double x, double y, double dA, double 
 		if (have) {
 			h.n++;
 			h.cost += best_z * best_z;
+			h.soft += 1 - best_z * best_z;
 		}
 	}
 	return h;
@@ -844,6 +1053,9 @@ static uint32_t build_meas(vg_fusion *f, const uint32_t *idx, uint32_t n, int64_
 		memset(m, 0, sizeof *m);
 		m->lat_deg = a->lat;
 		m->lon_deg = a->lon;
+		m->has_ecef = true;
+		memcpy(m->ecef, a->ecef, sizeof m->ecef);
+		memcpy(m->trig, a->trig, sizeof m->trig);
 		m->has_time = true;
 		m->t_s = (double)(a->t_ns - tA) / 1e9;
 		m->sigma_s = arr_sigma(a, c);
@@ -876,6 +1088,7 @@ static void gather(vg_fusion *f, const struct arr *A, const struct hyp *h, uint3
 	*nsel = 0;
 	sel[(*nsel)++] = 0;
 	double t0 = -h->dA / c;
+	struct vg_fusion_pred pr = {0};
 	uint32_t last_sensor = UINT32_MAX, pick = UINT32_MAX;
 	double bz = 0;
 	for (uint32_t k = 0; k <= nc; k++) {
@@ -932,7 +1145,7 @@ static void gather(vg_fusion *f, const struct arr *A, const struct hyp *h, uint3
 			const struct arr *B = &f->pend[f->cand[k]];
 			/* one prediction per sensor position (candidates come grouped) */
 			if (!have_pred || B->lat != p_lat || B->lon != p_lon) {
-				vg_fusion_predict_arrival(fx, B->lat, B->lon, &p_tp, &p_var);
+				vg_fusion_predict_arrival(&pr, fx, B->ecef, &p_tp, &p_var);
 				p_lat = B->lat;
 				p_lon = B->lon;
 				have_pred = true;
@@ -948,8 +1161,49 @@ static void gather(vg_fusion *f, const struct arr *A, const struct hyp *h, uint3
 		bool same = n2 == *nsel && !memcmp(sel, sel2, n2 * sizeof *sel);
 		memcpy(sel, sel2, n2 * sizeof *sel);
 		*nsel = n2;
+		if (*n_used > n2)
+			*n_used = n2; /* what is returned is the re-gated set */
 		if (same || n2 < f->cfg.min_arrivals)
 			return;
+	}
+}
+
+/* Sort idx[0..n) by (key[idx], idx) ascending: a heap sort (no allocation,
+ * no callback; ties broken by the index, so the order is total). */
+static bool key_less(const double *key, uint32_t a, uint32_t b)
+{
+	return key[a] < key[b] || (key[a] == key[b] && a < b);
+}
+
+static void sift_down(uint32_t *idx, uint32_t start, uint32_t end, const double *key)
+{
+	uint32_t root = start;
+	for (;;) {
+		uint32_t child = 2 * root + 1;
+		if (child >= end)
+			return;
+		if (child + 1 < end && key_less(key, idx[child], idx[child + 1]))
+			child++;
+		if (!key_less(key, idx[root], idx[child]))
+			return;
+		uint32_t t = idx[root];
+		idx[root] = idx[child];
+		idx[child] = t;
+		root = child;
+	}
+}
+
+static void sort_by_key(uint32_t *idx, uint32_t n, const double *key)
+{
+	if (n < 2)
+		return;
+	for (uint32_t s = n / 2; s-- > 0;)
+		sift_down(idx, s, n, key);
+	for (uint32_t end = n - 1; end > 0; end--) {
+		uint32_t t = idx[0];
+		idx[0] = idx[end];
+		idx[end] = t;
+		sift_down(idx, 0, end, key);
 	}
 }
 
@@ -960,9 +1214,9 @@ static void gather(vg_fusion *f, const struct arr *A, const struct hyp *h, uint3
  * refit; finally re-gate every candidate once against the final fit.
  * sel: pool indices (A first); *n_used: arrivals the last fit kept.
  */
-static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, uint32_t nc,
-                      const struct vg_fusion_medium *med, uint32_t *sel, uint32_t *nsel,
-                      uint32_t *n_used, struct vg_fusion_fix *fx, struct vg_err *err)
+static vg_status grow_near(vg_fusion *f, const struct arr *A, const struct hyp *h, uint32_t nc,
+                           const struct vg_fusion_medium *med, uint32_t *sel, uint32_t *nsel,
+                           uint32_t *n_used, struct vg_fusion_fix *fx, struct vg_err *err)
 {
 	(void)err;
 	double R = f->cfg.max_range_m;
@@ -979,27 +1233,21 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 	for (uint32_t k = 0; k < nc; k++) {
 		if (k == 0 || f->pend[f->cand[k]].sensor != f->pend[f->cand[k - 1]].sensor) {
 			gs[ng] = k;
-			gd[ng] = hypot(f->cand_xy[k][0] - h->x, f->cand_xy[k][1] - h->y);
+			double dx = f->cand_xy[k][0] - h->x, dy = f->cand_xy[k][1] - h->y;
+			gd[ng] = sqrt(dx * dx + dy * dy);
 			ng++;
 		}
 	}
 	gs[ng] = nc;
-	/* order of groups by distance (insertion sort on an index array) */
+	/* order of groups by distance, then index (a total order: the same
+	 * order as the stable insertion sort it replaces, in n log n) */
 	uint32_t *ord = f->grp_ord;
-	for (uint32_t i = 0; i < ng; i++) {
-		uint32_t j = i;
-		while (j > 0 && gd[ord[j - 1]] > gd[i]) {
-			ord[j] = ord[j - 1];
-			j--;
-		}
-		ord[j] = i;
-	}
+	for (uint32_t i = 0; i < ng; i++)
+		ord[i] = i;
+	sort_by_key(ord, ng, gd);
 	uint32_t sb = f->pend[f->cand[h->b]].sensor, sc = f->pend[f->cand[h->c]].sensor;
 	double lat0, lon0;
-	if ((med->c_sigma_mps + med->w_sigma_mps) / med->c_mps > 0.003) {
-		gather(f, A, h, nc, med, sel, nsel, n_used, fx);
-		return VG_OK;
-	}
+	struct vg_fusion_pred pr = {0};
 	sel[(*nsel)++] = 0;
 	sel[(*nsel)++] = f->cand[h->b];
 	sel[(*nsel)++] = f->cand[h->c];
@@ -1024,11 +1272,12 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 	double dA_fit = 0;
 	{
 		double tp, var;
-		vg_fusion_predict_arrival(fx, A->lat, A->lon, &tp, &var);
+		vg_fusion_predict_arrival(&pr, fx, A->ecef, &tp, &var);
 		dA_fit = (tp - fx->t0_s) * fx->c_mps;
 	}
 	uint32_t step = 1;
 	uint32_t gi = 0;
+	uint32_t visited = 0; /* sensor groups looked at in the first pass */
 	for (int pass = 0; pass < 2; pass++) {
 		bool added = false;
 		while (gi < ng || (pass == 1 && !added)) {
@@ -1039,6 +1288,7 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 				uint32_t s0 = f->pend[f->cand[gs[g]]].sensor;
 				if (s0 == sb || s0 == sc || gd[g] > R + 5000)
 					continue;
+				visited += pass == 0;
 				uint32_t pick = UINT32_MAX;
 				double bz = 0;
 				bool have_pred = false;
@@ -1047,7 +1297,7 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 					const struct arr *B = &f->pend[f->cand[k]];
 					/* one prediction per sensor position */
 					if (!have_pred || B->lat != p_lat || B->lon != p_lon) {
-						vg_fusion_predict_arrival(fx, B->lat, B->lon, &p_tp, &p_var);
+						vg_fusion_predict_arrival(&pr, fx, B->ecef, &p_tp, &p_var);
 						p_lat = B->lat;
 						p_lon = B->lon;
 						have_pred = true;
@@ -1082,7 +1332,7 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 				*fx = t;
 				if (holding) {
 					double tp, var;
-					vg_fusion_predict_arrival(fx, A->lat, A->lon, &tp, &var);
+					vg_fusion_predict_arrival(&pr, fx, A->ecef, &tp, &var);
 					dA_fit = (tp - fx->t0_s) * fx->c_mps;
 				}
 				/* drop what the fit rejected */
@@ -1092,10 +1342,21 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 						sel[w++] = sel[i];
 				*nsel = w;
 				added = false;
-				step += step < 4;
+				step = step < 8 ? 2 * step : step; /* refit after 1, 2, 4, 8, 8, ... */
 			}
 			if (pass == 1)
 				break;
+			/* Most of the nearest sensors had no arrival that fits: the
+			 * event would fail the silent-sensor test within its median
+			 * sensor (heard_enough), so the growth stops here. The bound
+			 * is half the test's fraction: later sensors cannot bring
+			 * the nearest ones back. */
+			if ((int)visited >= GROW_ABORT_MIN &&
+			    (double)*nsel < GROW_ABORT_F * f->cfg.min_heard_median_frac * (double)(visited + 3)) {
+				*n_used = 0;
+				*nsel = 1;
+				return VG_OK;
+			}
 		}
 		if (pass == 0) {
 			/* re-gate everything against the final fit */
@@ -1103,7 +1364,7 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 			for (uint32_t i = 1; i < *nsel; i++) {
 				const struct arr *B = &f->pend[sel[i]];
 				double tp, var;
-				vg_fusion_predict_arrival(fx, B->lat, B->lon, &tp, &var);
+				vg_fusion_predict_arrival(&pr, fx, B->ecef, &tp, &var);
 				double sg = arr_sigma(B, fx->c_mps);
 				double z = ((double)(B->t_ns - A->t_ns) / 1e9 - tp) / sqrt(var + sg * sg);
 				if (fabs(z) <= 4.5)
@@ -1129,6 +1390,37 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 	*n_used = 0;
 	for (uint32_t i = 0; i < *nsel; i++)
 		*n_used += 1;
+	return VG_OK;
+}
+
+/*
+ * Refine a hypothesis. With the medium known, by nearest-first growth. While
+ * it is uncertain (the cold start, a configured speed far off) by the
+ * wide-gate gathering, and where that keeps too few arrivals (a salvo whose
+ * rounds it mixes beyond repair), by the nearest-first growth, which holds
+ * the medium and widens the gates by its uncertainty.
+ */
+static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, uint32_t nc,
+                      const struct vg_fusion_medium *med, uint32_t *sel, uint32_t *nsel,
+                      uint32_t *n_used, struct vg_fusion_fix *fx, struct vg_err *err)
+{
+	if ((med->c_sigma_mps + med->w_sigma_mps) / med->c_mps <= 0.003)
+		return grow_near(f, A, h, nc, med, sel, nsel, n_used, fx, err);
+	gather(f, A, h, nc, med, sel, nsel, n_used, fx);
+	if (*n_used >= f->cfg.min_arrivals)
+		return VG_OK;
+	uint32_t sel2[VG_FUSION_LOCATE_MAX], n2 = 0, nu2 = 0;
+	struct vg_fusion_fix fx2;
+	vg_status s = grow_near(f, A, h, nc, med, sel2, &n2, &nu2, &fx2, err);
+	if (s)
+		return s;
+	if (nu2 > *n_used ||
+	    (nu2 == *n_used && nu2 && fx2.chi2 / fmax(1, fx2.dof) < fx->chi2 / fmax(1, fx->dof))) {
+		memcpy(sel, sel2, n2 * sizeof *sel);
+		*nsel = n2;
+		*n_used = nu2;
+		*fx = fx2;
+	}
 	return VG_OK;
 }
 
@@ -1208,65 +1500,99 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 			near[nn++] = k;
 	}
 	/* the K best hypotheses by support */
-	enum { K = 3 };
-	struct hyp top[K];
-	int ntop = 0;
+	const int K = (int)f->cfg.hypotheses;
+	struct hyp top[HYP_MAX];
 	double sigA = A->sigma_s;
-	for (uint32_t i = 0; i < nn; i++) {
-		for (uint32_t j = i + 1; j < nn; j++) {
-			uint32_t bi = near[i], ci = near[j];
-			if (f->pend[f->cand[bi]].sensor == f->pend[f->cand[ci]].sensor)
-				continue;
-			double sol[2][3];
-			int ns = triple(f->cand_xy[bi][0], f->cand_xy[bi][1], f->cand_xy[bi][2],
-			                f->cand_xy[ci][0], f->cand_xy[ci][1], f->cand_xy[ci][2], c, sol);
-			for (int q = 0; q < ns; q++) {
-				if (sol[q][2] > R)
-					continue;
-				f->st.n_hypotheses++;
-				struct hyp h = score_hyp(f, sol[q][0], sol[q][1], sol[q][2], c, kappa, sigA);
-				h.b = bi;
-				h.c = ci;
-				if (h.n < (int)f->cfg.min_arrivals)
-					continue;
-				/* insert into the top K (more support first, then lower cost) */
-				int pos = ntop;
-				while (pos > 0 && (h.n > top[pos - 1].n ||
-				                   (h.n == top[pos - 1].n && h.cost < top[pos - 1].cost)))
-					pos--;
-				if (pos >= K)
-					continue;
-				int end = ntop < K ? ntop : K - 1;
-				for (int m = end; m > pos; m--)
-					top[m] = top[m - 1];
-				top[pos] = h;
-				if (ntop < K)
-					ntop++;
-			}
-		}
-	}
-	vg_log(VG_LOG_DEBUG, "seed %s: %u candidates, %u near, %d hypotheses, best %d", f->sen[A->sensor].id,
-	       nc, nn, ntop, ntop ? top[0].n : 0);
-	if (!ntop)
-		return VG_OK;
-
-	/* refine each by nearest-first growth; keep the one with most arrivals */
 	uint32_t best_sel[VG_FUSION_LOCATE_MAX], nbest = 0, best_used = 0;
 	double best_chi = INFINITY;
 	struct vg_fusion_fix fx;
-	for (int h = 0; h < ntop; h++) {
-		uint32_t sel[VG_FUSION_LOCATE_MAX], nsel = 0, nu = 0;
-		struct vg_fusion_fix fh;
-		if ((s = grow(f, A, &top[h], nc, &med, sel, &nsel, &nu, &fh, err)))
-			return s;
-		vg_log(VG_LOG_DEBUG, "  hypothesis %d (%d sensors): grew to %u, used %u, chi2 %.1f/%d", h,
-		       top[h].n, nsel, nu, fh.chi2, fh.dof);
-		if (nu > best_used || (nu == best_used && nu && fh.chi2 / fmax(1, fh.dof) < best_chi)) {
-			best_used = nu;
-			best_chi = fh.chi2 / fmax(1, fh.dof);
-			memcpy(best_sel, sel, nsel * sizeof *sel);
-			nbest = nsel;
-			fx = fh;
+	/* Until the first medium is agreed, the configured speed may be off by
+	 * several per cent (the weather unknown): back-projected with it, the
+	 * sources of a salvo land where no arrivals fit. A seed that makes no
+	 * event with the configured speed is tried again with it 2 sigma
+	 * either side, each hypothesis refined from its own speed. */
+	int rounds = f->med_agreed || !f->cfg.track_medium ? 1 : 2;
+	for (int round = 0; round < rounds && best_used < f->cfg.min_arrivals; round++) {
+		double speeds[2] = {c - 2 * med.c_sigma_mps, c + 2 * med.c_sigma_mps};
+		int n_speeds = round == 0 ? 1 : 2;
+		if (round == 0)
+			speeds[0] = c;
+		int ntop = 0;
+		for (int sp = 0; sp < n_speeds; sp++) {
+			for (uint32_t i = 0; i < nn; i++) {
+				for (uint32_t j = i + 1; j < nn; j++) {
+					uint32_t bi = near[i], ci = near[j];
+					if (f->pend[f->cand[bi]].sensor == f->pend[f->cand[ci]].sensor)
+						continue;
+					double sol[2][3], cs = speeds[sp];
+					int ns = triple(f->cand_xy[bi][0], f->cand_xy[bi][1], f->cand_xy[bi][2],
+					                f->cand_xy[ci][0], f->cand_xy[ci][1], f->cand_xy[ci][2], cs, sol);
+					for (int q = 0; q < ns; q++) {
+						if (sol[q][2] > R)
+							continue;
+						f->st.n_hypotheses++;
+						struct hyp h = score_hyp(f, sol[q][0], sol[q][1], sol[q][2], cs, kappa, sigA);
+						h.speed = cs;
+						h.b = bi;
+						h.c = ci;
+						if (h.n < (int)f->cfg.min_arrivals)
+							continue;
+						/* insert into the top K (more support first, then lower
+						 * cost); pairs that back-project to the same place are one
+						 * hypothesis: the K are K different places */
+						bool dup = false;
+						for (int m = 0; m < ntop; m++) {
+							if (fabs(top[m].x - h.x) > HYP_SAME_M || fabs(top[m].y - h.y) > HYP_SAME_M)
+								continue;
+							if (!HYP_BETTER(&h, &top[m])) {
+								dup = true;
+							} else {
+								memmove(&top[m], &top[m + 1], (size_t)(ntop - m - 1) * sizeof *top);
+								ntop--;
+							}
+							break;
+						}
+						if (dup)
+							continue;
+						int pos = ntop;
+						while (pos > 0 && HYP_BETTER(&h, &top[pos - 1]))
+							pos--;
+						if (pos >= K)
+							continue;
+						int end = ntop < K ? ntop : K - 1;
+						for (int m = end; m > pos; m--)
+							top[m] = top[m - 1];
+						top[pos] = h;
+						if (ntop < K)
+							ntop++;
+					}
+				}
+			}
+		}
+		vg_log(VG_LOG_DEBUG, "seed %s: %u candidates, %u near, %d hypotheses, best %d", f->sen[A->sensor].id,
+		       nc, nn, ntop, ntop ? top[0].n : 0);
+
+		/* refine each by nearest-first growth; keep the one with most arrivals */
+		for (int h = 0; h < ntop; h++) {
+			uint32_t sel[VG_FUSION_LOCATE_MAX], nsel = 0, nu = 0;
+			struct vg_fusion_fix fh;
+			struct vg_fusion_medium mh = med;
+			mh.c_mps = top[h].speed;
+			if ((s = grow(f, A, &top[h], nc, &mh, sel, &nsel, &nu, &fh, err)))
+				return s;
+			vg_log(VG_LOG_DEBUG, "  hypothesis %d (%d sensors): grew to %u, used %u, chi2 %.1f/%d", h,
+			       top[h].n, nsel, nu, fh.chi2, fh.dof);
+			if (nu > best_used || (nu == best_used && nu && fh.chi2 / fmax(1, fh.dof) < best_chi)) {
+				best_used = nu;
+				best_chi = fh.chi2 / fmax(1, fh.dof);
+				memcpy(best_sel, sel, nsel * sizeof *sel);
+				nbest = nsel;
+				fx = fh;
+			}
+			/* a clean fit that took every sensor its hypothesis was supported
+			 * by: the hypotheses after it (less support) are not tried */
+			if (nu >= (uint32_t)top[h].n && fh.dof > 0 && fh.chi2 <= 1.5 * fh.dof)
+				break;
 		}
 	}
 	if (best_used < f->cfg.min_arrivals)
@@ -1304,7 +1630,7 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 	}
 	if (fx.dof > 0 && fx.chi2 > vg_fusion_chi2_quantile(fx.dof, zq))
 		return VG_OK;
-	if (!heard_enough(f, &fx, n))
+	if (!heard_enough(f, &fx, A->t_ns + (int64_t)llround(fx.t0_s * 1e9), n))
 		return VG_OK;
 
 	/* the event */
@@ -1520,6 +1846,8 @@ static vg_status process(vg_fusion *f, bool flush, struct vg_err *err)
 		int64_t due = t_seed < t_rad ? t_seed : t_rad;
 		if (due == INT64_MAX || (!flush && due > f->clock_ns))
 			break;
+		if (f->cold && f->cold_agreed)
+			break; /* advance() replays the window with the agreed medium */
 		if (t_seed <= t_rad) {
 			bool formed;
 			if ((s = try_seed(f, &formed, err)))
@@ -1546,9 +1874,30 @@ static vg_status process(vg_fusion *f, bool flush, struct vg_err *err)
 	return VG_OK;
 }
 
-static vg_status push_impulse(vg_fusion *f, const struct vg_obs *o, int64_t log_index,
-                              int64_t obs_id, struct vg_err *err)
+/* Insert an arrival into the pool, sorted by (t_ns, then arrival order):
+ * stable. A full window drops its oldest arrival unassociated. */
+static void pool_insert(vg_fusion *f, const struct arr *a)
 {
+	if (f->n_pend == f->cfg.max_pending) {
+		f->pend[0].taken = true;
+		pool_compact(f);
+		f->st.n_dropped++;
+	}
+	uint32_t pos = f->n_pend;
+	while (pos > 0 && f->pend[pos - 1].t_ns > a->t_ns)
+		pos--;
+	memmove(&f->pend[pos + 1], &f->pend[pos], (f->n_pend - pos) * sizeof *f->pend);
+	f->pend[pos] = *a;
+	f->n_pend++;
+	if (f->n_pend > f->st.peak_pending)
+		f->st.peak_pending = f->n_pend;
+}
+
+/* The pool entry of an impulse; *use false if its sensor is unknown. */
+static vg_status make_arr(vg_fusion *f, const struct vg_obs *o, int64_t log_index, int64_t obs_id,
+                          struct arr *a, bool *use, struct vg_err *err)
+{
+	*use = false;
 	int64_t si = sensor_find(f, o->sensor);
 	double lat, lon, sig = 0;
 	if (o->has_sensor_pos) {
@@ -1576,51 +1925,31 @@ static vg_status push_impulse(vg_fusion *f, const struct vg_obs *o, int64_t log_
 			return vg_err_set(err, VG_ERR_NOMEM, "fusion sensors");
 		sn->heard[sn->n_heard++ % HEARD_K] = o->t_ns;
 	}
-	if (f->n_pend == f->cfg.max_pending) {
-		/* the window is full: the oldest arrival goes unassociated */
-		f->pend[0].taken = true;
-		pool_compact(f);
-		f->st.n_dropped++;
-	}
-	struct arr a;
-	memset(&a, 0, sizeof a);
-	a.t_ns = o->t_ns;
-	a.log_index = log_index;
-	a.obs_id = obs_id;
-	a.seq = o->seq;
-	a.lat = lat;
-	a.lon = lon;
-	ecef(lat, lon, a.ecef);
-	a.sigma_s = o->u.impulse.sigma_s;
-	a.survey_sigma_m = sig;
-	a.has_bearing = o->u.impulse.has_bearing;
-	a.bearing_deg = o->u.impulse.bearing_deg;
-	a.bearing_sigma_deg = o->u.impulse.bearing_sigma_deg;
-	a.cls = o->u.impulse.cls;
-	a.sensor = (uint32_t)si;
-	/* insert sorted by (t_ns, then arrival order): stable */
-	uint32_t pos = f->n_pend;
-	while (pos > 0 && f->pend[pos - 1].t_ns > a.t_ns)
-		pos--;
-	memmove(&f->pend[pos + 1], &f->pend[pos], (f->n_pend - pos) * sizeof *f->pend);
-	f->pend[pos] = a;
-	f->n_pend++;
-	if (f->n_pend > f->st.peak_pending)
-		f->st.peak_pending = f->n_pend;
+	memset(a, 0, sizeof *a);
+	a->t_ns = o->t_ns;
+	a->log_index = log_index;
+	a->obs_id = obs_id;
+	a->seq = o->seq;
+	a->lat = lat;
+	a->lon = lon;
+	ecef(lat, lon, a->ecef);
+	a->trig[0] = sin(lat * DEG);
+	a->trig[1] = cos(lat * DEG);
+	a->trig[2] = sin(lon * DEG);
+	a->trig[3] = cos(lon * DEG);
+	a->sigma_s = o->u.impulse.sigma_s;
+	a->survey_sigma_m = sig;
+	a->has_bearing = o->u.impulse.has_bearing;
+	a->bearing_deg = o->u.impulse.bearing_deg;
+	a->bearing_sigma_deg = o->u.impulse.bearing_sigma_deg;
+	a->cls = o->u.impulse.cls;
+	a->sensor = (uint32_t)si;
+	*use = true;
 	return VG_OK;
 }
 
-static vg_status push_fire(vg_fusion *f, const struct vg_obs *o, int64_t log_index, int64_t obs_id,
-                           struct vg_err *err)
+static vg_status radar_append(vg_fusion *f, const struct radar *r, struct vg_err *err)
 {
-	int64_t si = sensor_find(f, o->sensor);
-	if (si < 0) {
-		uint32_t idx;
-		vg_status s = sensor_insert(f, o->sensor, NAN, NAN, 0, &idx, err);
-		if (s)
-			return s;
-		si = idx;
-	}
 	if (f->n_rad == f->cap_rad) {
 		uint32_t nc = f->cap_rad ? f->cap_rad * 2 : 32;
 		if (nc > 1u << 20)
@@ -1632,7 +1961,21 @@ static vg_status push_fire(vg_fusion *f, const struct vg_obs *o, int64_t log_ind
 		f->rad = nr;
 		f->cap_rad = nc;
 	}
-	struct radar *r = &f->rad[f->n_rad++];
+	f->rad[f->n_rad++] = *r;
+	return VG_OK;
+}
+
+static vg_status make_radar(vg_fusion *f, const struct vg_obs *o, int64_t log_index, int64_t obs_id,
+                            struct radar *r, struct vg_err *err)
+{
+	int64_t si = sensor_find(f, o->sensor);
+	if (si < 0) {
+		uint32_t idx;
+		vg_status s = sensor_insert(f, o->sensor, NAN, NAN, 0, &idx, err);
+		if (s)
+			return s;
+		si = idx;
+	}
 	memset(r, 0, sizeof *r);
 	r->log_index = log_index;
 	r->obs_id = obs_id;
@@ -1646,29 +1989,210 @@ static vg_status push_fire(vg_fusion *f, const struct vg_obs *o, int64_t log_ind
 	return VG_OK;
 }
 
+/* ---- The cold start ------------------------------------------------------------
+ *
+ * The first events of a run are located with the configured medium's wide
+ * prior; in a salvo (several guns 100 m and under a second apart) the wide
+ * gates mix the rounds, and an event made of a mixture can still pass the
+ * clean-event test and teach the tracker a wrong wind. So until two clean
+ * events agree on the medium (fixes_agree, or one of COLD_STRONG arrivals:
+ * medium_update), the stream records its inputs and holds its events; once
+ * they agree, everything since the start is associated again with the
+ * agreed medium (the held events are dropped), and the stream goes on as
+ * usual. If no agreement comes within cfg.cold_hold_s of stream time after
+ * the first held event (or at a flush), the held events are emitted as
+ * they are, and the medium still waits for an agreement. Replaying the
+ * same inputs gives the same events: deterministic. */
+
+static vg_status cold_record(vg_fusion *f, uint8_t kind, const struct arr *a, const struct radar *r,
+                             struct vg_err *err)
+{
+	if (f->n_cin == f->cap_cin) {
+		uint32_t nc = f->cap_cin ? f->cap_cin * 2 : 1024;
+		struct cold_in *n = realloc(f->cin, (size_t)nc * sizeof *n);
+		if (!n)
+			return vg_err_set(err, VG_ERR_NOMEM, "fusion cold start");
+		f->cin = n;
+		f->cap_cin = nc;
+	}
+	struct cold_in *c = &f->cin[f->n_cin++];
+	c->clock_ns = f->clock_ns;
+	c->kind = kind;
+	if (a)
+		c->u.a = *a;
+	else if (r)
+		c->u.r = *r;
+	return VG_OK;
+}
+
+static void cold_end(vg_fusion *f)
+{
+	f->cold = false;
+	free(f->cin);
+	f->cin = NULL;
+	f->n_cin = f->cap_cin = 0;
+}
+
+/* No agreement in time: the held events go out as they are (the medium
+ * still waits for an agreement, without holding events). */
+static vg_status cold_release(vg_fusion *f, struct vg_err *err)
+{
+	cold_end(f);
+	vg_status s = VG_OK;
+	uint32_t i = 0;
+	for (; i < f->n_held && !s; i++) {
+		struct held *h = &f->held[i];
+		if (h->e.emitted_ns < f->clock_ns)
+			h->e.emitted_ns = f->clock_ns;
+		f->st.n_cold_released++;
+		if (f->emit)
+			s = f->emit(f->ctx, &h->e, err);
+		free(h->ev);
+	}
+	for (; i < f->n_held; i++)
+		free(f->held[i].ev);
+	f->n_held = 0;
+	return s;
+}
+
+static vg_status process(vg_fusion *f, bool flush, struct vg_err *err);
+static int64_t seed_horizon_ns(const vg_fusion *f);
+
+/* While nothing is held (no event yet: quiet hours), the recorded inputs
+ * that can no longer make an event are dropped from the front: arrivals the
+ * pool has seeded out, radar reports resolved, clock moves before them. So
+ * the record is bounded by the association window until the first event,
+ * and by cold_hold_s after it. */
+static void cold_trim(vg_fusion *f)
+{
+	if (f->n_held || f->n_cin < f->cin_trim_at)
+		return;
+	int64_t H = seed_horizon_ns(f), H2 = H + (int64_t)10e9, now = f->clock_ns;
+	uint32_t k = 0;
+	for (; k < f->n_cin; k++) {
+		const struct cold_in *c = &f->cin[k];
+		bool dead;
+		if (c->kind == 0)
+			dead = c->u.a.t_ns + H <= now;
+		else if (c->kind == 1)
+			dead = (!c->u.r.has_launch || c->u.r.launch.t_ns + H2 <= now) &&
+			       (!c->u.r.has_impact || c->u.r.impact.t_ns + H2 <= now);
+		else
+			dead = true;
+		if (!dead)
+			break;
+	}
+	memmove(f->cin, f->cin + k, (size_t)(f->n_cin - k) * sizeof *f->cin);
+	f->n_cin -= k;
+	f->cin_trim_at = f->n_cin * 2 > 4096 ? f->n_cin * 2 : 4096;
+}
+
+/* Agreement: associate everything since the start again with the agreed
+ * medium. */
+static vg_status cold_replay(vg_fusion *f, struct vg_err *err)
+{
+	struct cold_in *cin = f->cin;
+	uint32_t n = f->n_cin;
+	f->cin = NULL;
+	cold_end(f);
+	for (uint32_t i = 0; i < f->n_held; i++)
+		free(f->held[i].ev);
+	f->n_held = 0;
+	int64_t now = f->clock_ns;
+	struct vg_fusion_stats st0 = f->st;
+	memset(&f->st, 0, sizeof f->st);
+	f->st.n_ignored = st0.n_ignored;
+	f->st.n_cold_replayed = n;
+	f->n_pend = 0;
+	f->n_rad = 0;
+	f->n_rec = 0;
+	f->next_seq = 1;
+	f->clock_ns = 0;
+	f->emit_floor_ns = now;
+	medium_set(f, &f->agreed, f->agreed_t_ns);
+	vg_log(VG_LOG_INFO, "fusion: the medium agreed by two clean events (c %.2f m/s, wind %.2f, %.2f "
+	       "m/s); %u inputs associated again", f->med.c_mps, f->med.we_mps, f->med.wn_mps, n);
+	vg_status s = VG_OK;
+	for (uint32_t i = 0; i < n && !s; i++) {
+		const struct cold_in *c = &cin[i];
+		if (c->clock_ns > f->clock_ns)
+			f->clock_ns = c->clock_ns;
+		if (c->kind == 0) {
+			f->st.n_impulse++;
+			pool_insert(f, &c->u.a);
+		} else if (c->kind == 1) {
+			f->st.n_fire_obs++;
+			s = radar_append(f, &c->u.r, err);
+		}
+		if (!s)
+			s = process(f, c->kind == 2, err);
+	}
+	free(cin);
+	if (now > f->clock_ns)
+		f->clock_ns = now;
+	return s;
+}
+
+/* process(), then the cold start's decisions */
+static vg_status advance(vg_fusion *f, bool flush, struct vg_err *err)
+{
+	vg_status s = process(f, flush, err);
+	if (s || !f->cold)
+		return s;
+	if (f->cold_agreed)
+		return cold_replay(f, err);
+	if (flush || f->n_cin >= COLD_MAX_INPUTS ||
+	    (f->n_held && f->clock_ns - f->held[0].e.emitted_ns > (int64_t)(f->cfg.cold_hold_s * 1e9)))
+		return cold_release(f, err);
+	cold_trim(f);
+	return VG_OK;
+}
+
 vg_status vg_fusion_push(vg_fusion *f, const struct vg_obs *obs, int64_t log_index, int64_t obs_id,
                          int64_t received_ns, struct vg_err *err)
 {
 	if (received_ns > f->clock_ns)
 		f->clock_ns = received_ns;
 	vg_status s = VG_OK;
+	bool recorded = false;
 	if (obs->kind == VG_OBS_IMPULSE) {
 		f->st.n_impulse++;
-		s = push_impulse(f, obs, log_index, obs_id, err);
+		struct arr a;
+		bool use;
+		if ((s = make_arr(f, obs, log_index, obs_id, &a, &use, err)))
+			return s;
+		if (use) {
+			if (f->cold && (s = cold_record(f, 0, &a, NULL, err)))
+				return s;
+			recorded = f->cold;
+			pool_insert(f, &a);
+		}
 	} else if (obs->kind == VG_OBS_FIRE) {
 		f->st.n_fire_obs++;
-		s = push_fire(f, obs, log_index, obs_id, err);
+		struct radar r;
+		if ((s = make_radar(f, obs, log_index, obs_id, &r, err)))
+			return s;
+		if (f->cold && (s = cold_record(f, 1, NULL, &r, err)))
+			return s;
+		recorded = f->cold;
+		if ((s = radar_append(f, &r, err)))
+			return s;
 	}
-	if (s)
+	/* another kind moved the clock: the replay must see it move there too */
+	if (f->cold && !recorded && (!f->n_cin || f->cin[f->n_cin - 1].clock_ns != f->clock_ns) &&
+	    (s = cold_record(f, 3, NULL, NULL, err)))
 		return s;
-	return process(f, false, err);
+	return advance(f, false, err);
 }
 
 vg_status vg_fusion_flush(vg_fusion *f, int64_t now_ns, struct vg_err *err)
 {
 	if (now_ns > f->clock_ns)
 		f->clock_ns = now_ns;
-	return process(f, true, err);
+	vg_status s;
+	if (f->cold && (s = cold_record(f, 2, NULL, NULL, err)))
+		return s;
+	return advance(f, true, err);
 }
 
 void vg_fusion_get_stats(const vg_fusion *f, struct vg_fusion_stats *st)

@@ -49,6 +49,10 @@ struct vg_fusion_meas {
 	double bearing_deg, bearing_sigma_deg;
 	bool is_fix;                  /* a direct position estimate of the source */
 	double fix_sigma_m;           /* its circular 1-sigma per axis */
+	/* optional, for speed: the position's ECEF (m) and sin/cos of lat and
+	 * lon as the caller computed them once (has_ecef false: computed here) */
+	bool has_ecef;
+	double ecef[3], trig[4];
 };
 
 /* The medium: prior means and 1-sigmas (the model error of the speed). */
@@ -129,6 +133,8 @@ struct vg_fusion_config {
 	uint32_t max_pending;            /* pending arrivals kept (default 200,000) */
 	uint32_t max_candidates;         /* nearest sensors whose arrivals make hypotheses
 	                                  * with the seed (default 4, at most 8) */
+	uint32_t hypotheses;             /* source hypotheses (different places) refined per
+	                                  * seed, best supported first (default 24, 1..64) */
 	double chi2_p;                   /* fit acceptance: chi2 below its 1-chi2_p quantile
 	                                  * (default 1e-4) */
 	double radar_gate_chi2;          /* radar-event join gate (default 13.8, 2 dof p=0.999) */
@@ -136,6 +142,14 @@ struct vg_fusion_config {
 	double min_heard_frac;           /* silent-sensor test: of the impulse sensors nearer
 	                                  * than the first quartile of the used ones, the fraction that must
 	                                  * have reported (default 0.34; 0 disables) */
+	double min_heard_median_frac;    /* the same within the median distance of the used
+	                                  * sensors: of the impulse sensors that near, the
+	                                  * fraction that must be in the event (default 0.7;
+	                                  * 0 disables) */
+	double cold_hold_s;              /* cold start: events are held until two clean events
+	                                  * agree on the medium, then the window is associated
+	                                  * again with it; held at most this long on the stream
+	                                  * clock (default 900 s; 0 disables) */
 };
 void vg_fusion_config_default(struct vg_fusion_config *c);
 
@@ -212,6 +226,8 @@ struct vg_fusion_stats {
 	uint64_t n_rejected;           /* outlier arrivals reported */
 	uint64_t n_radar_refuted;      /* radar-only launches the acoustic network did not hear */
 	uint64_t n_hypotheses, n_fits;
+	uint64_t n_cold_replayed;      /* inputs associated again once the medium was agreed */
+	uint64_t n_cold_released;      /* events held through a cold start that found no agreement */
 	uint32_t peak_pending;
 	double c_mps, c_sigma_mps;     /* current medium estimate */
 	double we_mps, wn_mps;

@@ -11,9 +11,15 @@
  * deviate z (Wilson-Hilferty 1931; z = 3.719 for p = 1e-4). */
 double vg_fusion_chi2_quantile(int dof, double z);
 
-/* Predicted arrival time (s, the fit's reference) at a sensor and its
- * variance from the fit's full covariance (position, t0 and medium). */
-void vg_fusion_predict_arrival(const struct vg_fusion_fix *fx, double lat_deg, double lon_deg,
-                               double *t_s, double *var_s2);
+/* Predicted arrival time (s, the fit's reference) at a sensor (its ECEF)
+ * and its variance from the fit's full covariance (position, t0 and
+ * medium), in the fast geometry. p caches the fit position's ECEF and
+ * trigonometry between calls (zero it first; it follows fx as it moves). */
+struct vg_fusion_pred {
+	const struct vg_fusion_fix *fx;
+	double lat, lon, x[3], t[4];
+};
+void vg_fusion_predict_arrival(struct vg_fusion_pred *p, const struct vg_fusion_fix *fx,
+                               const double s_ecef[3], double *t_s, double *var_s2);
 
 #endif

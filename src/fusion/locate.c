@@ -125,16 +125,16 @@ static double travel(double rx, double ry, double c, double we, double wn, doubl
 	double a = c * c - we * we - wn * wn;
 	double rw = rx * we + ry * wn, rr = rx * rx + ry * ry;
 	double tau = (-rw + sqrt(rw * rw + a * rr)) / a;
-	double gt = 2 * a * tau + 2 * rw;               /* dG/dtau */
 	if (d_tau) {
-		/* G = a tau^2 + 2 (r.w) tau - r^2; the source moving by dx moves r by -dx. */
-		double grx = 2 * tau * we - 2 * rx, gry = 2 * tau * wn - 2 * ry;
-		d_tau[PX] = grx / gt;
-		d_tau[PY] = gry / gt;
+		/* G = a tau^2 + 2 (r.w) tau - r^2; the source moving by dx moves r
+		 * by -dx. dG/dtau = 2 (a tau + r.w): its halves cancel the 2s. */
+		double ig = 1 / (a * tau + rw);
+		d_tau[PX] = (tau * we - rx) * ig;
+		d_tau[PY] = (tau * wn - ry) * ig;
 		d_tau[PT] = 0;
-		d_tau[PC] = -(2 * c * tau * tau) / gt;
-		d_tau[PWE] = -(-2 * we * tau * tau + 2 * tau * rx) / gt;
-		d_tau[PWN] = -(-2 * wn * tau * tau + 2 * tau * ry) / gt;
+		d_tau[PC] = -(c * tau * tau) * ig;
+		d_tau[PWE] = (we * tau * tau - tau * rx) * ig;
+		d_tau[PWN] = (wn * tau * tau - tau * ry) * ig;
 	}
 	return tau;
 }
@@ -171,7 +171,7 @@ static int rows(const struct fit *F, uint32_t i, double res[3], double sig[3], d
 		const double *t = F->rt;
 		double e = -t[2] * d[0] + t[3] * d[1];
 		double n = -t[0] * t[3] * d[0] - t[0] * t[2] * d[1] + t[1] * d[2];
-		double h = hypot(e, n);
+		double h = sqrt(e * e + n * n);
 		rx = h > 0 ? s12 * e / h : 0;
 		ry = h > 0 ? s12 * n / h : 0;
 		goto have_r;
@@ -528,8 +528,14 @@ vg_status vg_fusion_locate(const struct vg_fusion_meas *m, uint32_t n,
 	F.lat = lat0_deg;
 	F.lon = lon0_deg;
 	double mx[VG_FUSION_LOCATE_MAX][3], mt[VG_FUSION_LOCATE_MAX][4];
-	for (uint32_t i = 0; i < n; i++)
-		ecef_trig(m[i].lat_deg, m[i].lon_deg, mx[i], mt[i]);
+	for (uint32_t i = 0; i < n; i++) {
+		if (m[i].has_ecef) {
+			memcpy(mx[i], m[i].ecef, sizeof mx[i]);
+			memcpy(mt[i], m[i].trig, sizeof mt[i]);
+		} else {
+			ecef_trig(m[i].lat_deg, m[i].lon_deg, mx[i], mt[i]);
+		}
+	}
 	F.mx = (const double(*)[3])mx;
 	F.mt = (const double(*)[4])mt;
 	ecef_trig(F.lat, F.lon, F.rx, F.rt);
@@ -551,8 +557,9 @@ vg_status vg_fusion_locate(const struct vg_fusion_meas *m, uint32_t n,
 		for (uint32_t i = 0; i < n; i++) {
 			if (!ubuf[i] || !m[i].has_time)
 				continue;
-			double s12;
-			geod_inverse(&F.g, m[i].lat_deg, m[i].lon_deg, F.lat, F.lon, &s12, NULL, NULL);
+			/* a starting value: the chord is enough */
+			double d0 = mx[i][0] - F.rx[0], d1 = mx[i][1] - F.rx[1], d2 = mx[i][2] - F.rx[2];
+			double s12 = sqrt(d0 * d0 + d1 * d1 + d2 * d2);
 			double t = m[i].t_s - s12 / prior->c_mps;
 			if (t < best)
 				best = t;
@@ -797,19 +804,27 @@ double vg_fusion_cep(const double cov[2][2], double p)
 	return (lo + hi) / 2;
 }
 
-void vg_fusion_predict_arrival(const struct vg_fusion_fix *fx, double lat_deg, double lon_deg,
-                               double *t_s, double *var_s2)
+void vg_fusion_predict_arrival(struct vg_fusion_pred *p, const struct vg_fusion_fix *fx,
+                               const double s_ecef[3], double *t_s, double *var_s2)
 {
-	/* the fast geometry (geom()): a gate needs no sub-millimetre path */
-	double xs[3], ts[4], xr[3], tr[4];
-	ecef_trig(lat_deg, lon_deg, xs, ts);
-	ecef_trig(fx->lat_deg, fx->lon_deg, xr, tr);
-	double b[3] = {xs[0] - xr[0], xs[1] - xr[1], xs[2] - xr[2]};
+	if (p->fx != fx || p->lat != fx->lat_deg || p->lon != fx->lon_deg) {
+		p->fx = fx;
+		p->lat = fx->lat_deg;
+		p->lon = fx->lon_deg;
+		ecef_trig(p->lat, p->lon, p->x, p->t);
+	}
+	/* the fast geometry (geom()): a gate needs no sub-millimetre path; r
+	 * (source -> sensor) from the chord's east/north components at the
+	 * source, as rows() does */
+	const double *t = p->t;
+	double b[3] = {s_ecef[0] - p->x[0], s_ecef[1] - p->x[1], s_ecef[2] - p->x[2]};
 	double ch = sqrt(b[0] * b[0] + b[1] * b[1] + b[2] * b[2]);
 	const double R = 6371008.8;
 	double s12 = ch + ch * ch * ch / (24 * R * R);
-	double azi2 = enu_az(tr, b) + 180.0;
-	double rx = -s12 * sin(azi2 * DEG), ry = -s12 * cos(azi2 * DEG);
+	double e = -t[2] * b[0] + t[3] * b[1];
+	double n = -t[0] * t[3] * b[0] - t[0] * t[2] * b[1] + t[1] * b[2];
+	double h = sqrt(e * e + n * n);
+	double rx = h > 0 ? s12 * e / h : 0, ry = h > 0 ? s12 * n / h : 0;
 	double d[NP];
 	double tau = travel(rx, ry, fx->c_mps, fx->we_mps, fx->wn_mps, d);
 	d[PT] = 1;
