@@ -159,7 +159,7 @@ struct med_fix {
 /* hypothesis a ranks before b: more support, then a lower cost */
 #define HYP_BETTER(a, b) ((a)->n > (b)->n || ((a)->n == (b)->n && (a)->cost < (b)->cost))
 /* inputs recorded at most during a cold start (then the held events go out) */
-#define COLD_MAX_INPUTS 2000000u
+#define COLD_MAX_INPUTS 500000u
 
 struct recent {
 	uint64_t seq;
@@ -204,6 +204,8 @@ struct vg_fusion {
 	bool cold, cold_agreed;
 	struct cold_in *cin;
 	uint32_t n_cin, cap_cin, cin_trim_at;
+	struct vg_fusion_stats st_trim; /* the statistics at the last trim */
+	bool trimmed;
 	struct held *held;
 	uint32_t n_held, cap_held;
 	struct med_fix fixes[COLD_FIXES];
@@ -922,7 +924,6 @@ static bool heard_enough(const vg_fusion *f, const struct vg_fusion_fix *fx, int
 struct hyp {
 	int n;            /* sensors matched, the seed included */
 	double cost;
-	double soft;      /* sum over the matched sensors of 1 - z^2 (z: residual / gate) */
 	double x, y, dA;  /* in A's plane */
 	double speed;     /* the sound speed it was back-projected with */
 	uint32_t b, c;    /* the candidates that made it */
@@ -938,7 +939,7 @@ struct hyp {
 static struct hyp score_hyp(vg_fusion *f, double x, double y, double dA, double c, double kappa,
                             double sigA)
 {
-	struct hyp h = {.n = 1, .cost = 0, .soft = 1, .x = x, .y = y, .dA = dA};
+	struct hyp h = {.n = 1, .cost = 0, .x = x, .y = y, .dA = dA};
 	double R = f->cfg.max_range_m;
 	double t0 = -dA / c; /* s relative to t_A */
 	for (uint32_t g = 0; g < f->n_hg; g++) {
@@ -976,7 +977,6 @@ static struct hyp score_hyp(vg_fusion *f, double x, double y, double dA, double 
 		if (have) {
 			h.n++;
 			h.cost += best_z * best_z;
-			h.soft += 1 - best_z * best_z;
 		}
 	}
 	return h;
@@ -1085,6 +1085,7 @@ static void gather(vg_fusion *f, const struct arr *A, const struct hyp *h, uint3
 	struct vg_fusion_locate_opts lo;
 	vg_fusion_locate_opts_default(&lo);
 	lo.exact = false; /* trial fits: the event's own fit is exact */
+	memset(fx, 0, sizeof *fx);
 	*nsel = 0;
 	sel[(*nsel)++] = 0;
 	double t0 = -h->dA / c;
@@ -1349,7 +1350,7 @@ static vg_status grow_near(vg_fusion *f, const struct arr *A, const struct hyp *
 			/* Most of the nearest sensors had no arrival that fits: the
 			 * event would fail the silent-sensor test within its median
 			 * sensor (heard_enough), so the growth stops here. The bound
-			 * is half the test's fraction: later sensors cannot bring
+			 * is GROW_ABORT_F of the test's fraction: later sensors cannot bring
 			 * the nearest ones back. */
 			if ((int)visited >= GROW_ABORT_MIN &&
 			    (double)*nsel < GROW_ABORT_F * f->cfg.min_heard_median_frac * (double)(visited + 3)) {
@@ -1997,12 +1998,15 @@ static vg_status make_radar(vg_fusion *f, const struct vg_obs *o, int64_t log_in
  * clean-event test and teach the tracker a wrong wind. So until two clean
  * events agree on the medium (fixes_agree, or one of COLD_STRONG arrivals:
  * medium_update), the stream records its inputs and holds its events; once
- * they agree, everything since the start is associated again with the
- * agreed medium (the held events are dropped), and the stream goes on as
- * usual. If no agreement comes within cfg.cold_hold_s of stream time after
- * the first held event (or at a flush), the held events are emitted as
- * they are, and the medium still waits for an agreement. Replaying the
- * same inputs gives the same events: deterministic. */
+ * they agree, the recorded inputs (trimmed to the association window while
+ * nothing was held: cold_trim) are associated again with the agreed medium
+ * (the held events are dropped), and the stream goes on as usual. If no
+ * agreement comes within cfg.cold_hold_s of stream time after the first
+ * held event (or at vg_fusion_flush, the end of the input; not at
+ * vg_fusion_drain), the held events are emitted as they are, and the
+ * medium still waits for an agreement. The sensors' arrival rings are not
+ * replayed: the replay's silent-sensor tests see them as of the agreement.
+ * Replaying the same inputs gives the same events: deterministic. */
 
 static vg_status cold_record(vg_fusion *f, uint8_t kind, const struct arr *a, const struct radar *r,
                              struct vg_err *err)
@@ -2068,8 +2072,10 @@ static void cold_trim(vg_fusion *f)
 	if (f->n_held || f->n_cin < f->cin_trim_at)
 		return;
 	int64_t H = seed_horizon_ns(f), H2 = H + (int64_t)10e9, now = f->clock_ns;
-	uint32_t k = 0;
-	for (; k < f->n_cin; k++) {
+	/* every dead record goes, not only a leading run: one arrival stamped
+	 * far ahead (a bad clock) must not keep the rest */
+	uint32_t w = 0;
+	for (uint32_t k = 0; k < f->n_cin; k++) {
 		const struct cold_in *c = &f->cin[k];
 		bool dead;
 		if (c->kind == 0)
@@ -2080,10 +2086,14 @@ static void cold_trim(vg_fusion *f)
 		else
 			dead = true;
 		if (!dead)
-			break;
+			f->cin[w++] = *c;
 	}
-	memmove(f->cin, f->cin + k, (size_t)(f->n_cin - k) * sizeof *f->cin);
-	f->n_cin -= k;
+	if (w < f->n_cin) {
+		/* what the dropped inputs did stays counted (cold_replay) */
+		f->st_trim = f->st;
+		f->trimmed = true;
+	}
+	f->n_cin = w;
 	f->cin_trim_at = f->n_cin * 2 > 4096 ? f->n_cin * 2 : 4096;
 }
 
@@ -2099,10 +2109,22 @@ static vg_status cold_replay(vg_fusion *f, struct vg_err *err)
 		free(f->held[i].ev);
 	f->n_held = 0;
 	int64_t now = f->clock_ns;
-	struct vg_fusion_stats st0 = f->st;
+	/* Statistics: the inputs as pushed; the work of both passes; the
+	 * outcomes of the trimmed inputs as they were at the last trim, plus
+	 * those of the replay. */
+	struct vg_fusion_stats st0 = f->st, base;
+	if (f->trimmed)
+		base = f->st_trim;
+	else
+		memset(&base, 0, sizeof base);
 	memset(&f->st, 0, sizeof f->st);
-	f->st.n_ignored = st0.n_ignored;
-	f->st.n_cold_replayed = n;
+	f->st.n_unassociated = base.n_unassociated;
+	f->st.n_dropped = base.n_dropped;
+	f->st.n_radar_refuted = base.n_radar_refuted;
+	f->st.n_rejected = base.n_rejected;
+	f->st.peak_pending = base.peak_pending;
+	for (uint32_t i = 0; i < n; i++)
+		f->st.n_cold_replayed += cin[i].kind <= 1;
 	f->n_pend = 0;
 	f->n_rad = 0;
 	f->n_rec = 0;
@@ -2117,31 +2139,34 @@ static vg_status cold_replay(vg_fusion *f, struct vg_err *err)
 		const struct cold_in *c = &cin[i];
 		if (c->clock_ns > f->clock_ns)
 			f->clock_ns = c->clock_ns;
-		if (c->kind == 0) {
-			f->st.n_impulse++;
+		if (c->kind == 0)
 			pool_insert(f, &c->u.a);
-		} else if (c->kind == 1) {
-			f->st.n_fire_obs++;
+		else if (c->kind == 1)
 			s = radar_append(f, &c->u.r, err);
-		}
 		if (!s)
 			s = process(f, c->kind == 2, err);
 	}
 	free(cin);
 	if (now > f->clock_ns)
 		f->clock_ns = now;
+	f->st.n_impulse = st0.n_impulse;
+	f->st.n_fire_obs = st0.n_fire_obs;
+	f->st.n_ignored = st0.n_ignored;
+	f->st.n_hypotheses += st0.n_hypotheses;
+	f->st.n_fits += st0.n_fits;
 	return s;
 }
 
-/* process(), then the cold start's decisions */
-static vg_status advance(vg_fusion *f, bool flush, struct vg_err *err)
+/* process(), then the cold start's decisions (release: a flush that ends
+ * the input lets the held events go) */
+static vg_status advance(vg_fusion *f, bool flush, bool release, struct vg_err *err)
 {
 	vg_status s = process(f, flush, err);
 	if (s || !f->cold)
 		return s;
 	if (f->cold_agreed)
 		return cold_replay(f, err);
-	if (flush || f->n_cin >= COLD_MAX_INPUTS ||
+	if ((flush && release) || f->n_cin >= COLD_MAX_INPUTS ||
 	    (f->n_held && f->clock_ns - f->held[0].e.emitted_ns > (int64_t)(f->cfg.cold_hold_s * 1e9)))
 		return cold_release(f, err);
 	cold_trim(f);
@@ -2182,22 +2207,33 @@ vg_status vg_fusion_push(vg_fusion *f, const struct vg_obs *obs, int64_t log_ind
 	if (f->cold && !recorded && (!f->n_cin || f->cin[f->n_cin - 1].clock_ns != f->clock_ns) &&
 	    (s = cold_record(f, 3, NULL, NULL, err)))
 		return s;
-	return advance(f, false, err);
+	return advance(f, false, false, err);
 }
 
-vg_status vg_fusion_flush(vg_fusion *f, int64_t now_ns, struct vg_err *err)
+static vg_status flush_or_drain(vg_fusion *f, int64_t now_ns, bool release, struct vg_err *err)
 {
 	if (now_ns > f->clock_ns)
 		f->clock_ns = now_ns;
 	vg_status s;
 	if (f->cold && (s = cold_record(f, 2, NULL, NULL, err)))
 		return s;
-	return advance(f, true, err);
+	return advance(f, true, release, err);
+}
+
+vg_status vg_fusion_flush(vg_fusion *f, int64_t now_ns, struct vg_err *err)
+{
+	return flush_or_drain(f, now_ns, true, err);
+}
+
+vg_status vg_fusion_drain(vg_fusion *f, int64_t now_ns, struct vg_err *err)
+{
+	return flush_or_drain(f, now_ns, false, err);
 }
 
 void vg_fusion_get_stats(const vg_fusion *f, struct vg_fusion_stats *st)
 {
 	*st = f->st;
+	st->n_cold_recorded = f->n_cin;
 	st->c_mps = f->med.c_mps;
 	st->c_sigma_mps = f->med.c_sigma_mps;
 	st->we_mps = f->med.we_mps;

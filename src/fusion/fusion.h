@@ -50,7 +50,8 @@ struct vg_fusion_meas {
 	bool is_fix;                  /* a direct position estimate of the source */
 	double fix_sigma_m;           /* its circular 1-sigma per axis */
 	/* optional, for speed: the position's ECEF (m) and sin/cos of lat and
-	 * lon as the caller computed them once (has_ecef false: computed here) */
+	 * lon as the caller computed them once (has_ecef false: computed here;
+	 * zero the struct before filling it) */
 	bool has_ecef;
 	double ecef[3], trig[4];
 };
@@ -214,8 +215,15 @@ vg_status vg_fusion_push(vg_fusion *f, const struct vg_obs *obs, int64_t log_ind
                          int64_t obs_id, int64_t received_ns, struct vg_err *err) VG_WUR;
 
 /* End of input: associate and emit everything still pending (the clock
- * advances to now_ns, or far enough if now_ns is 0). */
+ * advances to now_ns, or far enough if now_ns is 0); events held by the
+ * cold start go out. */
 vg_status vg_fusion_flush(vg_fusion *f, int64_t now_ns, struct vg_err *err) VG_WUR;
+
+/* A pause in the input (a live service gone quiet): associate what is
+ * pending as vg_fusion_flush does, but a cold start goes on - its events
+ * stay held until the medium is agreed or the hold expires - so a run that
+ * pauses gives the events of one that does not. */
+vg_status vg_fusion_drain(vg_fusion *f, int64_t now_ns, struct vg_err *err) VG_WUR;
 
 struct vg_fusion_stats {
 	uint64_t n_impulse, n_fire_obs, n_ignored;
@@ -228,6 +236,8 @@ struct vg_fusion_stats {
 	uint64_t n_hypotheses, n_fits;
 	uint64_t n_cold_replayed;      /* inputs associated again once the medium was agreed */
 	uint64_t n_cold_released;      /* events held through a cold start that found no agreement */
+	uint64_t n_cold_recorded;      /* inputs the cold start keeps now (bounded by the
+	                                * association window until an event is held) */
 	uint32_t peak_pending;
 	double c_mps, c_sigma_mps;     /* current medium estimate */
 	double we_mps, wn_mps;

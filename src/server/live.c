@@ -414,7 +414,7 @@ static vg_status step(struct live *L, bool quiet_ok, struct vg_err *err)
 		double flush_s = s->o.live_flush_s;
 		if (flush_s > 0 && quiet >= (int64_t)(flush_s * 1e9)) {
 			if (!L->flushed)
-				st = vg_fusion_flush(L->f, L->clock, &L->err);
+				st = vg_fusion_drain(L->f, L->clock, &L->err);
 			L->flushed = true;
 		}
 	}

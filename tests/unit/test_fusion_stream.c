@@ -104,6 +104,7 @@ static vg_status on_event(void *ctx, const struct vg_fusion_event *ev, struct vg
 /* cold_hold_s for the next run (< 0: the default); the run's statistics */
 static double g_cold_hold = -1;
 static struct vg_fusion_stats g_stats;
+static uint64_t g_pushed; /* arrivals pushed by the last run */
 /* the last source not heard by its g_skip nearest sensors; the silent-
  * sensor tests' fractions for the next run (< 0: the defaults) */
 static int g_skip = 0;
@@ -216,6 +217,7 @@ static void run(const double (*src)[3], int ns, const int *heard, int n_false, u
 	}
 	assert_int_equal(vg_fusion_flush(f, 0, &err), VG_OK);
 	vg_fusion_get_stats(f, &g_stats);
+	g_pushed = (uint64_t)na;
 	vg_fusion_free(f);
 	/* no arrival in two events */
 	for (int i = 0; i < o->nused; i++)
@@ -318,6 +320,7 @@ static void test_cold_start(void **state)
 	g_wind_e = 3;
 	g_wind_n = 0;
 	assert_true(g_stats.n_cold_replayed > 0);
+	assert_int_equal(g_stats.n_impulse, g_pushed);
 	assert_int_equal(o.n, ns);
 	assert_int_equal(with, ns);
 }
@@ -352,6 +355,76 @@ static void test_silent_near_refused(void **state)
 	assert_int_equal(refused, 0);
 	assert_int_equal(quartile_only, 1);
 	assert_int_equal(made, 1);
+}
+
+/* The cold start's record stays bounded while nothing is held, even behind
+ * an arrival stamped far ahead (a bad clock); a pause (vg_fusion_drain)
+ * does not end the hold, the end of input (vg_fusion_flush) does; the
+ * statistics count what was pushed. */
+static void test_cold_record_bounded(void **state)
+{
+	(void)state;
+	struct net n;
+	net_init(&n);
+	struct vg_fusion_config cfg;
+	vg_fusion_config_default(&cfg);
+	vg_fusion *f;
+	struct vg_err err;
+	static struct out o;
+	memset(&o, 0, sizeof o);
+	assert_int_equal(vg_fusion_new(&cfg, on_event, &o, &f, &err), VG_OK);
+	for (int i = 0; i < NSEN; i++) {
+		struct vg_sensor sn;
+		memset(&sn, 0, sizeof sn);
+		snprintf(sn.id, sizeof sn.id, "%s", n.id[i]);
+		sn.has_pos = true;
+		sn.lat_deg = n.lat[i];
+		sn.lon_deg = n.lon[i];
+		sn.survey_sigma_m = 0.01;
+		assert_int_equal(vg_fusion_sensor_add(f, &sn, &err), VG_OK);
+	}
+	struct vg_obs ob;
+	memset(&ob, 0, sizeof ob);
+	ob.kind = VG_OBS_IMPULSE;
+	ob.u.impulse.sigma_s = 0.005;
+	ob.u.impulse.cls = VG_IMP_LAUNCH;
+	/* one arrival a million seconds ahead, then a false alarm a second for
+	 * three hours, one an unknown sensor's */
+	snprintf(ob.sensor, sizeof ob.sensor, "%s", n.id[0]);
+	ob.t_ns = T0 + (int64_t)1e15;
+	assert_int_equal(vg_fusion_push(f, &ob, 0, 1, T0, &err), VG_OK);
+	uint64_t pushed = 1, peak = 0;
+	struct vg_rng r;
+	vg_rng_seed(&r, 5, 1);
+	for (int k = 0; k < 3 * 3600; k++) {
+		snprintf(ob.sensor, sizeof ob.sensor, "%s",
+		         k == 100 ? "unknown-1" : n.id[vg_rng_below(&r, NSEN)]);
+		ob.seq = k + 1;
+		ob.t_ns = T0 + (int64_t)k * 1000000000;
+		assert_int_equal(vg_fusion_push(f, &ob, k + 1, k + 2, ob.t_ns + 1000000000, &err), VG_OK);
+		pushed++;
+		struct vg_fusion_stats st;
+		vg_fusion_get_stats(f, &st);
+		if (st.n_cold_recorded > peak)
+			peak = st.n_cold_recorded;
+	}
+	/* a pause: the cold start goes on */
+	assert_int_equal(vg_fusion_drain(f, 0, &err), VG_OK);
+	struct vg_fusion_stats st;
+	vg_fusion_get_stats(f, &st);
+	print_message("cold record: peak %llu inputs over %llu pushed; after a drain %llu kept\n",
+	              (unsigned long long)peak, (unsigned long long)pushed,
+	              (unsigned long long)st.n_cold_recorded);
+	assert_true(peak < 5000);
+	assert_true(st.n_cold_recorded > 0);
+	assert_int_equal(st.n_impulse, pushed);
+	assert_int_equal(st.n_ignored, 1);
+	assert_int_equal(st.n_events, 0);
+	/* the end of input ends it */
+	assert_int_equal(vg_fusion_flush(f, 0, &err), VG_OK);
+	vg_fusion_get_stats(f, &st);
+	assert_int_equal(st.n_cold_recorded, 0);
+	vg_fusion_free(f);
 }
 
 /* As many false arrivals as real ones: every event, and no false one. */
@@ -551,6 +624,7 @@ int main(void)
 		cmocka_unit_test(test_false_arrivals),
 		cmocka_unit_test(test_cold_start),
 		cmocka_unit_test(test_silent_near_refused),
+		cmocka_unit_test(test_cold_record_bounded),
 		cmocka_unit_test(test_too_few),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_radar_refuted),
