@@ -328,17 +328,30 @@ static int64_t sensor_find(const vg_fusion *f, const char *id)
 	}
 }
 
+/* Room for one more element in a doubling array of n (first: the first
+ * capacity): the array, moved if need be; out of memory clears *ok and
+ * returns p, *cap unchanged. */
+static void *room(void *p, uint32_t n, uint32_t *cap, size_t size, uint32_t first, bool *ok)
+{
+	if (n < *cap)
+		return p;
+	uint32_t nc = *cap ? *cap * 2 : first;
+	void *q = realloc(p, (size_t)nc * size);
+	if (!q) {
+		*ok = false;
+		return p;
+	}
+	*cap = nc;
+	return q;
+}
+
 static vg_status sensor_insert(vg_fusion *f, const char *id, double lat, double lon, double sig,
                                uint32_t *idx, struct vg_err *err)
 {
-	if (f->n_sen == f->cap_sen) {
-		uint32_t nc = f->cap_sen ? f->cap_sen * 2 : 64;
-		struct sensor *ns = realloc(f->sen, nc * sizeof *ns);
-		if (!ns)
-			return vg_err_set(err, VG_ERR_NOMEM, "fusion sensors");
-		f->sen = ns;
-		f->cap_sen = nc;
-	}
+	bool ok = true;
+	f->sen = room(f->sen, f->n_sen, &f->cap_sen, sizeof *f->sen, 64, &ok);
+	if (!ok)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion sensors");
 	if ((f->n_sen + 1) * 2 > f->hash_cap) {
 		uint32_t nc = f->hash_cap ? f->hash_cap * 2 : 128;
 		uint32_t *nh = calloc(nc, sizeof *nh);
@@ -699,14 +712,10 @@ static vg_status emit_event(vg_fusion *f, struct vg_fusion_event *e, struct vg_e
 		if (f->rec[i].t_ns >= e->t_ns - horizon)
 			f->rec[w++] = f->rec[i];
 	f->n_rec = w;
-	if (f->n_rec == f->cap_rec) {
-		uint32_t nc = f->cap_rec ? f->cap_rec * 2 : 64;
-		struct recent *nr = realloc(f->rec, nc * sizeof *nr);
-		if (!nr)
-			return vg_err_set(err, VG_ERR_NOMEM, "fusion recent events");
-		f->rec = nr;
-		f->cap_rec = nc;
-	}
+	bool ok = true;
+	f->rec = room(f->rec, f->n_rec, &f->cap_rec, sizeof *f->rec, 64, &ok);
+	if (!ok)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion recent events");
 	struct recent *r = &f->rec[f->n_rec++];
 	r->seq = e->seq;
 	r->type = e->type;
@@ -718,14 +727,9 @@ static vg_status emit_event(vg_fusion *f, struct vg_fusion_event *e, struct vg_e
 	r->paired = e->pair_seq != 0;
 	if (f->cold) {
 		/* held until the cold start ends (a copy: e->ev is scratch) */
-		if (f->n_held == f->cap_held) {
-			uint32_t nc = f->cap_held ? f->cap_held * 2 : 64;
-			struct held *nh = realloc(f->held, nc * sizeof *nh);
-			if (!nh)
-				return vg_err_set(err, VG_ERR_NOMEM, "fusion held events");
-			f->held = nh;
-			f->cap_held = nc;
-		}
+		f->held = room(f->held, f->n_held, &f->cap_held, sizeof *f->held, 64, &ok);
+		if (!ok)
+			return vg_err_set(err, VG_ERR_NOMEM, "fusion held events");
 		struct held *h = &f->held[f->n_held];
 		h->e = *e;
 		h->ev = NULL;
@@ -894,24 +898,24 @@ static bool heard_enough(const vg_fusion *f, const struct vg_fusion_fix *fx, int
 		}
 		d[j] = v;
 	}
-	double rm = d[(k - 1) / 4] + 1;
-	uint32_t heard = 0, in = 0;
-	for (uint32_t i = 0; i < k; i++)
-		heard += d[i] <= rm;
-	for (uint32_t s = 0; s < f->n_sen; s++)
-		if (listening(f, s, t_ev) && chord(p, f->sen[s].ecef) <= rm)
-			in++;
-	/* the same within the median distance of the used sensors: a
+	/* within the first quartile and within the median distance of the used
+	 * sensors: of the listening sensors that near, how many took part. A
 	 * coincidence of arrivals of other events (dense fire, where every
 	 * sensor hears something at any time) is made of scattered sensors, so
-	 * most sensors nearer than its median one did not take part */
-	double r2 = d[(k - 1) / 2] + 1;
-	uint32_t h2 = 0, i2 = 0;
-	for (uint32_t i = 0; i < k; i++)
+	 * most sensors nearer than its median one did not take part. */
+	double rm = d[(k - 1) / 4] + 1, r2 = d[(k - 1) / 2] + 1;
+	uint32_t heard = 0, in = 0, h2 = 0, i2 = 0;
+	for (uint32_t i = 0; i < k; i++) {
+		heard += d[i] <= rm;
 		h2 += d[i] <= r2;
-	for (uint32_t s = 0; s < f->n_sen; s++)
-		if (listening(f, s, t_ev) && chord(p, f->sen[s].ecef) <= r2)
-			i2++;
+	}
+	for (uint32_t s = 0; s < f->n_sen; s++) {
+		if (!listening(f, s, t_ev))
+			continue;
+		double q = chord(p, f->sen[s].ecef);
+		in += q <= rm;
+		i2 += q <= r2;
+	}
 	vg_log(VG_LOG_DEBUG, "heard %u of %u within %.0f m (k %u) at %.5f %.5f; median %u of %u", heard,
 	       in, rm, k, fx->lat_deg, fx->lon_deg, h2, i2);
 	if ((double)h2 < f->cfg.min_heard_median_frac * (double)i2)
@@ -1951,17 +1955,12 @@ static vg_status make_arr(vg_fusion *f, const struct vg_obs *o, int64_t log_inde
 
 static vg_status radar_append(vg_fusion *f, const struct radar *r, struct vg_err *err)
 {
-	if (f->n_rad == f->cap_rad) {
-		uint32_t nc = f->cap_rad ? f->cap_rad * 2 : 32;
-		if (nc > 1u << 20)
-			return vg_err_set(err, VG_ERR_LIMIT, "fusion: more than %u open radar reports",
-			                  f->cap_rad);
-		struct radar *nr = realloc(f->rad, nc * sizeof *nr);
-		if (!nr)
-			return vg_err_set(err, VG_ERR_NOMEM, "fusion radar reports");
-		f->rad = nr;
-		f->cap_rad = nc;
-	}
+	if (f->n_rad >= 1u << 20)
+		return vg_err_set(err, VG_ERR_LIMIT, "fusion: more than %u open radar reports", f->n_rad);
+	bool ok = true;
+	f->rad = room(f->rad, f->n_rad, &f->cap_rad, sizeof *f->rad, 32, &ok);
+	if (!ok)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion radar reports");
 	f->rad[f->n_rad++] = *r;
 	return VG_OK;
 }
@@ -2011,14 +2010,10 @@ static vg_status make_radar(vg_fusion *f, const struct vg_obs *o, int64_t log_in
 static vg_status cold_record(vg_fusion *f, uint8_t kind, const struct arr *a, const struct radar *r,
                              struct vg_err *err)
 {
-	if (f->n_cin == f->cap_cin) {
-		uint32_t nc = f->cap_cin ? f->cap_cin * 2 : 1024;
-		struct cold_in *n = realloc(f->cin, (size_t)nc * sizeof *n);
-		if (!n)
-			return vg_err_set(err, VG_ERR_NOMEM, "fusion cold start");
-		f->cin = n;
-		f->cap_cin = nc;
-	}
+	bool ok = true;
+	f->cin = room(f->cin, f->n_cin, &f->cap_cin, sizeof *f->cin, 1024, &ok);
+	if (!ok)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion cold start");
 	struct cold_in *c = &f->cin[f->n_cin++];
 	c->clock_ns = f->clock_ns;
 	c->kind = kind;

@@ -18,15 +18,9 @@ SC=$VG_SRC/scenarios/test-small.json
 RULES=$VG_SRC/tests/e2e/rules_minsk2.json
 DB=$T/v.db
 
-expect_exit 0 "sim test-small" "$VIGIL" sim "$SC" --seed 7 --out "$T/s" --threads 1
-jq --slurpfile r "$RULES" '.agreement.weapon_classes = $r[0].weapon_classes | .agreement.rules = $r[0].rules' \
-	"$T/s/agreement.geojson" > "$T/ag.geojson"
-expect_exit 0 "sensor import" "$VIGIL" -q sensor import --db "$DB" "$T/s/sensors.ndjson"
-expect_exit 0 "ingest" "$VIGIL" -q ingest "$T/s/observations.ndjson" --db "$DB"
-expect_exit 0 "fuse" "$VIGIL" fuse --db "$DB" --out "$T/fused.ndjson"
-jq -c '.events[] | select((.type == "launch" or .type == "impact") and .decided_at != null and (.dud | not))
-       | {id, type, time, lat, lon, class, cov_m2: [[900,0],[0,900]]}' "$T/s/truth.json" > "$T/events.ndjson"
-cat "$T/fused.ndjson" >> "$T/events.ndjson"
+sim_agreement "$T"
+store_ingest "$T"
+fused_events "$T"
 expect_exit 0 "adjudicate" "$VIGIL" adjudicate --db "$DB" --agreement "$T/ag.geojson" \
 	--events "$T/events.ndjson" --with-radar --out "$T/f.ndjson"
 

@@ -18,9 +18,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-expect_exit 0 "sim test-small" "$VIGIL" sim "$SC" --seed 7 --out "$T/s" --threads 1
-jq --slurpfile r "$RULES" '.agreement.weapon_classes = $r[0].weapon_classes | .agreement.rules = $r[0].rules' \
-	"$T/s/agreement.geojson" > "$T/ag.geojson"
+sim_agreement "$T"
 DB=$T/v.db
 expect_exit 0 "sensor import" "$VIGIL" -q sensor import --db "$DB" "$T/s/sensors.ndjson"
 A=$("$VIGIL" token create --db "$DB" --member A --role member 2>/dev/null)

@@ -42,16 +42,10 @@ for f in leaflet/dist/leaflet.js topojson-client/dist/topojson-client.min.js wor
 done
 
 # ---- a store with findings (as tests/e2e/server_findings.sh)
-expect_exit 0 "sim test-small" "$VIGIL" sim "$SC" --seed 7 --out "$WORK/s" --threads 1
-jq --slurpfile r "$RULES" '.agreement.weapon_classes = $r[0].weapon_classes | .agreement.rules = $r[0].rules' \
-	"$WORK/s/agreement.geojson" >"$WORK/ag.geojson"
+sim_agreement "$WORK"
 DB=$WORK/v.db
-expect_exit 0 "sensor import" "$VIGIL" -q sensor import --db "$DB" "$WORK/s/sensors.ndjson"
-expect_exit 0 "ingest" "$VIGIL" -q ingest "$WORK/s/observations.ndjson" --db "$DB"
-expect_exit 0 "fuse the store" "$VIGIL" fuse --db "$DB" --out "$WORK/fused.ndjson"
-jq -c '.events[] | select((.type == "launch" or .type == "impact") and .decided_at != null and (.dud | not))
-       | {id, type, time, lat, lon, class, cov_m2: [[900,0],[0,900]]}' "$WORK/s/truth.json" >"$WORK/events.ndjson"
-cat "$WORK/fused.ndjson" >>"$WORK/events.ndjson"
+store_ingest "$WORK"
+fused_events "$WORK"
 expect_exit 0 "adjudicate" "$VIGIL" adjudicate --db "$DB" --agreement "$WORK/ag.geojson" \
 	--events "$WORK/events.ndjson" --with-radar --out "$WORK/f.ndjson"
 N=$(wc -l <"$WORK/f.ndjson")

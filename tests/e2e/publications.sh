@@ -18,12 +18,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-expect_exit 0 "sim test-small" "$VIGIL" sim "$SC" --seed 7 --out "$T/s" --threads 1
-jq --slurpfile r "$RULES" '.agreement.weapon_classes = $r[0].weapon_classes | .agreement.rules = $r[0].rules' \
-	"$T/s/agreement.geojson" > "$T/ag.geojson"
+sim_agreement "$T"
 DB=$T/v.db
-expect_exit 0 "sensor import" "$VIGIL" -q sensor import --db "$DB" "$T/s/sensors.ndjson"
-expect_exit 0 "ingest" "$VIGIL" -q ingest "$T/s/observations.ndjson" --db "$DB"
+store_ingest "$T"
 N_LOG0=$(sqlite3 "$DB" 'SELECT count(*) FROM log_entries')
 
 expect_exit 0 "fuse --db" "$VIGIL" fuse --db "$DB" --out "$T/ev1.ndjson"

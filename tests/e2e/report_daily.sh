@@ -32,16 +32,10 @@ check "help has an example" grep -q 'vigil report daily --db' "$T/out"
 expect_exit 2 "report without a kind" "$VIGIL" report
 expect_exit 2 "an unknown report" "$VIGIL" report weekly --db "$T/none.db" --date 2026-03-01
 
-expect_exit 0 "sim test-small" "$VIGIL" sim "$SC" --seed 7 --out "$T/s" --threads 1
-jq --slurpfile r "$RULES" '.agreement.weapon_classes = $r[0].weapon_classes | .agreement.rules = $r[0].rules' \
-	"$T/s/agreement.geojson" > "$T/ag.geojson"
+sim_agreement "$T"
 DB=$T/v.db
-expect_exit 0 "sensor import" "$VIGIL" -q sensor import --db "$DB" "$T/s/sensors.ndjson"
-expect_exit 0 "ingest" "$VIGIL" -q ingest "$T/s/observations.ndjson" --db "$DB"
-expect_exit 0 "fuse" "$VIGIL" fuse --db "$DB" --out "$T/fused.ndjson"
-jq -c '.events[] | select((.type == "launch" or .type == "impact") and .decided_at != null and (.dud | not))
-       | {id, type, time, lat, lon, class, cov_m2: [[900,0],[0,900]]}' "$T/s/truth.json" > "$T/events.ndjson"
-cat "$T/fused.ndjson" >> "$T/events.ndjson"
+store_ingest "$T"
+fused_events "$T"
 expect_exit 0 "adjudicate" "$VIGIL" adjudicate --db "$DB" --agreement "$T/ag.geojson" \
 	--events "$T/events.ndjson" --with-radar --out "$T/f.ndjson"
 

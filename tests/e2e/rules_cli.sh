@@ -13,9 +13,7 @@ expect_exit 0 "adjudicate --help" "$VIGIL" adjudicate --help
 check "adjudicate help has an example" grep -q 'vigil adjudicate --db' "$T/out"
 expect_exit 2 "adjudicate without --agreement" "$VIGIL" adjudicate --db "$T/x.db"
 
-expect_exit 0 "sim test-small" "$VIGIL" sim "$SC" --seed 7 --out "$T/s" --threads 1
-jq --slurpfile r "$RULES" '.agreement.weapon_classes = $r[0].weapon_classes | .agreement.rules = $r[0].rules' \
-	"$T/s/agreement.geojson" > "$T/ag.geojson"
+sim_agreement "$T"
 expect_exit 0 "agreement check (rules)" "$VIGIL" agreement check "$T/ag.geojson"
 check "check lists the rules" grep -q 'wd-artillery (withdrawal) heavy_artillery' "$T/out"
 

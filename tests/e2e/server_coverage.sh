@@ -15,8 +15,7 @@ trap cleanup EXIT
 expect_exit 0 "sim test-small" "$VIGIL" sim "$SC" --seed 7 --out "$T/s" --threads 1
 DB=$T/v.db
 AG=$T/s/agreement.geojson
-expect_exit 0 "sensor import" "$VIGIL" -q sensor import --db "$DB" "$T/s/sensors.ndjson"
-expect_exit 0 "ingest" "$VIGIL" -q ingest "$T/s/observations.ndjson" --db "$DB"
+store_ingest "$T"
 FROM=2026-03-01T00:00:00Z
 UNTIL=2026-03-01T02:00:00Z
 BOX=37.5,47.8,38.0,48.1

@@ -44,6 +44,22 @@ static void net_init(struct net *n)
 	}
 }
 
+/* Register the grid's sensors with a fusion stream. */
+static void net_register(const struct net *n, vg_fusion *f)
+{
+	struct vg_err err;
+	for (int i = 0; i < NSEN; i++) {
+		struct vg_sensor s;
+		memset(&s, 0, sizeof s);
+		snprintf(s.id, sizeof s.id, "%s", n->id[i]);
+		s.has_pos = true;
+		s.lat_deg = n->lat[i];
+		s.lon_deg = n->lon[i];
+		s.survey_sigma_m = 0.01;
+		assert_int_equal(vg_fusion_sensor_add(f, &s, &err), VG_OK);
+	}
+}
+
 struct arrival {
 	int sensor;
 	int64_t t_ns, recv_ns;
@@ -191,16 +207,7 @@ static void run(const double (*src)[3], int ns, const int *heard, int n_false, u
 	struct vg_err err;
 	memset(o, 0, sizeof *o);
 	assert_int_equal(vg_fusion_new(&cfg, on_event, o, &f, &err), VG_OK);
-	for (int i = 0; i < NSEN; i++) {
-		struct vg_sensor s;
-		memset(&s, 0, sizeof s);
-		snprintf(s.id, sizeof s.id, "%s", n.id[i]);
-		s.has_pos = true;
-		s.lat_deg = n.lat[i];
-		s.lon_deg = n.lon[i];
-		s.survey_sigma_m = 0.01;
-		assert_int_equal(vg_fusion_sensor_add(f, &s, &err), VG_OK);
-	}
+	net_register(&n, f);
 	for (int i = 0; i < na; i++) {
 		struct vg_obs ob;
 		memset(&ob, 0, sizeof ob);
@@ -373,16 +380,7 @@ static void test_cold_record_bounded(void **state)
 	static struct out o;
 	memset(&o, 0, sizeof o);
 	assert_int_equal(vg_fusion_new(&cfg, on_event, &o, &f, &err), VG_OK);
-	for (int i = 0; i < NSEN; i++) {
-		struct vg_sensor sn;
-		memset(&sn, 0, sizeof sn);
-		snprintf(sn.id, sizeof sn.id, "%s", n.id[i]);
-		sn.has_pos = true;
-		sn.lat_deg = n.lat[i];
-		sn.lon_deg = n.lon[i];
-		sn.survey_sigma_m = 0.01;
-		assert_int_equal(vg_fusion_sensor_add(f, &sn, &err), VG_OK);
-	}
+	net_register(&n, f);
 	struct vg_obs ob;
 	memset(&ob, 0, sizeof ob);
 	ob.kind = VG_OBS_IMPULSE;
@@ -536,16 +534,7 @@ static void test_radar_refuted(void **state)
 	vg_fusion *f;
 	struct vg_err err;
 	assert_int_equal(vg_fusion_new(&cfg, on_radar_event, &o, &f, &err), VG_OK);
-	for (int i = 0; i < NSEN; i++) {
-		struct vg_sensor s;
-		memset(&s, 0, sizeof s);
-		snprintf(s.id, sizeof s.id, "%s", n.id[i]);
-		s.has_pos = true;
-		s.lat_deg = n.lat[i];
-		s.lon_deg = n.lon[i];
-		s.survey_sigma_m = 0.01;
-		assert_int_equal(vg_fusion_sensor_add(f, &s, &err), VG_OK);
-	}
+	net_register(&n, f);
 	struct vg_sensor cbr;
 	memset(&cbr, 0, sizeof cbr);
 	snprintf(cbr.id, sizeof cbr.id, "cbr-1");
