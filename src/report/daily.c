@@ -631,6 +631,15 @@ static void td_text(struct vg_buf *b, const char *s)
 	vg_buf_str(b, "</td>");
 }
 
+/* <tr> and an area's name, kind and party cells */
+static void area_cells(struct vg_buf *b, const struct area *A)
+{
+	vg_buf_str(b, "<tr>");
+	td_text(b, A->name);
+	td_text(b, A->kind);
+	td_text(b, A->party);
+}
+
 /* <time datetime="exact RFC 3339">YYYY-MM-DD HH:MM:SS</time> */
 static void put_time(struct vg_buf *b, int64_t t_ns)
 {
@@ -1270,10 +1279,7 @@ static void write_areas(struct vg_buf *b, const struct day *d)
 	          "<tbody>\n");
 	for (uint32_t i = 0; i < d->nareas; i++) {
 		const struct area *A = &d->areas[i];
-		vg_buf_str(b, "<tr>");
-		td_text(b, A->name);
-		td_text(b, A->kind);
-		td_text(b, A->party);
+		area_cells(b, A);
 		cell_n(b, "area", A->name, "findings", A->n_f);
 		cell_n(b, "area", A->name, "confirmed", A->n_f_conf);
 		cell_n(b, "area", A->name, "events", A->n_e);
@@ -1376,10 +1382,7 @@ static void write_restrictions(struct vg_buf *b, const struct day *d)
 	          "<tbody>\n");
 	for (uint32_t i = 0; i < d->nareas; i++) {
 		const struct area *A = &d->areas[i];
-		vg_buf_str(b, "<tr>");
-		td_text(b, A->name);
-		td_text(b, A->kind);
-		td_text(b, A->party);
+		area_cells(b, A);
 		vg_buf_str(b, "<td class=\"n\">");
 		rp_num(b, A->km2, 1);
 		vg_buf_str(b, "</td>");

@@ -51,6 +51,20 @@ static double nice_down(double x)
 /* Legend item width: swatch, gap, text (7 px per byte at 11 px), gap. */
 static double leg_w(const char *name) { return 12 + 5 + 6.5 * (double)strlen(name) + 14; }
 
+/* <line class="cls" x1 y1 x2 y2/> (one decimal) */
+static void svg_line(struct vg_buf *b, const char *cls, double x1, double y1, double x2, double y2)
+{
+	vg_buf_printf(b, "<line class=\"%s\" x1=\"", cls);
+	rp_num(b, x1, 1);
+	vg_buf_str(b, "\" y1=\"");
+	rp_num(b, y1, 1);
+	vg_buf_str(b, "\" x2=\"");
+	rp_num(b, x2, 1);
+	vg_buf_str(b, "\" y2=\"");
+	rp_num(b, y2, 1);
+	vg_buf_str(b, "\"/>");
+}
+
 void rp_bar_chart(struct vg_buf *b, const struct rp_chart *c)
 {
 	double W = c->width_px > 0 ? c->width_px : 440;
@@ -101,15 +115,8 @@ void rp_bar_chart(struct vg_buf *b, const struct rp_chart *c)
 	/* grid lines and y labels */
 	for (double t = 0; t <= ymax + 1e-9; t += step) {
 		double y = y0 - t / ymax * CH_PLOT_H;
-		vg_buf_str(b, "<line class=\"grid\" x1=\"");
-		rp_num(b, CH_LEFT, 1);
-		vg_buf_str(b, "\" y1=\"");
-		rp_num(b, y, 1);
-		vg_buf_str(b, "\" x2=\"");
-		rp_num(b, W - CH_RIGHT, 1);
-		vg_buf_str(b, "\" y2=\"");
-		rp_num(b, y, 1);
-		vg_buf_str(b, "\"/><text class=\"yl\" x=\"");
+		svg_line(b, "grid", CH_LEFT, y, W - CH_RIGHT, y);
+		vg_buf_str(b, "<text class=\"yl\" x=\"");
 		rp_num(b, CH_LEFT - 4, 1);
 		vg_buf_str(b, "\" y=\"");
 		rp_num(b, y + 3.5, 1);
@@ -163,15 +170,8 @@ void rp_bar_chart(struct vg_buf *b, const struct rp_chart *c)
 			vg_buf_str(b, "</text>\n");
 		}
 	}
-	vg_buf_str(b, "<line class=\"axis\" x1=\"");
-	rp_num(b, CH_LEFT, 1);
-	vg_buf_str(b, "\" y1=\"");
-	rp_num(b, y0, 1);
-	vg_buf_str(b, "\" x2=\"");
-	rp_num(b, W - CH_RIGHT, 1);
-	vg_buf_str(b, "\" y2=\"");
-	rp_num(b, y0, 1);
-	vg_buf_str(b, "\"/>\n");
+	svg_line(b, "axis", CH_LEFT, y0, W - CH_RIGHT, y0);
+	vg_buf_str(b, "\n");
 	/* legend */
 	x = CH_LEFT;
 	double ly = y0 + CH_AXIS_H + 2;

@@ -616,23 +616,35 @@ struct vg_tak_listener {
 
 #define CONN_BUF (VG_TAK_MSG_MAX + 8192)
 
-static vg_status udp_bind(const char *spec, const char *iface, int *out, char *desc, size_t desc_cap,
-                          struct vg_err *err)
+/* The passive socket of a bind spec ("host:port"): resolved (*res, the
+ * caller frees it), non-blocking, close-on-exec, SO_REUSEADDR. */
+static vg_status listen_socket(const char *spec, int type, const char *lab, struct addrinfo **res,
+                               int *fd, struct vg_err *err)
 {
 	char host[256], port[8];
 	vg_status st = vg_tak_hostport_parse(spec, host, port, err);
 	if (st)
 		return st;
-	struct addrinfo *res;
-	if ((st = resolve(host, port, SOCK_DGRAM, true, &res, err)))
+	if ((st = resolve(host, port, type, true, res, err)))
 		return st;
-	int fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		freeaddrinfo(res);
-		return vg_err_set(err, VG_ERR_IO, "udp %s: socket: %s", spec, strerror(errno));
+	*fd = socket((*res)->ai_family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (*fd < 0) {
+		freeaddrinfo(*res);
+		return vg_err_set(err, VG_ERR_IO, "%s %s: socket: %s", lab, spec, strerror(errno));
 	}
 	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	return VG_OK;
+}
+
+static vg_status udp_bind(const char *spec, const char *iface, int *out, char *desc, size_t desc_cap,
+                          struct vg_err *err)
+{
+	struct addrinfo *res;
+	int fd;
+	vg_status st = listen_socket(spec, SOCK_DGRAM, "udp", &res, &fd, err);
+	if (st)
+		return st;
 	int rc;
 	bool mc = is_multicast(res->ai_addr);
 	if (mc && res->ai_family == AF_INET) {
@@ -677,20 +689,11 @@ static vg_status udp_bind(const char *spec, const char *iface, int *out, char *d
 
 static vg_status tcp_bind(const char *spec, int *out, char *desc, size_t desc_cap, struct vg_err *err)
 {
-	char host[256], port[8];
-	vg_status st = vg_tak_hostport_parse(spec, host, port, err);
+	struct addrinfo *res;
+	int fd;
+	vg_status st = listen_socket(spec, SOCK_STREAM, "tcp", &res, &fd, err);
 	if (st)
 		return st;
-	struct addrinfo *res;
-	if ((st = resolve(host, port, SOCK_STREAM, true, &res, err)))
-		return st;
-	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		freeaddrinfo(res);
-		return vg_err_set(err, VG_ERR_IO, "tcp %s: socket: %s", spec, strerror(errno));
-	}
-	int one = 1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	if (bind(fd, res->ai_addr, res->ai_addrlen) || listen(fd, 64)) {
 		vg_status s2 = vg_err_set(err, VG_ERR_IO, "tcp %s: %s", spec, strerror(errno));
 		close(fd);
