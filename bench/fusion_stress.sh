@@ -73,8 +73,10 @@ def dist(a, b):
     dy = (a["lat"] - b["lat"]) * 111320.0
     dx = (a["lon"] - b["lon"]) * 111320.0 * math.cos(math.radians(a["lat"]))
     return math.hypot(dx, dy)
+# a dud is an impact that did not detonate (nothing to hear); its launch
+# was fired and heard like any other (as `vigil score` counts it)
 t = [e for e in json.load(open(d + "/truth.json"))["events"]
-     if e["type"] in ("launch", "impact", "explosion") and not e.get("dud")]
+     if e["type"] in ("launch", "impact", "explosion") and not (e.get("dud") and e["type"] == "impact")]
 for e in t: e["_t"] = ts(e["time"])
 t.sort(key=lambda e: e["_t"])
 close_t = [e for e in t if any(x is not e and 1.0 <= abs(x["_t"] - e["_t"]) <= 3.0 for x in t

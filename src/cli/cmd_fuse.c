@@ -27,6 +27,8 @@ static void help(FILE *f)
 	        "  --wind EAST,NORTH        prior wind, m/s towards east and north (default 0,0)\n"
 	        "  --wind-sigma MPS         prior 1-sigma of each wind component (default 5)\n"
 	        "  --no-track-medium        do not learn the medium from located events\n"
+	        "  --medium-drift MPS       random walk of the learnt medium, m/s per square\n"
+	        "                           root of an hour (default 1)\n"
 	        "  --max-range-km KM        farthest detection considered (default 40)\n"
 	        "  --latency-max S          delivery delay bound before an event is final (default 20)\n"
 	        "  --min-arrivals N         arrival times an event needs (default 8; >= 4)\n"
@@ -288,6 +290,13 @@ int vg_cmd_fuse(int argc, char **argv)
 				return VG_EXIT_USAGE;
 			}
 			cfg.cold_hold_s = x;
+		} else if (vg_cli_opt(argc, argv, &i, "--medium-drift", &v)) {
+			if (!v || !vg_cli_parse_double(v, &x) || !(x > 0 && x <= 100)) {
+				vg_cli_error("fuse", "--medium-drift %s: want m/s per sqrt(h) in (0, 100]",
+				             v ? v : "");
+				return VG_EXIT_USAGE;
+			}
+			cfg.medium_drift_mps_per_h = x;
 		} else if (!strcmp(argv[i], "--no-track-medium")) {
 			cfg.track_medium = false;
 		} else if (!strcmp(argv[i], "--no-radar-only")) {

@@ -35,11 +35,15 @@
  *     part: a coincidence is made of scattered sensors). Its arrivals
  *     leave the pool (an arrival is never assigned twice; outliers the fit
  *     rejected stay in the pool and are reported with the event).
- *  4. Medium: every well-determined event's posterior (c, wind) becomes the
- *     prior of the next (a Kalman filter with a random-walk drift), so the
- *     sound speed and the wind are learnt from the data: that is what lets
- *     a network whose configured speed is several per cent off locate at
- *     the Cramer-Rao bound of a known medium. The first medium needs two
+ *  4. Medium: a Kalman filter over (c, wind) whose measurements are the
+ *     well-determined events' own evidence on the medium (their fit's
+ *     marginal posterior less its prior, medium_evidence), with a random
+ *     walk and a bounded ramp between events, so the sound speed and the
+ *     wind are learnt from the data: that is what lets a network whose
+ *     configured speed is several per cent off locate near the Cramer-Rao
+ *     bound of a known medium (at 12 km, 0.01 m/s of speed is 0.36 m of
+ *     range: one event alone does not know the medium that well, a
+ *     hundred do). The first medium needs two
  *     clean events that agree (or one of COLD_STRONG arrivals); until then
  *     the stream holds its events and records its inputs, and replays them
  *     with the agreed medium (the cold start, below).
@@ -160,6 +164,12 @@ struct med_fix {
 #define HYP_BETTER(a, b) ((a)->n > (b)->n || ((a)->n == (b)->n && (a)->cost < (b)->cost))
 /* inputs recorded at most during a cold start (then the held events go out) */
 #define COLD_MAX_INPUTS 500000u
+/* the medium tracker: how many events share one's survey-error bias
+ * (medium_evidence), the floor of its sigmas (m/s), and how far a place's
+ * own effective medium may be from it in the association's gates (m/s) */
+#define MED_CORR 4.0
+#define MED_FLOOR_MPS 0.005
+#define MED_ASSOC_MPS 0.05
 
 struct recent {
 	uint64_t seq;
@@ -191,6 +201,7 @@ struct vg_fusion {
 
 	/* the medium tracker */
 	struct vg_fusion_medium med;
+	double med_P[3][3]; /* its covariance (c, we, wn) */
 	int64_t med_t_ns;
 	bool med_started;
 
@@ -243,7 +254,8 @@ void vg_fusion_config_default(struct vg_fusion_config *c)
 	c->medium.wn_mps = 0;
 	c->medium.w_sigma_mps = 5.0;
 	c->track_medium = true;
-	c->medium_drift_mps_per_h = 1.0;
+	c->medium_drift_mps_per_h = 0.1;
+	c->medium_rate_mps_per_h = 1.0;
 	c->max_range_m = 40000;
 	c->latency_max_s = 20;
 	c->min_arrivals = 8;
@@ -483,12 +495,23 @@ vg_status vg_fusion_sensor_add(vg_fusion *f, const struct vg_sensor *s, struct v
 
 /* ---- The medium tracker ---------------------------------------------------- */
 
+/* The variance the medium may have gained over h hours: a random walk
+ * (medium_drift, m/s per sqrt(h)) plus a ramp of up to medium_rate m/s per
+ * hour (the air warms and cools by up to ~1.5 degC an hour, c by ~1 m/s:
+ * a random walk slow enough to average dense fire well would lag it when
+ * fire is sparse). */
+static double medium_q(const vg_fusion *f, double h)
+{
+	double d = f->cfg.medium_drift_mps_per_h, r = f->cfg.medium_rate_mps_per_h;
+	return d * d * h + r * r * h * h;
+}
+
 static struct vg_fusion_medium medium_at(const vg_fusion *f, int64_t t_ns)
 {
 	struct vg_fusion_medium m = f->med;
 	if (f->med_started) {
 		double h = fabs((double)(t_ns - f->med_t_ns)) / 3.6e12;
-		double q = f->cfg.medium_drift_mps_per_h * f->cfg.medium_drift_mps_per_h * h;
+		double q = medium_q(f, h);
 		m.c_sigma_mps = sqrt(m.c_sigma_mps * m.c_sigma_mps + q);
 		m.w_sigma_mps = sqrt(m.w_sigma_mps * m.w_sigma_mps + q);
 		/* never tighter or looser than the data can justify */
@@ -507,7 +530,7 @@ static struct vg_fusion_medium medium_at(const vg_fusion *f, int64_t t_ns)
 static bool fixes_agree(const vg_fusion *f, const struct med_fix *a, const struct med_fix *b)
 {
 	double h = fabs((double)(a->t_ns - b->t_ns)) / 3.6e12;
-	double q = f->cfg.medium_drift_mps_per_h * f->cfg.medium_drift_mps_per_h * h + 0.05 * 0.05;
+	double q = medium_q(f, h) + 0.05 * 0.05;
 	double S[3][3], d[3];
 	for (int i = 0; i < 3; i++) {
 		d[i] = a->m[i] - b->m[i];
@@ -541,8 +564,82 @@ static bool fixes_agree(const vg_fusion *f, const struct med_fix *a, const struc
 }
 
 static void medium_set(vg_fusion *f, const struct vg_fusion_fix *fx, int64_t t_ns);
+static void medium_sigmas(vg_fusion *f);
 
-static void medium_update(vg_fusion *f, const struct vg_fusion_fix *fx, int64_t t_ns)
+/* Inverse of a symmetric 3x3 (cofactors); false when not positive definite. */
+static bool inv3_spd(const double A[3][3], double X[3][3])
+{
+	double c00 = A[1][1] * A[2][2] - A[1][2] * A[2][1];
+	double c01 = A[1][2] * A[2][0] - A[1][0] * A[2][2];
+	double c02 = A[1][0] * A[2][1] - A[1][1] * A[2][0];
+	double det = A[0][0] * c00 + A[0][1] * c01 + A[0][2] * c02;
+	double m2 = A[0][0] * A[1][1] - A[0][1] * A[1][0];
+	if (!(A[0][0] > 0) || !(m2 > 0) || !(det > 0) || !isfinite(det))
+		return false;
+	X[0][0] = c00 / det;
+	X[0][1] = X[1][0] = c01 / det;
+	X[0][2] = X[2][0] = c02 / det;
+	X[1][1] = (A[0][0] * A[2][2] - A[0][2] * A[2][0]) / det;
+	X[1][2] = X[2][1] = (A[0][2] * A[1][0] - A[0][0] * A[1][2]) / det;
+	X[2][2] = m2 / det;
+	return true;
+}
+
+/*
+ * The event's own evidence on the medium: the fit's marginal posterior
+ * (position and origin time integrated out) is the prior times the
+ * event's likelihood, so in information form the likelihood is the
+ * posterior's information less the prior's (the fit's prior is diagonal:
+ * c_sigma, w_sigma, w_sigma about prior's mean).
+ *
+ * Part of its error does not average away: a sensor's survey error biases
+ * its arrivals alike in every event it hears, so successive events from
+ * one place (a battery's salvo) share it, and a tracker that took them as
+ * independent would soon be sure of a medium that is only right for that
+ * place's sensors. rho is the share of the event's arrival variance (by
+ * information) that is survey error; the evidence's covariance is
+ * multiplied by 1 + MED_CORR rho, as if that share were shared by the next
+ * MED_CORR events. On the collapse scenario (1 m survey errors) this keeps
+ * the tracker's medium error inside its stated sigma; with surveys exact
+ * it changes nothing. False when the event says nothing definite about
+ * the medium.
+ */
+static bool medium_evidence(const struct vg_fusion_medium *prior, const struct vg_fusion_fix *fx,
+                            double rho, double m[3], double R[3][3])
+{
+	double P[3][3], I[3][3], Ip[3];
+	double sc = fx->scale > 1 ? fx->scale : 1; /* the fit's Birge inflation, undone */
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			P[i][j] = fx->medium_cov[i][j] / sc;
+	if (!inv3_spd(P, I))
+		return false;
+	Ip[0] = 1 / (prior->c_sigma_mps * prior->c_sigma_mps);
+	Ip[1] = Ip[2] = 1 / (prior->w_sigma_mps * prior->w_sigma_mps);
+	double mp[3] = {prior->c_mps, prior->we_mps, prior->wn_mps};
+	double mq[3] = {fx->c_mps, fx->we_mps, fx->wn_mps};
+	double L[3][3], h[3];
+	for (int i = 0; i < 3; i++) {
+		h[i] = -Ip[i] * mp[i];
+		for (int j = 0; j < 3; j++) {
+			L[i][j] = I[i][j] - (i == j ? Ip[i] : 0);
+			h[i] += I[i][j] * mq[j];
+		}
+	}
+	double C[3][3];
+	if (!inv3_spd(L, C))
+		return false;
+	double k = sc * (1 + MED_CORR * rho);
+	for (int i = 0; i < 3; i++) {
+		m[i] = C[i][0] * h[0] + C[i][1] * h[1] + C[i][2] * h[2];
+		for (int j = 0; j < 3; j++)
+			R[i][j] = C[i][j] * k;
+	}
+	return isfinite(m[0] + m[1] + m[2]);
+}
+
+static void medium_update(vg_fusion *f, const struct vg_fusion_medium *prior,
+                          const struct vg_fusion_fix *fx, double rho, int64_t t_ns)
 {
 	if (!f->cfg.track_medium)
 		return;
@@ -574,8 +671,57 @@ static void medium_update(vg_fusion *f, const struct vg_fusion_fix *fx, int64_t 
 			f->agreed_t_ns = t_ns;
 			return;
 		}
+		medium_set(f, fx, t_ns);
+		return;
 	}
-	medium_set(f, fx, t_ns);
+	/* Kalman: the random walk since the last update, then the event's
+	 * own evidence */
+	double m[3], R[3][3];
+	if (!medium_evidence(prior, fx, rho, m, R))
+		return;
+	double h = fabs((double)(t_ns - f->med_t_ns)) / 3.6e12;
+	double q = medium_q(f, h);
+	double P[3][3], S[3][3], Si[3][3], K[3][3];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++) {
+			P[i][j] = f->med_P[i][j] + (i == j ? q : 0);
+			S[i][j] = P[i][j] + R[i][j];
+		}
+	if (!inv3_spd(S, Si))
+		return;
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			K[i][j] = P[i][0] * Si[0][j] + P[i][1] * Si[1][j] + P[i][2] * Si[2][j];
+	double x[3] = {f->med.c_mps, f->med.we_mps, f->med.wn_mps}, d[3];
+	for (int i = 0; i < 3; i++)
+		d[i] = m[i] - x[i];
+	for (int i = 0; i < 3; i++)
+		x[i] += K[i][0] * d[0] + K[i][1] * d[1] + K[i][2] * d[2];
+	double Pn[3][3];
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			Pn[i][j] = P[i][j] - (K[i][0] * P[0][j] + K[i][1] * P[1][j] + K[i][2] * P[2][j]);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			f->med_P[i][j] = (Pn[i][j] + Pn[j][i]) / 2;
+	f->med.c_mps = x[0];
+	f->med.we_mps = x[1];
+	f->med.wn_mps = x[2];
+	medium_sigmas(f);
+	f->med_t_ns = t_ns;
+	vg_log(VG_LOG_DEBUG,
+	       "medium: c %.3f +- %.3f, wind (%.3f, %.3f) +- %.3f m/s; the event's evidence c %.3f +- "
+	       "%.3f, wind (%.3f, %.3f) +- %.3f (rho %.2f)",
+	       f->med.c_mps, f->med.c_sigma_mps, f->med.we_mps, f->med.wn_mps, f->med.w_sigma_mps, m[0],
+	       sqrt(R[0][0]), m[1], m[2], sqrt(R[1][1]), rho);
+}
+
+/* The tracker's marginal sigmas (correlations dropped: the fits' prior is
+ * diagonal), floored. */
+static void medium_sigmas(vg_fusion *f)
+{
+	f->med.c_sigma_mps = fmax(sqrt(fmax(f->med_P[0][0], 0)), MED_FLOOR_MPS);
+	f->med.w_sigma_mps = fmax(sqrt(fmax(fmax(f->med_P[1][1], f->med_P[2][2]), 0)), MED_FLOOR_MPS);
 }
 
 static void medium_set(vg_fusion *f, const struct vg_fusion_fix *fx, int64_t t_ns)
@@ -583,11 +729,8 @@ static void medium_set(vg_fusion *f, const struct vg_fusion_fix *fx, int64_t t_n
 	f->med.c_mps = fx->c_mps;
 	f->med.we_mps = fx->we_mps;
 	f->med.wn_mps = fx->wn_mps;
-	/* the marginal sigmas (conservative: correlations dropped), floored */
-	double sc = sqrt(fx->medium_cov[0][0]);
-	double sw = sqrt(fmax(fx->medium_cov[1][1], fx->medium_cov[2][2]));
-	f->med.c_sigma_mps = fmax(sc, 0.02);
-	f->med.w_sigma_mps = fmax(sw, 0.02);
+	memcpy(f->med_P, fx->medium_cov, sizeof f->med_P);
+	medium_sigmas(f);
 	f->med_t_ns = t_ns;
 	f->med_started = true;
 }
@@ -1434,7 +1577,13 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 {
 	*formed = false;
 	const struct arr *A = &f->pend[0];
-	struct vg_fusion_medium med = medium_at(f, A->t_ns);
+	/* the tracker's medium for the event's fit; association gates also
+	 * allow for the place's own medium (MED_SYS_MPS: the sensors' survey
+	 * errors make each place's effective medium differ a little) */
+	struct vg_fusion_medium fit_med = medium_at(f, A->t_ns);
+	struct vg_fusion_medium med = fit_med;
+	med.c_sigma_mps = hypot(med.c_sigma_mps, MED_ASSOC_MPS);
+	med.w_sigma_mps = hypot(med.w_sigma_mps, MED_ASSOC_MPS);
 	double c = med.c_mps;
 	double c_lo = c - 3 * med.c_sigma_mps - 3 * med.w_sigma_mps;
 	if (c_lo < 0.5 * c)
@@ -1609,7 +1758,7 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 		vg_fusion_locate_opts_default(&lo);
 		lo.inflate = true; /* the event's ellipse: Birge ratio, docs/fusion.md */
 		f->st.n_fits++;
-		if (vg_fusion_locate(f->meas, n, &med, fx.lat_deg, fx.lon_deg, &lo, f->use, f->resid, &fx,
+		if (vg_fusion_locate(f->meas, n, &fit_med, fx.lat_deg, fx.lon_deg, &lo, f->use, f->resid, &fx,
 		                     &e2))
 			return VG_OK;
 	}
@@ -1690,8 +1839,19 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 	/* learn the medium only from clean, well-determined events: a mixed
 	 * association would teach it a wrong wind */
 	if (n_used >= 12 && fx.dof >= 8 && fx.chi2 <= 1.5 * fx.dof && fx.n_rejected == 0 &&
-	    sqrt(fx.medium_cov[1][1] + fx.medium_cov[2][2]) < 1.0)
-		medium_update(f, &fx, e.t_ns);
+	    sqrt(fx.medium_cov[1][1] + fx.medium_cov[2][2]) < 1.0) {
+		/* the survey errors' share of the arrivals' variance, by information */
+		double sw = 0, swr = 0;
+		for (uint32_t i = 0; i < n; i++) {
+			if (!f->use[i] || !f->meas[i].has_time)
+				continue;
+			double v = f->meas[i].sigma_s * f->meas[i].sigma_s;
+			double b = f->pend[f->meas_arr[i]].survey_sigma_m / fit_med.c_mps;
+			sw += 1 / v;
+			swr += b * b / (v * v);
+		}
+		medium_update(f, &fit_med, &fx, sw > 0 ? swr / sw : 0, e.t_ns);
+	}
 	*formed = true;
 	return emit_event(f, &e, err);
 }
@@ -1827,7 +1987,14 @@ static int64_t seed_horizon_ns(const vg_fusion *f)
 static vg_status process(vg_fusion *f, bool flush, struct vg_err *err)
 {
 	int64_t H = seed_horizon_ns(f);
-	int64_t H2 = H + (int64_t)10e9;
+	/* a radar report waits until every arrival its launch could have made
+	 * within max_range has been a seed (else a salvo's acoustic events,
+	 * formed from farther seeds, would find their radar reports already
+	 * gone out as radar-only events: duplicates) */
+	double c_lo = f->cfg.medium.c_mps - 3 * f->cfg.medium.c_sigma_mps;
+	if (c_lo < 0.5 * f->cfg.medium.c_mps)
+		c_lo = 0.5 * f->cfg.medium.c_mps;
+	int64_t H2 = H + (int64_t)((f->cfg.max_range_m / c_lo + 10) * 1e9);
 	vg_status s;
 	for (;;) {
 		/* the next due item: the earliest pending arrival or radar part */

@@ -126,7 +126,9 @@ struct vg_fusion_config {
 	                                  * event): default c = 335 +- 10 m/s (about 8 degC
 	                                  * +- 15 degC), wind 0 +- 5 m/s per component */
 	bool track_medium;               /* learn the medium from located events (default true) */
-	double medium_drift_mps_per_h;   /* random walk of the tracked medium (default 1 m/s/h) */
+	double medium_drift_mps_per_h;   /* random walk of the tracked medium, m/s per sqrt(h)
+	                                  * (default 0.1) */
+	double medium_rate_mps_per_h;    /* and its steepest ramp, m/s per h (default 1) */
 	double max_range_m;              /* farthest detection considered (default 40 km) */
 	double latency_max_s;            /* delivery delay bound for emission (default 20 s) */
 	uint32_t min_arrivals;           /* arrival times needed for an event (default 8;
