@@ -959,6 +959,7 @@ static vg_status observe_sats(struct obs_ctx *c)
 				o.latency_s = (float)lat_s;
 				if ((st = push(c, &o)))
 					goto out;
+				w->fort[fi].n_seen++;
 			}
 			/* False changes over the clear area (SAR: PWTT precision 0.51). */
 			uint64_t nfa = vg_rng_poisson(r, p->false_per_1000km2 * clear_km2 / 1000.0);

@@ -946,7 +946,9 @@ static vg_status write_truth(struct sim_world *w, const char *dir, struct vg_err
 			sim_buf_put(&b, ",", 1);
 			kv_num(&b, "limit_km", sc->weapons[v->cls].withdrawal_km, 3);
 		} else {
-			sim_buf_puts(&b, ",\"zone\":\"security-zone\",");
+			/* the satellite change reports of it: 0 means no pass saw it */
+			sim_buf_printf(&b, ",\"zone\":\"security-zone\",\"detections\":%u,",
+			               w->fort[v->ref].n_seen);
 			kv_num(&b, "size_m", w->fort[v->ref].size_m, 1);
 		}
 		sim_buf_put(&b, "}", 1);

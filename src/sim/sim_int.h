@@ -334,6 +334,7 @@ struct sim_fort {
 	int64_t t_ns;
 	double x, y, size_m;
 	struct sim_pos p;
+	uint32_t n_seen; /* change reports of it made (the truth's "detections") */
 };
 
 enum sim_sensor_kind {

@@ -1118,6 +1118,7 @@ static vg_status build_injected(struct sim_world *w, struct vg_err *err)
 			f->x = cx;
 			f->y = cy;
 			f->size_m = v->size_m;
+			f->n_seen = 0;
 			sim_pos_from_xy(&w->fr, cx, cy, &f->p);
 		}
 	}

@@ -212,6 +212,65 @@ static void test_determinism(void **state)
 	vg_sim_scenario_free(sc);
 }
 
+/* The truth's "detections" of a no_new_fortification violation is the
+ * number of satellite change reports of that fortification in the
+ * observations (the scorer tells the unobserved ones apart by it). */
+static void test_fortification_detections(void **state)
+{
+	(void)state;
+	struct vg_sim_scenario *sc = load("quiet");
+	char d[64];
+	assert_non_null(tu_tmpdir(d, sizeof d));
+	run(sc, 1, 1, 0, d, NULL);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/truth.json", d);
+	json_error_t je;
+	json_t *t = json_load_file(path, 0, &je);
+	assert_non_null(t);
+	json_int_t truth_n = 0;
+	int n_fort = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(t, "violations"), i, v) {
+		if (strcmp(json_string_value(json_object_get(v, "rule")), "no_new_fortification"))
+			continue;
+		json_t *det = json_object_get(v, "detections");
+		assert_true(json_is_integer(det));
+		truth_n += json_integer_value(det);
+		n_fort++;
+	}
+	json_decref(t);
+	/* the change reports of subtype fortification */
+	snprintf(path, sizeof path, "%s/observations.ndjson", d);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	json_int_t obs_n = 0;
+	struct vg_arena a;
+	vg_arena_init(&a, 1 << 20);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		struct vg_envelope env;
+		struct vg_obs obs;
+		struct vg_err err;
+		vg_arena_reset(&a);
+		assert_int_equal(vg_observation_decode(line, (size_t)n, &a, &env, &obs, &err), VG_OK);
+		obs_n += obs.kind == VG_OBS_CHANGE && obs.u.change.type == VG_CHG_FORTIFICATION;
+	}
+	free(line);
+	fclose(f);
+	vg_arena_release(&a);
+	print_message("quiet seed 1: %d fortification violations, %lld change reports of them, "
+	              "truth detections %lld\n",
+	              n_fort, (long long)obs_n, (long long)truth_n);
+	assert_true(n_fort > 0);
+	assert_true(obs_n > 0);
+	assert_int_equal(truth_n, obs_n);
+	tu_rmdir(d);
+	vg_sim_scenario_free(sc);
+}
+
 /* One mortar, one acoustic node 3,430 m east of it, 20 C, no wind. */
 static void test_spot_check_travel_time(void **state)
 {
@@ -384,6 +443,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_small_decodes_and_verifies),
 		cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_fortification_detections),
 		cmocka_unit_test(test_spot_check_travel_time),
 		cmocka_unit_test(test_reuse_agreement),
 	};
