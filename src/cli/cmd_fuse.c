@@ -28,7 +28,7 @@ static void help(FILE *f)
 	        "  --wind-sigma MPS         prior 1-sigma of each wind component (default 5)\n"
 	        "  --no-track-medium        do not learn the medium from located events\n"
 	        "  --medium-drift MPS       random walk of the learnt medium, m/s per square\n"
-	        "                           root of an hour (default 1)\n"
+	        "                           root of an hour (default 0.1)\n"
 	        "  --max-range-km KM        farthest detection considered (default 40)\n"
 	        "  --latency-max S          delivery delay bound before an event is final (default 20)\n"
 	        "  --min-arrivals N         arrival times an event needs (default 8; >= 4)\n"

@@ -408,6 +408,11 @@ vg_status vg_fusion_new(const struct vg_fusion_config *cfg, vg_fusion_emit_fn em
 		                  cfg->medium.c_mps);
 	if (!(cfg->medium.c_sigma_mps > 0) || !(cfg->medium.w_sigma_mps > 0))
 		return vg_err_set(err, VG_ERR_RANGE, "medium sigmas must be > 0");
+	if (!(cfg->medium_drift_mps_per_h >= 0 && cfg->medium_drift_mps_per_h <= 100) ||
+	    !(cfg->medium_rate_mps_per_h >= 0 && cfg->medium_rate_mps_per_h <= 100))
+		return vg_err_set(err, VG_ERR_RANGE,
+		                  "medium drift %g m/s per sqrt(h) and rate %g m/s per h: want [0, 100]",
+		                  cfg->medium_drift_mps_per_h, cfg->medium_rate_mps_per_h);
 	if (!(cfg->max_range_m > 0) || !(cfg->latency_max_s >= 0))
 		return vg_err_set(err, VG_ERR_RANGE, "max_range_m = %g: must be > 0", cfg->max_range_m);
 	if (cfg->min_arrivals < 4)
@@ -605,10 +610,12 @@ static bool inv3_spd(const double A[3][3], double X[3][3])
  * the medium.
  */
 static bool medium_evidence(const struct vg_fusion_medium *prior, const struct vg_fusion_fix *fx,
-                            double rho, double m[3], double R[3][3])
+                            double rho, double L[3][3], double h[3])
 {
 	double P[3][3], I[3][3], Ip[3];
 	double sc = fx->scale > 1 ? fx->scale : 1; /* the fit's Birge inflation, undone */
+	if (!isfinite(rho) || rho < 0)
+		return false;
 	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < 3; j++)
 			P[i][j] = fx->medium_cov[i][j] / sc;
@@ -618,24 +625,19 @@ static bool medium_evidence(const struct vg_fusion_medium *prior, const struct v
 	Ip[1] = Ip[2] = 1 / (prior->w_sigma_mps * prior->w_sigma_mps);
 	double mp[3] = {prior->c_mps, prior->we_mps, prior->wn_mps};
 	double mq[3] = {fx->c_mps, fx->we_mps, fx->wn_mps};
-	double L[3][3], h[3];
+	/* the information (matrix L, vector h) divided by the inflation: no
+	 * inverse of L is needed, so an event that says little about one
+	 * component still tells the others */
+	double k = sc * (1 + MED_CORR * rho);
 	for (int i = 0; i < 3; i++) {
 		h[i] = -Ip[i] * mp[i];
 		for (int j = 0; j < 3; j++) {
-			L[i][j] = I[i][j] - (i == j ? Ip[i] : 0);
+			L[i][j] = (I[i][j] - (i == j ? Ip[i] : 0)) / k;
 			h[i] += I[i][j] * mq[j];
 		}
+		h[i] /= k;
 	}
-	double C[3][3];
-	if (!inv3_spd(L, C))
-		return false;
-	double k = sc * (1 + MED_CORR * rho);
-	for (int i = 0; i < 3; i++) {
-		m[i] = C[i][0] * h[0] + C[i][1] * h[1] + C[i][2] * h[2];
-		for (int j = 0; j < 3; j++)
-			R[i][j] = C[i][j] * k;
-	}
-	return isfinite(m[0] + m[1] + m[2]);
+	return isfinite(h[0] + h[1] + h[2]);
 }
 
 static void medium_update(vg_fusion *f, const struct vg_fusion_medium *prior,
@@ -674,46 +676,61 @@ static void medium_update(vg_fusion *f, const struct vg_fusion_medium *prior,
 		medium_set(f, fx, t_ns);
 		return;
 	}
-	/* Kalman: the random walk since the last update, then the event's
+	/* Kalman, in information form: the random walk since the last update
+	 * (each variance capped at the configured prior's: after a long gap
+	 * the tracker knows no less than the configuration), then the event's
 	 * own evidence */
-	double m[3], R[3][3];
-	if (!medium_evidence(prior, fx, rho, m, R))
+	double L[3][3], hv[3];
+	if (!medium_evidence(prior, fx, rho, L, hv))
 		return;
-	double h = fabs((double)(t_ns - f->med_t_ns)) / 3.6e12;
-	double q = medium_q(f, h);
-	double P[3][3], S[3][3], Si[3][3], K[3][3];
+	double hh = fabs((double)(t_ns - f->med_t_ns)) / 3.6e12;
+	double q = medium_q(f, hh);
+	double cap[3] = {f->cfg.medium.c_sigma_mps * f->cfg.medium.c_sigma_mps,
+	                 f->cfg.medium.w_sigma_mps * f->cfg.medium.w_sigma_mps,
+	                 f->cfg.medium.w_sigma_mps * f->cfg.medium.w_sigma_mps};
+	double P[3][3], Pi[3][3], A[3][3], Pn[3][3];
 	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++) {
-			P[i][j] = f->med_P[i][j] + (i == j ? q : 0);
-			S[i][j] = P[i][j] + R[i][j];
+		for (int j = 0; j < 3; j++)
+			P[i][j] = f->med_P[i][j];
+	for (int i = 0; i < 3; i++) {
+		P[i][i] += q;
+		if (P[i][i] > cap[i]) {
+			/* shrink the row and column with the variance */
+			double r = sqrt(cap[i] / P[i][i]);
+			for (int j = 0; j < 3; j++) {
+				P[i][j] *= r;
+				P[j][i] *= r;
+			}
 		}
-	if (!inv3_spd(S, Si))
+	}
+	if (!inv3_spd(P, Pi))
 		return;
+	double x[3] = {f->med.c_mps, f->med.we_mps, f->med.wn_mps}, y[3];
+	for (int i = 0; i < 3; i++) {
+		y[i] = hv[i];
+		for (int j = 0; j < 3; j++) {
+			A[i][j] = Pi[i][j] + L[i][j];
+			y[i] += Pi[i][j] * x[j];
+		}
+	}
 	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			K[i][j] = P[i][0] * Si[0][j] + P[i][1] * Si[1][j] + P[i][2] * Si[2][j];
-	double x[3] = {f->med.c_mps, f->med.we_mps, f->med.wn_mps}, d[3];
+		for (int j = 0; j < i; j++)
+			A[i][j] = A[j][i] = (A[i][j] + A[j][i]) / 2;
+	if (!inv3_spd(A, Pn))
+		return;
+	double xn[3];
 	for (int i = 0; i < 3; i++)
-		d[i] = m[i] - x[i];
-	for (int i = 0; i < 3; i++)
-		x[i] += K[i][0] * d[0] + K[i][1] * d[1] + K[i][2] * d[2];
-	double Pn[3][3];
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			Pn[i][j] = P[i][j] - (K[i][0] * P[0][j] + K[i][1] * P[1][j] + K[i][2] * P[2][j]);
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			f->med_P[i][j] = (Pn[i][j] + Pn[j][i]) / 2;
-	f->med.c_mps = x[0];
-	f->med.we_mps = x[1];
-	f->med.wn_mps = x[2];
+		xn[i] = Pn[i][0] * y[0] + Pn[i][1] * y[1] + Pn[i][2] * y[2];
+	if (!isfinite(xn[0] + xn[1] + xn[2]))
+		return;
+	memcpy(f->med_P, Pn, sizeof f->med_P);
+	f->med.c_mps = xn[0];
+	f->med.we_mps = xn[1];
+	f->med.wn_mps = xn[2];
 	medium_sigmas(f);
 	f->med_t_ns = t_ns;
-	vg_log(VG_LOG_DEBUG,
-	       "medium: c %.3f +- %.3f, wind (%.3f, %.3f) +- %.3f m/s; the event's evidence c %.3f +- "
-	       "%.3f, wind (%.3f, %.3f) +- %.3f (rho %.2f)",
-	       f->med.c_mps, f->med.c_sigma_mps, f->med.we_mps, f->med.wn_mps, f->med.w_sigma_mps, m[0],
-	       sqrt(R[0][0]), m[1], m[2], sqrt(R[1][1]), rho);
+	vg_log(VG_LOG_DEBUG, "medium: c %.3f +- %.3f, wind (%.3f, %.3f) +- %.3f m/s (rho %.2f)",
+	       f->med.c_mps, f->med.c_sigma_mps, f->med.we_mps, f->med.wn_mps, f->med.w_sigma_mps, rho);
 }
 
 /* The tracker's marginal sigmas (correlations dropped: the fits' prior is
@@ -1578,8 +1595,9 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 	*formed = false;
 	const struct arr *A = &f->pend[0];
 	/* the tracker's medium for the event's fit; association gates also
-	 * allow for the place's own medium (MED_SYS_MPS: the sensors' survey
-	 * errors make each place's effective medium differ a little) */
+	 * allow for the place's own medium (MED_ASSOC_MPS, in quadrature: the
+	 * sensors' survey errors make each place's effective medium differ a
+	 * little) */
 	struct vg_fusion_medium fit_med = medium_at(f, A->t_ns);
 	struct vg_fusion_medium med = fit_med;
 	med.c_sigma_mps = hypot(med.c_sigma_mps, MED_ASSOC_MPS);
@@ -1984,17 +2002,21 @@ static int64_t seed_horizon_ns(const vg_fusion *f)
 	return (int64_t)((f->cfg.max_range_m / c_lo + f->cfg.latency_max_s) * 1e9);
 }
 
-static vg_status process(vg_fusion *f, bool flush, struct vg_err *err)
+/* A radar report waits until every arrival its launch could have made
+ * within max_range has been a seed (else a salvo's acoustic events, formed
+ * from farther seeds, would find their radar reports already gone out as
+ * radar-only events: duplicates). */
+static int64_t radar_horizon_ns(const vg_fusion *f)
 {
-	int64_t H = seed_horizon_ns(f);
-	/* a radar report waits until every arrival its launch could have made
-	 * within max_range has been a seed (else a salvo's acoustic events,
-	 * formed from farther seeds, would find their radar reports already
-	 * gone out as radar-only events: duplicates) */
 	double c_lo = f->cfg.medium.c_mps - 3 * f->cfg.medium.c_sigma_mps;
 	if (c_lo < 0.5 * f->cfg.medium.c_mps)
 		c_lo = 0.5 * f->cfg.medium.c_mps;
-	int64_t H2 = H + (int64_t)((f->cfg.max_range_m / c_lo + 10) * 1e9);
+	return seed_horizon_ns(f) + (int64_t)((f->cfg.max_range_m / c_lo + 10) * 1e9);
+}
+
+static vg_status process(vg_fusion *f, bool flush, struct vg_err *err)
+{
+	int64_t H = seed_horizon_ns(f), H2 = radar_horizon_ns(f);
 	vg_status s;
 	for (;;) {
 		/* the next due item: the earliest pending arrival or radar part */
@@ -2223,17 +2245,19 @@ static vg_status cold_release(vg_fusion *f, struct vg_err *err)
 
 static vg_status process(vg_fusion *f, bool flush, struct vg_err *err);
 static int64_t seed_horizon_ns(const vg_fusion *f);
+static int64_t radar_horizon_ns(const vg_fusion *f);
 
 /* While nothing is held (no event yet: quiet hours), the recorded inputs
- * that can no longer make an event are dropped from the front: arrivals the
- * pool has seeded out, radar reports resolved, clock moves before them. So
+ * that can no longer make an event are dropped: arrivals the pool has
+ * seeded out, radar reports past their wait (radar_horizon_ns: the same
+ * wait as process()'s), clock moves before them. So
  * the record is bounded by the association window until the first event,
  * and by cold_hold_s after it. */
 static void cold_trim(vg_fusion *f)
 {
 	if (f->n_held || f->n_cin < f->cin_trim_at)
 		return;
-	int64_t H = seed_horizon_ns(f), H2 = H + (int64_t)10e9, now = f->clock_ns;
+	int64_t H = seed_horizon_ns(f), H2 = radar_horizon_ns(f), now = f->clock_ns;
 	/* every dead record goes, not only a leading run: one arrival stamped
 	 * far ahead (a bad clock) must not keep the rest */
 	uint32_t w = 0;
@@ -2294,6 +2318,12 @@ static vg_status cold_replay(vg_fusion *f, struct vg_err *err)
 	f->clock_ns = 0;
 	f->emit_floor_ns = now;
 	medium_set(f, &f->agreed, f->agreed_t_ns);
+	/* the replay forms the agreeing event again and adds its evidence a
+	 * second time: start from twice its covariance so that it counts once */
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			f->med_P[i][j] *= 2;
+	medium_sigmas(f);
 	vg_log(VG_LOG_INFO, "fusion: the medium agreed by two clean events (c %.2f m/s, wind %.2f, %.2f "
 	       "m/s); %u inputs associated again", f->med.c_mps, f->med.we_mps, f->med.wn_mps, n);
 	vg_status s = VG_OK;

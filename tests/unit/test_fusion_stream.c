@@ -127,6 +127,16 @@ static int g_skip = 0;
 static double g_min_heard = -1, g_min_heard_median = -1;
 /* configure the true medium (333 m/s, the generated wind) as a tight prior */
 static bool g_known_medium = false;
+
+/* the generated arrivals' medium (333 m/s, g_wind) as the prior, sigma s */
+static void known_medium(struct vg_fusion_config *cfg, double s)
+{
+	cfg->medium.c_mps = 333;
+	cfg->medium.c_sigma_mps = s;
+	cfg->medium.we_mps = g_wind_e;
+	cfg->medium.wn_mps = g_wind_n;
+	cfg->medium.w_sigma_mps = s;
+}
 /* every sensor reports one lone arrival in the ten minutes before the
  * sources (11 s apart: no two belong to one event), so that all are
  * listening (a sensor silent for 15 min counts as down) */
@@ -203,13 +213,8 @@ static void run(const double (*src)[3], int ns, const int *heard, int n_false, u
 	cfg.min_arrivals = min_arr;
 	if (g_cold_hold >= 0)
 		cfg.cold_hold_s = g_cold_hold;
-	if (g_known_medium) {
-		cfg.medium.c_mps = 333;
-		cfg.medium.c_sigma_mps = 0.3;
-		cfg.medium.we_mps = g_wind_e;
-		cfg.medium.wn_mps = g_wind_n;
-		cfg.medium.w_sigma_mps = 0.3;
-	}
+	if (g_known_medium)
+		known_medium(&cfg, 0.3);
 	if (g_min_heard >= 0)
 		cfg.min_heard_frac = g_min_heard;
 	if (g_min_heard_median >= 0)
@@ -546,11 +551,7 @@ static double medium_run(bool known, double *c, double *we, double *wn, double *
 	struct vg_fusion_config cfg;
 	vg_fusion_config_default(&cfg);
 	if (known) {
-		cfg.medium.c_mps = 333;
-		cfg.medium.c_sigma_mps = 1e-3;
-		cfg.medium.we_mps = g_wind_e;
-		cfg.medium.wn_mps = g_wind_n;
-		cfg.medium.w_sigma_mps = 1e-3;
+		known_medium(&cfg, 1e-3);
 		cfg.track_medium = false;
 	}
 	static struct rec rc;
@@ -672,6 +673,19 @@ static void push_radar(vg_fusion *f, int seq, double lat, double lon, int64_t t_
 	assert_int_equal(vg_fusion_push(f, &ob, 10000 + seq, 10000 + seq, t_ns, &err), VG_OK);
 }
 
+/* The counter-battery radar "cbr-1" of the radar tests. */
+static void add_cbr(vg_fusion *f)
+{
+	struct vg_sensor cbr;
+	struct vg_err err;
+	memset(&cbr, 0, sizeof cbr);
+	snprintf(cbr.id, sizeof cbr.id, "cbr-1");
+	cbr.has_pos = true;
+	cbr.lat_deg = 47.95;
+	cbr.lon_deg = 37.8;
+	assert_int_equal(vg_fusion_sensor_add(f, &cbr, &err), VG_OK);
+}
+
 static void test_radar_refuted(void **state)
 {
 	(void)state;
@@ -685,13 +699,7 @@ static void test_radar_refuted(void **state)
 	struct vg_err err;
 	assert_int_equal(vg_fusion_new(&cfg, on_radar_event, &o, &f, &err), VG_OK);
 	net_register(&n, f);
-	struct vg_sensor cbr;
-	memset(&cbr, 0, sizeof cbr);
-	snprintf(cbr.id, sizeof cbr.id, "cbr-1");
-	cbr.has_pos = true;
-	cbr.lat_deg = 47.95;
-	cbr.lon_deg = 37.8;
-	assert_int_equal(vg_fusion_sensor_add(f, &cbr, &err), VG_OK);
+	add_cbr(f);
 	/* the network's middle; every sensor reports some impulse early on
 	 * (a sensor never heard from is not counted as silent) */
 	double clat = n.lat[14], clon = n.lon[14];
@@ -748,7 +756,7 @@ static void test_radar_refuted(void **state)
 	cfg.min_heard_frac = 0;
 	memset(&o, 0, sizeof o);
 	assert_int_equal(vg_fusion_new(&cfg, on_radar_event, &o, &f, &err), VG_OK);
-	assert_int_equal(vg_fusion_sensor_add(f, &cbr, &err), VG_OK);
+	add_cbr(f);
 	push_radar(f, 1, clat, clon, T0 + (int64_t)2000 * 1000000000);
 	assert_int_equal(vg_fusion_flush(f, 0, &err), VG_OK);
 	vg_fusion_get_stats(f, &g_stats);
@@ -768,23 +776,13 @@ static void test_radar_joins_far_launch(void **state)
 	net_init(&n);
 	struct vg_fusion_config cfg;
 	vg_fusion_config_default(&cfg);
-	cfg.medium.c_mps = 333;
-	cfg.medium.c_sigma_mps = 0.3;
-	cfg.medium.we_mps = g_wind_e;
-	cfg.medium.wn_mps = g_wind_n;
-	cfg.medium.w_sigma_mps = 0.3;
+	known_medium(&cfg, 0.3);
 	struct radar_out o = {0};
 	vg_fusion *f;
 	struct vg_err err;
 	assert_int_equal(vg_fusion_new(&cfg, on_radar_event, &o, &f, &err), VG_OK);
 	net_register(&n, f);
-	struct vg_sensor cbr;
-	memset(&cbr, 0, sizeof cbr);
-	snprintf(cbr.id, sizeof cbr.id, "cbr-1");
-	cbr.has_pos = true;
-	cbr.lat_deg = 47.95;
-	cbr.lon_deg = 37.8;
-	assert_int_equal(vg_fusion_sensor_add(f, &cbr, &err), VG_OK);
+	add_cbr(f);
 	struct geod_geodesic g;
 	geod_init(&g, 6378137.0, 1 / 298.257223563);
 	double slat, slon; /* 5 km west of the grid's middle row */
