@@ -60,6 +60,22 @@ static void net_register(const struct net *n, vg_fusion *f)
 	}
 }
 
+/* Push one impulse arrival of the grid (5 ms pick, a launch hint). */
+static void push_impulse(vg_fusion *f, const char *sensor, uint64_t seq, int64_t t_ns,
+                         int64_t log_index, int64_t obs_id, int64_t recv_ns)
+{
+	struct vg_obs ob;
+	struct vg_err err;
+	memset(&ob, 0, sizeof ob);
+	ob.kind = VG_OBS_IMPULSE;
+	snprintf(ob.sensor, sizeof ob.sensor, "%s", sensor);
+	ob.seq = seq;
+	ob.t_ns = ob.t_end_ns = t_ns;
+	ob.u.impulse.sigma_s = 0.005;
+	ob.u.impulse.cls = VG_IMP_LAUNCH;
+	assert_int_equal(vg_fusion_push(f, &ob, log_index, obs_id, recv_ns, &err), VG_OK);
+}
+
 struct arrival {
 	int sensor;
 	int64_t t_ns, recv_ns;
@@ -224,20 +240,9 @@ static void run(const double (*src)[3], int ns, const int *heard, int n_false, u
 	memset(o, 0, sizeof *o);
 	assert_int_equal(vg_fusion_new(&cfg, on_event, o, &f, &err), VG_OK);
 	net_register(&n, f);
-	for (int i = 0; i < na; i++) {
-		struct vg_obs ob;
-		memset(&ob, 0, sizeof ob);
-		ob.kind = VG_OBS_IMPULSE;
-		snprintf(ob.sensor, sizeof ob.sensor, "%s", n.id[sorted[i].sensor]);
-		ob.seq = i;
-		ob.t_ns = sorted[i].t_ns;
-		ob.t_end_ns = ob.t_ns;
-		ob.u.impulse.sigma_s = 0.005;
-		ob.u.impulse.cls = VG_IMP_LAUNCH;
-		assert_int_equal(vg_fusion_push(f, &ob, logidx[sorted[i].truth], i + 1, sorted[i].recv_ns,
-		                                &err),
-		                 VG_OK);
-	}
+	for (int i = 0; i < na; i++)
+		push_impulse(f, n.id[sorted[i].sensor], (uint64_t)i, sorted[i].t_ns, logidx[sorted[i].truth],
+		             i + 1, sorted[i].recv_ns);
 	assert_int_equal(vg_fusion_flush(f, 0, &err), VG_OK);
 	vg_fusion_get_stats(f, &g_stats);
 	g_pushed = (uint64_t)na;
@@ -560,18 +565,9 @@ static double medium_run(bool known, double *c, double *we, double *wn, double *
 	struct vg_err err;
 	assert_int_equal(vg_fusion_new(&cfg, on_event_rec, &rc, &f, &err), VG_OK);
 	net_register(&n, f);
-	for (int i = 0; i < na; i++) {
-		struct vg_obs ob;
-		memset(&ob, 0, sizeof ob);
-		ob.kind = VG_OBS_IMPULSE;
-		snprintf(ob.sensor, sizeof ob.sensor, "%s", n.id[arr[i].sensor]);
-		ob.seq = (uint64_t)i;
-		ob.t_ns = ob.t_end_ns = arr[i].t_ns;
-		ob.u.impulse.sigma_s = 0.005;
-		ob.u.impulse.cls = VG_IMP_LAUNCH;
-		assert_int_equal(vg_fusion_push(f, &ob, arr[i].truth, (uint64_t)i + 1, arr[i].recv_ns, &err),
-		                 VG_OK);
-	}
+	for (int i = 0; i < na; i++)
+		push_impulse(f, n.id[arr[i].sensor], (uint64_t)i, arr[i].t_ns, arr[i].truth, i + 1,
+		             arr[i].recv_ns);
 	assert_int_equal(vg_fusion_flush(f, 0, &err), VG_OK);
 	struct vg_fusion_stats st;
 	vg_fusion_get_stats(f, &st);
@@ -798,15 +794,9 @@ static void test_radar_joins_far_launch(void **state)
 		if (tau * 333 > 20000)
 			continue;
 		first = fmin(first, tau);
-		struct vg_obs ob;
-		memset(&ob, 0, sizeof ob);
-		ob.kind = VG_OBS_IMPULSE;
-		snprintf(ob.sensor, sizeof ob.sensor, "%s", n.id[i]);
-		ob.seq = ++seq;
-		ob.t_ns = ob.t_end_ns = t1 + (int64_t)llround((tau + 0.005 * vg_rng_normal(&r)) * 1e9);
-		ob.u.impulse.sigma_s = 0.005;
-		ob.u.impulse.cls = VG_IMP_LAUNCH;
-		assert_int_equal(vg_fusion_push(f, &ob, seq, seq, ob.t_ns + 1000000000, &err), VG_OK);
+		int64_t t = t1 + (int64_t)llround((tau + 0.005 * vg_rng_normal(&r)) * 1e9);
+		seq++;
+		push_impulse(f, n.id[i], (uint64_t)seq, t, seq, seq, t + 1000000000);
 		heard++;
 	}
 	assert_int_equal(vg_fusion_flush(f, 0, &err), VG_OK);
