@@ -682,6 +682,18 @@ static void add_cbr(vg_fusion *f)
 	assert_int_equal(vg_fusion_sensor_add(f, &cbr, &err), VG_OK);
 }
 
+/* A stream of the grid and the radar, its events counted into o. */
+static vg_fusion *radar_stream(const struct vg_fusion_config *cfg, struct radar_out *o,
+                               const struct net *n)
+{
+	vg_fusion *f;
+	struct vg_err err;
+	assert_int_equal(vg_fusion_new(cfg, on_radar_event, o, &f, &err), VG_OK);
+	net_register(n, f);
+	add_cbr(f);
+	return f;
+}
+
 static void test_radar_refuted(void **state)
 {
 	(void)state;
@@ -691,11 +703,8 @@ static void test_radar_refuted(void **state)
 	vg_fusion_config_default(&cfg);
 	cfg.min_arrivals = 12;
 	struct radar_out o = {0};
-	vg_fusion *f;
+	vg_fusion *f = radar_stream(&cfg, &o, &n);
 	struct vg_err err;
-	assert_int_equal(vg_fusion_new(&cfg, on_radar_event, &o, &f, &err), VG_OK);
-	net_register(&n, f);
-	add_cbr(f);
 	/* the network's middle; every sensor reports some impulse early on
 	 * (a sensor never heard from is not counted as silent) */
 	double clat = n.lat[14], clon = n.lon[14];
@@ -774,11 +783,8 @@ static void test_radar_joins_far_launch(void **state)
 	vg_fusion_config_default(&cfg);
 	known_medium(&cfg, 0.3);
 	struct radar_out o = {0};
-	vg_fusion *f;
+	vg_fusion *f = radar_stream(&cfg, &o, &n);
 	struct vg_err err;
-	assert_int_equal(vg_fusion_new(&cfg, on_radar_event, &o, &f, &err), VG_OK);
-	net_register(&n, f);
-	add_cbr(f);
 	struct geod_geodesic g;
 	geod_init(&g, 6378137.0, 1 / 298.257223563);
 	double slat, slon; /* 5 km west of the grid's middle row */
