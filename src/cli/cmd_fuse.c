@@ -52,6 +52,38 @@ static void help(FILE *f)
 	        "  vigil score --truth out/truth.json --events events.ndjson\n");
 }
 
+/* A numeric option: its value in [lo, hi] (open at an end where lo_open /
+ * hi_open), times scale, goes to *dst. */
+struct num_spec {
+	const char *name;
+	double lo;
+	bool lo_open;
+	double hi;
+	bool hi_open;
+	const char *unit;
+	double scale;
+	double *dst;
+};
+
+/* True if argv[*i] is n's option; then *bad says its value was refused
+ * (the message names the option and the range). */
+static bool num_opt(int argc, char **argv, int *i, const struct num_spec *n, bool *bad)
+{
+	const char *v;
+	if (!vg_cli_opt(argc, argv, i, n->name, &v))
+		return false;
+	double x;
+	if (!v || !vg_cli_parse_double(v, &x) || !(n->lo_open ? x > n->lo : x >= n->lo) ||
+	    !(n->hi_open ? x < n->hi : x <= n->hi)) {
+		vg_cli_error("fuse", "%s %s: want %s in %c%g, %g%c", n->name, v ? v : "", n->unit,
+		             n->lo_open ? '(' : '[', n->lo, n->hi, n->hi_open ? ')' : ']');
+		*bad = true;
+		return true;
+	}
+	*n->dst = x * n->scale;
+	return true;
+}
+
 struct fctx {
 	FILE *out;
 	vg_store *st;
@@ -197,9 +229,28 @@ int vg_cmd_fuse(int argc, char **argv)
 		help(stdout);
 		return VG_EXIT_OK;
 	}
+	/* the numeric options: name, range, unit, scale, where */
+	const struct num_spec nums[] = {
+		{"--sound-speed", 50, true, 10000, true, "m/s", 1, &cfg.medium.c_mps},
+		{"--sound-speed-sigma", 0, true, 1000, true, "m/s", 1, &cfg.medium.c_sigma_mps},
+		{"--wind-sigma", 0, true, 100, true, "m/s", 1, &cfg.medium.w_sigma_mps},
+		{"--max-range-km", 0, true, 2000, false, "km", 1000, &cfg.max_range_m},
+		{"--latency-max", 0, false, 86400, false, "s", 1, &cfg.latency_max_s},
+		{"--min-heard", 0, false, 1, false, "a fraction", 1, &cfg.min_heard_frac},
+		{"--min-heard-median", 0, false, 1, false, "a fraction", 1, &cfg.min_heard_median_frac},
+		{"--cold-hold", 0, false, 86400, false, "seconds", 1, &cfg.cold_hold_s},
+		{"--medium-drift", 0, true, 100, false, "m/s per sqrt(h)", 1, &cfg.medium_drift_mps_per_h},
+	};
 	for (int i = 1; i < argc; i++) {
 		double x;
 		int64_t k;
+		bool bad = false, num = false;
+		for (size_t q = 0; q < sizeof nums / sizeof *nums && !num; q++)
+			num = num_opt(argc, argv, &i, &nums[q], &bad);
+		if (bad)
+			return VG_EXIT_USAGE;
+		if (num)
+			continue;
 		if (vg_cli_opt(argc, argv, &i, "--db", &v)) {
 			if (!(db = v))
 				return VG_EXIT_USAGE;
@@ -212,18 +263,6 @@ int vg_cmd_fuse(int argc, char **argv)
 		} else if (vg_cli_opt(argc, argv, &i, "--sensors", &v)) {
 			if (!(sen_path = v))
 				return VG_EXIT_USAGE;
-		} else if (vg_cli_opt(argc, argv, &i, "--sound-speed", &v)) {
-			if (!v || !vg_cli_parse_double(v, &x) || !(x > 50 && x < 10000)) {
-				vg_cli_error("fuse", "--sound-speed %s: want m/s in (50, 10000)", v ? v : "");
-				return VG_EXIT_USAGE;
-			}
-			cfg.medium.c_mps = x;
-		} else if (vg_cli_opt(argc, argv, &i, "--sound-speed-sigma", &v)) {
-			if (!v || !vg_cli_parse_double(v, &x) || !(x > 0 && x < 1000)) {
-				vg_cli_error("fuse", "--sound-speed-sigma %s: want m/s in (0, 1000)", v ? v : "");
-				return VG_EXIT_USAGE;
-			}
-			cfg.medium.c_sigma_mps = x;
 		} else if (vg_cli_opt(argc, argv, &i, "--wind", &v)) {
 			double we, wn;
 			char tail;
@@ -235,24 +274,6 @@ int vg_cmd_fuse(int argc, char **argv)
 			}
 			cfg.medium.we_mps = we;
 			cfg.medium.wn_mps = wn;
-		} else if (vg_cli_opt(argc, argv, &i, "--wind-sigma", &v)) {
-			if (!v || !vg_cli_parse_double(v, &x) || !(x > 0 && x < 100)) {
-				vg_cli_error("fuse", "--wind-sigma %s: want m/s in (0, 100)", v ? v : "");
-				return VG_EXIT_USAGE;
-			}
-			cfg.medium.w_sigma_mps = x;
-		} else if (vg_cli_opt(argc, argv, &i, "--max-range-km", &v)) {
-			if (!v || !vg_cli_parse_double(v, &x) || !(x > 0 && x <= 2000)) {
-				vg_cli_error("fuse", "--max-range-km %s: want km in (0, 2000]", v ? v : "");
-				return VG_EXIT_USAGE;
-			}
-			cfg.max_range_m = x * 1000;
-		} else if (vg_cli_opt(argc, argv, &i, "--latency-max", &v)) {
-			if (!v || !vg_cli_parse_double(v, &x) || !(x >= 0 && x <= 86400)) {
-				vg_cli_error("fuse", "--latency-max %s: want s in [0, 86400]", v ? v : "");
-				return VG_EXIT_USAGE;
-			}
-			cfg.latency_max_s = x;
 		} else if (vg_cli_opt(argc, argv, &i, "--min-arrivals", &v)) {
 			if (!v || !vg_cli_parse_i64(v, 4, 1000, &k)) {
 				vg_cli_error("fuse", "--min-arrivals %s: want 4..1000", v ? v : "");
@@ -265,38 +286,12 @@ int vg_cmd_fuse(int argc, char **argv)
 				return VG_EXIT_USAGE;
 			}
 			clock_received = !strcmp(v, "received");
-		} else if (vg_cli_opt(argc, argv, &i, "--min-heard", &v)) {
-			if (!v || !vg_cli_parse_double(v, &x) || !(x >= 0 && x <= 1)) {
-				vg_cli_error("fuse", "--min-heard %s: want a fraction in [0, 1]", v ? v : "");
-				return VG_EXIT_USAGE;
-			}
-			cfg.min_heard_frac = x;
-		} else if (vg_cli_opt(argc, argv, &i, "--min-heard-median", &v)) {
-			if (!v || !vg_cli_parse_double(v, &x) || !(x >= 0 && x <= 1)) {
-				vg_cli_error("fuse", "--min-heard-median %s: want a fraction in [0, 1]",
-				             v ? v : "");
-				return VG_EXIT_USAGE;
-			}
-			cfg.min_heard_median_frac = x;
 		} else if (vg_cli_opt(argc, argv, &i, "--hypotheses", &v)) {
 			if (!v || !vg_cli_parse_double(v, &x) || !(x >= 1 && x <= 64) || x != floor(x)) {
 				vg_cli_error("fuse", "--hypotheses %s: want an integer in [1, 64]", v ? v : "");
 				return VG_EXIT_USAGE;
 			}
 			cfg.hypotheses = (uint32_t)x;
-		} else if (vg_cli_opt(argc, argv, &i, "--cold-hold", &v)) {
-			if (!v || !vg_cli_parse_double(v, &x) || !(x >= 0 && x <= 86400)) {
-				vg_cli_error("fuse", "--cold-hold %s: want seconds in [0, 86400]", v ? v : "");
-				return VG_EXIT_USAGE;
-			}
-			cfg.cold_hold_s = x;
-		} else if (vg_cli_opt(argc, argv, &i, "--medium-drift", &v)) {
-			if (!v || !vg_cli_parse_double(v, &x) || !(x > 0 && x <= 100)) {
-				vg_cli_error("fuse", "--medium-drift %s: want m/s per sqrt(h) in (0, 100]",
-				             v ? v : "");
-				return VG_EXIT_USAGE;
-			}
-			cfg.medium_drift_mps_per_h = x;
 		} else if (!strcmp(argv[i], "--no-track-medium")) {
 			cfg.track_medium = false;
 		} else if (!strcmp(argv[i], "--no-radar-only")) {

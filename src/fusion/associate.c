@@ -1994,12 +1994,19 @@ static vg_status radar_resolve(vg_fusion *f, struct radar *r, bool launch, struc
 
 /* ---- Driving the stream ----------------------------------------------------- */
 
-static int64_t seed_horizon_ns(const vg_fusion *f)
+/* The longest travel within max_range at the configured medium's slowest
+ * speed (3 sigma below, at least half of it), s. */
+static double range_travel_s(const vg_fusion *f)
 {
 	double c_lo = f->cfg.medium.c_mps - 3 * f->cfg.medium.c_sigma_mps;
 	if (c_lo < 0.5 * f->cfg.medium.c_mps)
 		c_lo = 0.5 * f->cfg.medium.c_mps;
-	return (int64_t)((f->cfg.max_range_m / c_lo + f->cfg.latency_max_s) * 1e9);
+	return f->cfg.max_range_m / c_lo;
+}
+
+static int64_t seed_horizon_ns(const vg_fusion *f)
+{
+	return (int64_t)((range_travel_s(f) + f->cfg.latency_max_s) * 1e9);
 }
 
 /* A radar report waits until every arrival its launch could have made
@@ -2008,10 +2015,7 @@ static int64_t seed_horizon_ns(const vg_fusion *f)
  * radar-only events: duplicates). */
 static int64_t radar_horizon_ns(const vg_fusion *f)
 {
-	double c_lo = f->cfg.medium.c_mps - 3 * f->cfg.medium.c_sigma_mps;
-	if (c_lo < 0.5 * f->cfg.medium.c_mps)
-		c_lo = 0.5 * f->cfg.medium.c_mps;
-	return seed_horizon_ns(f) + (int64_t)((f->cfg.max_range_m / c_lo + 10) * 1e9);
+	return seed_horizon_ns(f) + (int64_t)((range_travel_s(f) + 10) * 1e9);
 }
 
 static vg_status process(vg_fusion *f, bool flush, struct vg_err *err)

@@ -811,11 +811,10 @@ static void fnd_marker(struct vg_buf *b, const struct rp_proj *p, const struct f
 	const char *col = colour_of_party(f->party_ix);
 	vg_buf_str(b, "<circle class=\"fd ");
 	vg_buf_str(b, vg_grade_name(f->grade));
-	vg_buf_str(b, "\" cx=\"");
-	rp_num(b, x, 1);
-	vg_buf_str(b, "\" cy=\"");
-	rp_num(b, y, 1);
-	vg_buf_printf(b, "\" r=\"6\" stroke=\"%s\" fill=\"%s\"><title>", col,
+	vg_buf_str(b, "\"");
+	rp_attr(b, "cx", x, 1);
+	rp_attr(b, "cy", y, 1);
+	vg_buf_printf(b, " r=\"6\" stroke=\"%s\" fill=\"%s\"><title>", col,
 	          f->grade == VG_GRADE_POSSIBLE ? "#ffffff" : col);
 	rp_escs(b, f->id);
 	vg_buf_str(b, " ");
@@ -835,11 +834,10 @@ static void fnd_marker(struct vg_buf *b, const struct rp_proj *p, const struct f
 		const char *num = f->id;
 		while (*num && (*num < '1' || *num > '9'))
 			num++; /* "f-000012" -> "12" */
-		vg_buf_str(b, "<text class=\"fl\" x=\"");
-		rp_num(b, x + 8, 1);
-		vg_buf_str(b, "\" y=\"");
-		rp_num(b, y + 4, 1);
-		vg_buf_str(b, "\">");
+		vg_buf_str(b, "<text class=\"fl\"");
+		rp_attr(b, "x", x + 8, 1);
+		rp_attr(b, "y", y + 4, 1);
+		vg_buf_str(b, ">");
 		rp_escs(b, *num ? num : f->id);
 		vg_buf_str(b, "</text>\n");
 	}

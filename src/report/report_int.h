@@ -24,6 +24,8 @@ void rp_esc(struct vg_buf *b, const char *s, size_t n);
 void rp_escs(struct vg_buf *b, const char *s);
 /* x with `decimals` decimals, never "-0". */
 void rp_num(struct vg_buf *b, double x, int decimals);
+/* One SVG attribute: ` name="v"` with decimals. */
+void rp_attr(struct vg_buf *b, const char *name, double v, int decimals);
 /* "HH:MM:SS" / "YYYY-MM-DD HH:MM:SS" of t (UTC, truncated to the second). */
 void rp_hms(struct vg_buf *b, int64_t t_ns);
 void rp_datetime(struct vg_buf *b, int64_t t_ns);

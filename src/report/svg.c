@@ -51,18 +51,22 @@ static double nice_down(double x)
 /* Legend item width: swatch, gap, text (7 px per byte at 11 px), gap. */
 static double leg_w(const char *name) { return 12 + 5 + 6.5 * (double)strlen(name) + 14; }
 
+void rp_attr(struct vg_buf *b, const char *name, double v, int decimals)
+{
+	vg_buf_printf(b, " %s=\"", name);
+	rp_num(b, v, decimals);
+	vg_buf_str(b, "\"");
+}
+
 /* <line class="cls" x1 y1 x2 y2/> (one decimal) */
 static void svg_line(struct vg_buf *b, const char *cls, double x1, double y1, double x2, double y2)
 {
-	vg_buf_printf(b, "<line class=\"%s\" x1=\"", cls);
-	rp_num(b, x1, 1);
-	vg_buf_str(b, "\" y1=\"");
-	rp_num(b, y1, 1);
-	vg_buf_str(b, "\" x2=\"");
-	rp_num(b, x2, 1);
-	vg_buf_str(b, "\" y2=\"");
-	rp_num(b, y2, 1);
-	vg_buf_str(b, "\"/>");
+	vg_buf_printf(b, "<line class=\"%s\"", cls);
+	rp_attr(b, "x1", x1, 1);
+	rp_attr(b, "y1", y1, 1);
+	rp_attr(b, "x2", x2, 1);
+	rp_attr(b, "y2", y2, 1);
+	vg_buf_str(b, "/>");
 }
 
 void rp_bar_chart(struct vg_buf *b, const struct rp_chart *c)
@@ -105,22 +109,20 @@ void rp_bar_chart(struct vg_buf *b, const struct rp_chart *c)
 	rp_num(b, W, 0);
 	vg_buf_str(b, " ");
 	rp_num(b, H, 0);
-	vg_buf_str(b, "\" width=\"");
-	rp_num(b, W, 0);
-	vg_buf_str(b, "\" height=\"");
-	rp_num(b, H, 0);
-	vg_buf_str(b, "\" role=\"img\"><title>");
+	vg_buf_str(b, "\"");
+	rp_attr(b, "width", W, 0);
+	rp_attr(b, "height", H, 0);
+	vg_buf_str(b, " role=\"img\"><title>");
 	rp_escs(b, c->title);
 	vg_buf_str(b, "</title>\n");
 	/* grid lines and y labels */
 	for (double t = 0; t <= ymax + 1e-9; t += step) {
 		double y = y0 - t / ymax * CH_PLOT_H;
 		svg_line(b, "grid", CH_LEFT, y, W - CH_RIGHT, y);
-		vg_buf_str(b, "<text class=\"yl\" x=\"");
-		rp_num(b, CH_LEFT - 4, 1);
-		vg_buf_str(b, "\" y=\"");
-		rp_num(b, y + 3.5, 1);
-		vg_buf_str(b, "\">");
+		vg_buf_str(b, "<text class=\"yl\"");
+		rp_attr(b, "x", CH_LEFT - 4, 1);
+		rp_attr(b, "y", y + 3.5, 1);
+		vg_buf_str(b, ">");
 		rp_num(b, t, 0);
 		vg_buf_str(b, "</text>\n");
 	}
@@ -144,15 +146,12 @@ void rp_bar_chart(struct vg_buf *b, const struct rp_chart *c)
 				bx = CH_LEFT + k * slot + (slot - gw) / 2 + s * bw;
 				by = y0 - bh;
 			}
-			vg_buf_str(b, "<rect x=\"");
-			rp_num(b, bx, 1);
-			vg_buf_str(b, "\" y=\"");
-			rp_num(b, by, 1);
-			vg_buf_str(b, "\" width=\"");
-			rp_num(b, bw, 1);
-			vg_buf_str(b, "\" height=\"");
-			rp_num(b, bh, 1);
-			vg_buf_str(b, "\" fill=\"");
+			vg_buf_str(b, "<rect");
+			rp_attr(b, "x", bx, 1);
+			rp_attr(b, "y", by, 1);
+			rp_attr(b, "width", bw, 1);
+			rp_attr(b, "height", bh, 1);
+			vg_buf_str(b, " fill=\"");
 			vg_buf_str(b, c->series[s].colour);
 			vg_buf_str(b, "\"><title>");
 			rp_escs(b, c->cat_names && c->cat_names[k] ? c->cat_names[k] : "");
@@ -161,11 +160,10 @@ void rp_bar_chart(struct vg_buf *b, const struct rp_chart *c)
 			vg_buf_printf(b, " %u</title></rect>\n", v);
 		}
 		if (c->cat_labels && c->cat_labels[k]) {
-			vg_buf_str(b, "<text class=\"xl\" x=\"");
-			rp_num(b, CH_LEFT + (k + 0.5) * slot, 1);
-			vg_buf_str(b, "\" y=\"");
-			rp_num(b, y0 + 14, 1);
-			vg_buf_str(b, "\">");
+			vg_buf_str(b, "<text class=\"xl\"");
+			rp_attr(b, "x", CH_LEFT + (k + 0.5) * slot, 1);
+			rp_attr(b, "y", y0 + 14, 1);
+			vg_buf_str(b, ">");
 			rp_escs(b, c->cat_labels[k]);
 			vg_buf_str(b, "</text>\n");
 		}
@@ -181,17 +179,15 @@ void rp_bar_chart(struct vg_buf *b, const struct rp_chart *c)
 			x = CH_LEFT;
 			ly += CH_LEG_ROW;
 		}
-		vg_buf_str(b, "<rect x=\"");
-		rp_num(b, x, 1);
-		vg_buf_str(b, "\" y=\"");
-		rp_num(b, ly, 1);
-		vg_buf_str(b, "\" width=\"12\" height=\"10\" fill=\"");
+		vg_buf_str(b, "<rect");
+		rp_attr(b, "x", x, 1);
+		rp_attr(b, "y", ly, 1);
+		vg_buf_str(b, " width=\"12\" height=\"10\" fill=\"");
 		vg_buf_str(b, c->series[s].colour);
-		vg_buf_str(b, "\"/><text class=\"lg\" x=\"");
-		rp_num(b, x + 17, 1);
-		vg_buf_str(b, "\" y=\"");
-		rp_num(b, ly + 9, 1);
-		vg_buf_str(b, "\">");
+		vg_buf_str(b, "\"/><text class=\"lg\"");
+		rp_attr(b, "x", x + 17, 1);
+		rp_attr(b, "y", ly + 9, 1);
+		vg_buf_str(b, ">");
 		rp_escs(b, c->series[s].name);
 		vg_buf_str(b, "</text>\n");
 		x += w;
@@ -303,9 +299,9 @@ void rp_map_graticule(struct vg_buf *b, const struct rp_proj *p)
 		double y = (p->max_lat - k * slat) * p->px_per_deg_lat;
 		if (y < 12 || y > p->h - 4)
 			continue;
-		vg_buf_str(b, "<text class=\"gl\" x=\"3\" y=\"");
-		rp_num(b, y - 2, 1);
-		vg_buf_str(b, "\">");
+		vg_buf_str(b, "<text class=\"gl\" x=\"3\"");
+		rp_attr(b, "y", y - 2, 1);
+		vg_buf_str(b, ">");
 		deg_label(b, k * slat, decimals_for(slat), true);
 		vg_buf_str(b, "</text>\n");
 	}
@@ -313,9 +309,9 @@ void rp_map_graticule(struct vg_buf *b, const struct rp_proj *p)
 		double x = (k * slon - p->min_lon) * p->px_per_deg_lon;
 		if (x < 40 || x > p->w - 40)
 			continue;
-		vg_buf_str(b, "<text class=\"gl\" x=\"");
-		rp_num(b, x + 2, 1);
-		vg_buf_str(b, "\" y=\"10\">");
+		vg_buf_str(b, "<text class=\"gl\"");
+		rp_attr(b, "x", x + 2, 1);
+		vg_buf_str(b, " y=\"10\">");
 		deg_label(b, k * slon, decimals_for(slon), false);
 		vg_buf_str(b, "</text>\n");
 	}
@@ -330,13 +326,11 @@ void rp_map_scale(struct vg_buf *b, const struct rp_proj *p)
 	double km = nice_down(p->w / 4 * m_per_px / 1000);
 	double len = km * 1000 / m_per_px;
 	double x0 = 12, y0 = p->h - 12;
-	vg_buf_str(b, "<g class=\"scale\"><rect x=\"");
-	rp_num(b, x0 - 4, 1);
-	vg_buf_str(b, "\" y=\"");
-	rp_num(b, y0 - 16, 1);
-	vg_buf_str(b, "\" width=\"");
-	rp_num(b, len + 8, 1);
-	vg_buf_str(b, "\" height=\"22\" class=\"scalebg\"/><path d=\"M");
+	vg_buf_str(b, "<g class=\"scale\"><rect");
+	rp_attr(b, "x", x0 - 4, 1);
+	rp_attr(b, "y", y0 - 16, 1);
+	rp_attr(b, "width", len + 8, 1);
+	vg_buf_str(b, " height=\"22\" class=\"scalebg\"/><path d=\"M");
 	rp_num(b, x0, 1);
 	vg_buf_str(b, " ");
 	rp_num(b, y0 - 4, 1);
@@ -346,11 +340,10 @@ void rp_map_scale(struct vg_buf *b, const struct rp_proj *p)
 	rp_num(b, x0 + len, 1);
 	vg_buf_str(b, "V");
 	rp_num(b, y0 - 4, 1);
-	vg_buf_str(b, "\"/><text x=\"");
-	rp_num(b, x0, 1);
-	vg_buf_str(b, "\" y=\"");
-	rp_num(b, y0 - 6, 1);
-	vg_buf_str(b, "\">");
+	vg_buf_str(b, "\"/><text");
+	rp_attr(b, "x", x0, 1);
+	rp_attr(b, "y", y0 - 6, 1);
+	vg_buf_str(b, ">");
 	rp_num(b, km, km < 1 ? (km < 0.1 ? 2 : 1) : 0);
 	vg_buf_str(b, " km</text></g>\n");
 }

@@ -299,12 +299,7 @@ static void test_close_events(void **state)
 	assert_int_equal(o.n, 6);
 }
 
-/* The cold start: a salvo first thing in the stream (8 guns 60 to 130 m and
- * 0.25 s apart; the medium, 333 m/s with an 11 m/s wind, not yet known:
- * the configured prior is 335 +- 10 m/s, wind 0 +- 5 m/s). The events are
- * held until two clean events agree on the medium, then the salvo is
- * associated again with it: every round, each where it belongs (without
- * the hold, 6 of the 8 are within 10 m when this was written). */
+/* How many of the sources an event lies within tol_m of (each once). */
 static int salvo_found(const double (*src)[3], int ns, const struct out *o, double tol_m)
 {
 	int found = 0;
@@ -321,6 +316,12 @@ static int salvo_found(const double (*src)[3], int ns, const struct out *o, doub
 	return found;
 }
 
+/* The cold start: a salvo first thing in the stream (8 guns 60 to 130 m and
+ * 0.25 s apart; the medium, 333 m/s with an 11 m/s wind, not yet known:
+ * the configured prior is 335 +- 10 m/s, wind 0 +- 5 m/s). The events are
+ * held until two clean events agree on the medium, then the salvo is
+ * associated again with it: every round, each where it belongs (without
+ * the hold, 6 of the 8 are within 10 m when this was written). */
 static void test_cold_start(void **state)
 {
 	(void)state;

@@ -187,14 +187,36 @@ static vg_status add_det(vg_adjudicator *adj, int64_t idx, const char *sensor, c
 	return vg_adj_add_obs(adj, idx, &o, NULL);
 }
 
+/* An adjudicator of ag. */
+static vg_adjudicator *new_adj(struct vg_agreement *ag)
+{
+	vg_adjudicator *adj = NULL;
+	assert_int_equal(vg_adj_new(ag, &adj, NULL), VG_OK);
+	return adj;
+}
+
+/* The drone "uav-1" (OSCE) and the satellite "sat-1" (EU). */
+static void add_uav_sat(vg_adjudicator *adj)
+{
+	assert_int_equal(vg_adj_add_sensor(adj, "uav-1", "OSCE", VG_MOD_DRONE, NULL), VG_OK);
+	assert_int_equal(vg_adj_add_sensor(adj, "sat-1", "EU", VG_MOD_SATELLITE_OPTICAL, NULL), VG_OK);
+}
+
+/* Adjudicate, printing the findings as NDJSON (the test log shows them). */
+static void run_print(vg_adjudicator *adj, struct vg_findings *fs)
+{
+	struct vg_err e;
+	assert_int_equal(vg_adj_run(adj, fs, &e), VG_OK);
+	for (uint32_t i = 0; i < fs->n; i++)
+		vg_finding_write_ndjson(stdout, &fs->v[i]);
+}
+
 static void adjudicate_withdrawal(void **state)
 {
 	(void)state;
 	struct vg_agreement *ag = parse_ok(RULES);
-	vg_adjudicator *adj = NULL;
-	assert_int_equal(vg_adj_new(ag, &adj, NULL), VG_OK);
-	assert_int_equal(vg_adj_add_sensor(adj, "uav-1", "OSCE", VG_MOD_DRONE, NULL), VG_OK);
-	assert_int_equal(vg_adj_add_sensor(adj, "sat-1", "EU", VG_MOD_SATELLITE_OPTICAL, NULL), VG_OK);
+	vg_adjudicator *adj = new_adj(ag);
+	add_uav_sat(adj);
 	/* A battery of 3 guns of A, 22 km from the line (inside 50 km), seen
 	 * twice by the drone an hour apart and once by a satellite: one
 	 * finding, 3 weapons (repeated sightings count once), confirmed (two
@@ -232,10 +254,7 @@ static void adjudicate_withdrawal(void **state)
 		                         VG_CLS_ARTILLERY),
 		                 VG_OK);
 	struct vg_findings fs;
-	struct vg_err e;
-	assert_int_equal(vg_adj_run(adj, &fs, &e), VG_OK);
-	for (uint32_t i = 0; i < fs.n; i++)
-		vg_finding_write_ndjson(stdout, &fs.v[i]);
+	run_print(adj, &fs);
 	assert_int_equal(fs.n, 3);
 	const struct vg_finding *f = &fs.v[0];
 	assert_string_equal(f->id, "f-000001");
@@ -268,10 +287,8 @@ static void adjudicate_withdrawal_vehicle_support(void **state)
 {
 	(void)state;
 	struct vg_agreement *ag = parse_ok(RULES);
-	vg_adjudicator *adj = NULL;
-	assert_int_equal(vg_adj_new(ag, &adj, NULL), VG_OK);
-	assert_int_equal(vg_adj_add_sensor(adj, "uav-1", "OSCE", VG_MOD_DRONE, NULL), VG_OK);
-	assert_int_equal(vg_adj_add_sensor(adj, "sat-1", "EU", VG_MOD_SATELLITE_OPTICAL, NULL), VG_OK);
+	vg_adjudicator *adj = new_adj(ag);
+	add_uav_sat(adj);
 	/* A's side, 22 km from the line (limit 50 km), before the amendment.
 	 * The vehicles come first in the log, as they may in a frame. */
 	assert_int_equal(add_det(adj, 200, "uav-1", "2026-03-01T09:00:00Z", 48.201, 37.5, VG_CLS_VEHICLE), VG_OK);
@@ -290,10 +307,7 @@ static void adjudicate_withdrawal_vehicle_support(void **state)
 	assert_int_equal(add_det(adj, 240, "uav-1", "2026-03-01T10:30:00Z", 47.99, 37.41, VG_CLS_ARTILLERY), VG_OK);
 	assert_int_equal(add_det(adj, 241, "uav-1", "2026-03-01T10:30:00Z", 47.99, 37.399, VG_CLS_VEHICLE), VG_OK);
 	struct vg_findings fs;
-	struct vg_err e;
-	assert_int_equal(vg_adj_run(adj, &fs, &e), VG_OK);
-	for (uint32_t i = 0; i < fs.n; i++)
-		vg_finding_write_ndjson(stdout, &fs.v[i]);
+	run_print(adj, &fs);
 	assert_int_equal(fs.n, 1);
 	const struct vg_finding *f = &fs.v[0];
 	assert_string_equal(f->rule_id, "wd-art");
@@ -325,8 +339,7 @@ static void adjudicate_no_fire(void **state)
 {
 	(void)state;
 	struct vg_agreement *ag = parse_ok(RULES);
-	vg_adjudicator *adj = NULL;
-	assert_int_equal(vg_adj_new(ag, &adj, NULL), VG_OK);
+	vg_adjudicator *adj = new_adj(ag);
 	/* A mission of B: 3 launches 10 km east of the line, their impacts
 	 * 5 km west of it. One finding at the battery, party B, until the
 	 * last impact; the impacts do not make a second finding. */
@@ -343,10 +356,7 @@ static void adjudicate_no_fire(void **state)
 	add_event(adj, "{\"id\":\"e9\",\"type\":\"launch\",\"time\":\"2026-03-01T07:00:00Z\",\"lat\":48.3,\"lon\":37.79598,\"cov_m2\":[[160000,0],[0,160000]]}");
 	add_event(adj, "{\"id\":\"e10\",\"type\":\"launch\",\"time\":\"2026-03-01T07:00:05Z\",\"lat\":48.3,\"lon\":37.79598,\"cov_m2\":[[160000,0],[0,160000]]}");
 	struct vg_findings fs;
-	struct vg_err e;
-	assert_int_equal(vg_adj_run(adj, &fs, &e), VG_OK);
-	for (uint32_t i = 0; i < fs.n; i++)
-		vg_finding_write_ndjson(stdout, &fs.v[i]);
+	run_print(adj, &fs);
 	assert_int_equal(fs.n, 2);
 	const struct vg_finding *f = &fs.v[0];
 	assert_string_equal(f->party, "B");
@@ -369,6 +379,7 @@ static void adjudicate_no_fire(void **state)
 	vg_finding_write_ndjson(m, &fs.v[0]);
 	fclose(m);
 	struct vg_finding back;
+	struct vg_err e;
 	assert_int_equal(vg_finding_parse(buf, len - 1, &back, &e), VG_OK);
 	assert_int_equal(back.from_ns, fs.v[0].from_ns);
 	assert_string_equal(back.party, "B");
@@ -389,8 +400,7 @@ static void adjudicate_no_fly_disengagement(void **state)
 		"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":["
 		"{\"id\":\"nofly-uav\",\"type\":\"no_fly\",\"classes\":\"uav\",\"distance_km\":{\"A\":15,\"B\":10}},"
 		"{\"id\":\"dis\",\"type\":\"disengagement\",\"zones\":\"security-zone\",\"classes\":\"tank\"}]");
-	vg_adjudicator *adj = NULL;
-	assert_int_equal(vg_adj_new(ag, &adj, NULL), VG_OK);
+	vg_adjudicator *adj = new_adj(ag);
 	assert_int_equal(vg_adj_add_sensor(adj, "radar-1", "NOR", VG_MOD_RADAR, NULL), VG_OK);
 	int64_t idx = 1;
 	/* a UAV 12 km west of the line (A's side, limit 15): a violation */
@@ -418,10 +428,7 @@ static void adjudicate_no_fly_disengagement(void **state)
 	assert_int_equal(add_det(adj, idx++, "radar-1", "2026-03-01T04:10:00Z", 48.7, 38.3, VG_CLS_TANK), VG_OK);
 	assert_int_equal(add_det(adj, idx++, "radar-1", "2026-03-01T04:10:30Z", 48.701, 38.3, VG_CLS_TANK), VG_OK);
 	struct vg_findings fs;
-	struct vg_err e;
-	assert_int_equal(vg_adj_run(adj, &fs, &e), VG_OK);
-	for (uint32_t i = 0; i < fs.n; i++)
-		vg_finding_write_ndjson(stdout, &fs.v[i]);
+	run_print(adj, &fs);
 	assert_int_equal(fs.n, 2);
 	assert_int_equal(fs.v[0].rule, VG_RULE_NO_FLY);
 	assert_string_equal(fs.v[0].party, "A");
@@ -440,8 +447,7 @@ static void adjudicate_impacts_of_lone_launch(void **state)
 {
 	(void)state;
 	struct vg_agreement *ag = parse_ok(RULES);
-	vg_adjudicator *adj = NULL;
-	assert_int_equal(vg_adj_new(ag, &adj, NULL), VG_OK);
+	vg_adjudicator *adj = new_adj(ag);
 	/* one launch heard (the battery's others were not), 4 impacts 5 km
 	 * west of the line a minute later */
 	add_event(adj, "{\"id\":\"e1\",\"type\":\"launch\",\"time\":\"2026-03-01T02:00:00Z\",\"lat\":48.0,\"lon\":37.934,\"cep90_m\":60}");
@@ -469,8 +475,7 @@ static void adjudicate_pairs_join_their_mission(void **state)
 {
 	(void)state;
 	struct vg_agreement *ag = parse_ok(RULES);
-	vg_adjudicator *adj = NULL;
-	assert_int_equal(vg_adj_new(ag, &adj, NULL), VG_OK);
+	vg_adjudicator *adj = new_adj(ag);
 	/* battery 1 far east, battery 2 near the impacts; both fire at 02:00 */
 	add_event(adj, "{\"id\":\"e1\",\"type\":\"launch\",\"time\":\"2026-03-01T02:00:00Z\",\"lat\":48.0,\"lon\":38.05,\"cep90_m\":60}");
 	add_event(adj, "{\"id\":\"e2\",\"type\":\"launch\",\"time\":\"2026-03-01T02:00:05Z\",\"lat\":48.0005,\"lon\":38.05,\"cep90_m\":60}");

@@ -65,6 +65,20 @@ static const char TRUTH[] =
 	"\"until\":\"2026-03-02T00:00:00Z\",\"lat\":48.05,\"lon\":37.7}],"
 	"\"tracks\":[],\"sensors\":[]}\n";
 
+/* The JSON form of r (and the table after it, with table) into buf. */
+static void printed(const struct vg_score_result *r, bool table, char *buf, size_t cap)
+{
+	FILE *f = tmpfile();
+	assert_non_null(f);
+	vg_score_print_json(r, f);
+	if (table)
+		vg_score_print_table(r, f);
+	rewind(f);
+	size_t n = fread(buf, 1, cap - 1, f);
+	buf[n] = 0;
+	fclose(f);
+}
+
 static void test_hand_made(void **state)
 {
 	(void)state;
@@ -207,14 +221,8 @@ static void test_hand_made(void **state)
 	assert_float_equal(r.finding_latency_s.median, 110, 1e-9);
 
 	/* The JSON form parses back (spot check a value). */
-	FILE *f = tmpfile();
-	assert_non_null(f);
-	vg_score_print_json(&r, f);
-	rewind(f);
 	char buf[8192];
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	buf[n] = 0;
-	fclose(f);
+	printed(&r, false, buf, sizeof buf);
 	assert_non_null(strstr(buf, "\"all\":{\"tp\":3,\"fp\":2,\"fn\":1,\"precision\":0.6,\"recall\":0.75"));
 	assert_non_null(strstr(buf, "\"explosion\":{\"tp\":1,\"fp\":0,\"fn\":0,\"precision\":1,\"recall\":null"));
 }
@@ -395,15 +403,8 @@ static void test_p_party_bins(void **state)
 	/* f6 (0.4, right) is in the Brier score but in no bin; f8 in neither */
 	assert_int_equal(r.fattr_n, 8);
 	assert_int_equal(r.fattr_ok, 6);
-	FILE *f = tmpfile();
-	assert_non_null(f);
-	vg_score_print_json(&r, f);
-	vg_score_print_table(&r, f);
-	rewind(f);
 	char buf[16384];
-	size_t n = fread(buf, 1, sizeof buf - 1, f);
-	buf[n] = 0;
-	fclose(f);
+	printed(&r, true, buf, sizeof buf);
 	assert_non_null(strstr(buf, "\"p_party_bins\":[{\"lo\":0.5,\"hi\":0.6,\"n\":1,\"right\":1,\"fraction\":1,"
 	                            "\"mean_p\":0.55},{\"lo\":0.6,\"hi\":0.7,\"n\":0,\"right\":0,\"fraction\":null,"
 	                            "\"mean_p\":null},"));
