@@ -42,6 +42,10 @@ static void help(FILE *f)
 	        "  --cold-hold S            cold start: hold events until two clean events agree\n"
 	        "                           on the medium, then associate again (default 900 s\n"
 	        "                           of stream time; 0 disables)\n"
+	        "  --smooth-lag S           hold each event until the events heard up to S s\n"
+	        "                           after it have taught the medium, then locate it\n"
+	        "                           again with it (default 60; 0 disables: events go\n"
+	        "                           out S s sooner, located with the medium before them)\n"
 	        "  --no-radar-only          no events from radar reports alone\n"
 	        "  --clock observed|received  stream clock: the latest observed time (default;\n"
 	        "                           right when replaying a log ingested later) or the\n"
@@ -240,6 +244,7 @@ int vg_cmd_fuse(int argc, char **argv)
 		{"--min-heard-median", 0, false, 1, false, "a fraction", 1, &cfg.min_heard_median_frac},
 		{"--cold-hold", 0, false, 86400, false, "seconds", 1, &cfg.cold_hold_s},
 		{"--medium-drift", 0, true, 100, false, "m/s per sqrt(h)", 1, &cfg.medium_drift_mps_per_h},
+		{"--smooth-lag", 0, false, 3600, false, "seconds", 1, &cfg.smooth_lag_s},
 	};
 	for (int i = 1; i < argc; i++) {
 		double x;

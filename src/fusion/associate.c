@@ -141,6 +141,23 @@ struct held {
 	struct vg_fusion_evidence *ev;
 };
 
+/* An event formed and waiting for its smoothing lag (cfg.smooth_lag_s):
+ * what it needs to be located again (its measurements, the arrivals used,
+ * its first fit) and what it taught the tracker (L, h: its evidence in
+ * information form, taken out again before its own refit). */
+struct lagged {
+	struct vg_fusion_event e;
+	struct vg_fusion_evidence *ev;   /* e.n_ev, impulse arrivals in meas order */
+	struct vg_fusion_meas *meas;     /* n, times relative to t_ref_ns */
+	uint8_t *use;
+	uint32_t n;
+	int64_t t_ref_ns, due_ns;
+	struct vg_fusion_fix fx;
+	struct vg_fusion_medium fit_med;
+	bool has_evid;
+	double L[3][3], h[3];
+};
+
 /* A clean event's medium, a candidate for the cold start's agreement. */
 struct med_fix {
 	double m[3]; /* c, we, wn */
@@ -219,6 +236,9 @@ struct vg_fusion {
 	bool trimmed;
 	struct held *held;
 	uint32_t n_held, cap_held;
+	/* events waiting for the smoothing lag, in formation order */
+	struct lagged *lag;
+	uint32_t n_lag, cap_lag;
 	struct med_fix fixes[COLD_FIXES];
 	uint32_t n_fixes;
 	struct vg_fusion_fix agreed;
@@ -268,6 +288,7 @@ void vg_fusion_config_default(struct vg_fusion_config *c)
 	c->min_heard_frac = 0.34;
 	c->min_heard_median_frac = 0.7;
 	c->cold_hold_s = 900;
+	c->smooth_lag_s = 60;
 }
 
 const char *vg_fusion_type_name(int type)
@@ -453,6 +474,9 @@ vg_status vg_fusion_new(const struct vg_fusion_config *cfg, vg_fusion_emit_fn em
 	return VG_OK;
 }
 
+static void lag_clear(vg_fusion *f);
+static int64_t seed_horizon_ns(const vg_fusion *f);
+
 void vg_fusion_free(vg_fusion *f)
 {
 	if (!f)
@@ -484,6 +508,8 @@ void vg_fusion_free(vg_fusion *f)
 	for (uint32_t i = 0; i < f->n_held; i++)
 		free(f->held[i].ev);
 	free(f->held);
+	lag_clear(f);
+	free(f->lag);
 	free(f);
 }
 
@@ -511,19 +537,52 @@ static double medium_q(const vg_fusion *f, double h)
 	return d * d * h + r * r * h * h;
 }
 
+static bool inv3_spd(const double A[3][3], double X[3][3]);
+
+/* A covariance of the tracker carried h hours: the random walk (and ramp)
+ * added, each variance capped at the configured
+ * prior's (after a long gap the tracker knows no less than the
+ * configuration: the row and column shrink with it) and floored at
+ * MED_FLOOR_MPS. */
+static void medium_cap(const vg_fusion *f, double P[3][3], double h)
+{
+	double q = medium_q(f, h);
+	double cap[3] = {f->cfg.medium.c_sigma_mps * f->cfg.medium.c_sigma_mps,
+	                 f->cfg.medium.w_sigma_mps * f->cfg.medium.w_sigma_mps,
+	                 f->cfg.medium.w_sigma_mps * f->cfg.medium.w_sigma_mps};
+	for (int i = 0; i < 3; i++) {
+		P[i][i] += q;
+		if (P[i][i] > cap[i]) {
+			double r = sqrt(cap[i] / P[i][i]);
+			for (int j = 0; j < 3; j++) {
+				P[i][j] *= r;
+				P[j][i] *= r;
+			}
+		}
+		if (P[i][i] < MED_FLOOR_MPS * MED_FLOOR_MPS)
+			P[i][i] = MED_FLOOR_MPS * MED_FLOOR_MPS;
+	}
+}
+
+static void medium_predict(const vg_fusion *f, int64_t t_ns, double P[3][3])
+{
+	memcpy(P, f->med_P, sizeof f->med_P);
+	medium_cap(f, P, fabs((double)(t_ns - f->med_t_ns)) / 3.6e12);
+}
+
+/* The tracker's medium at t_ns as a fit's prior: the full Gaussian of
+ * (c, we, wn) (has_prec), sigmas its marginal ones (the wind's the larger
+ * of the two components). Before the tracker starts: the configured one. */
 static struct vg_fusion_medium medium_at(const vg_fusion *f, int64_t t_ns)
 {
 	struct vg_fusion_medium m = f->med;
+	m.has_prec = false;
 	if (f->med_started) {
-		double h = fabs((double)(t_ns - f->med_t_ns)) / 3.6e12;
-		double q = medium_q(f, h);
-		m.c_sigma_mps = sqrt(m.c_sigma_mps * m.c_sigma_mps + q);
-		m.w_sigma_mps = sqrt(m.w_sigma_mps * m.w_sigma_mps + q);
-		/* never tighter or looser than the data can justify */
-		if (m.c_sigma_mps > f->cfg.medium.c_sigma_mps)
-			m.c_sigma_mps = f->cfg.medium.c_sigma_mps;
-		if (m.w_sigma_mps > f->cfg.medium.w_sigma_mps)
-			m.w_sigma_mps = f->cfg.medium.w_sigma_mps;
+		double P[3][3];
+		medium_predict(f, t_ns, P);
+		m.c_sigma_mps = sqrt(P[0][0]);
+		m.w_sigma_mps = sqrt(fmax(P[1][1], P[2][2]));
+		m.has_prec = inv3_spd(P, m.prec);
 	}
 	return m;
 }
@@ -612,7 +671,7 @@ static bool inv3_spd(const double A[3][3], double X[3][3])
 static bool medium_evidence(const struct vg_fusion_medium *prior, const struct vg_fusion_fix *fx,
                             double rho, double L[3][3], double h[3])
 {
-	double P[3][3], I[3][3], Ip[3];
+	double P[3][3], I[3][3];
 	double sc = fx->scale > 1 ? fx->scale : 1; /* the fit's Birge inflation, undone */
 	if (!isfinite(rho) || rho < 0)
 		return false;
@@ -621,8 +680,13 @@ static bool medium_evidence(const struct vg_fusion_medium *prior, const struct v
 			P[i][j] = fx->medium_cov[i][j] / sc;
 	if (!inv3_spd(P, I))
 		return false;
-	Ip[0] = 1 / (prior->c_sigma_mps * prior->c_sigma_mps);
-	Ip[1] = Ip[2] = 1 / (prior->w_sigma_mps * prior->w_sigma_mps);
+	double Pp[3][3] = {{0}};
+	if (prior->has_prec) {
+		memcpy(Pp, prior->prec, sizeof Pp);
+	} else {
+		Pp[0][0] = 1 / (prior->c_sigma_mps * prior->c_sigma_mps);
+		Pp[1][1] = Pp[2][2] = 1 / (prior->w_sigma_mps * prior->w_sigma_mps);
+	}
 	double mp[3] = {prior->c_mps, prior->we_mps, prior->wn_mps};
 	double mq[3] = {fx->c_mps, fx->we_mps, fx->wn_mps};
 	/* the information (matrix L, vector h) divided by the inflation: no
@@ -630,10 +694,10 @@ static bool medium_evidence(const struct vg_fusion_medium *prior, const struct v
 	 * component still tells the others */
 	double k = sc * (1 + MED_CORR * rho);
 	for (int i = 0; i < 3; i++) {
-		h[i] = -Ip[i] * mp[i];
+		h[i] = 0;
 		for (int j = 0; j < 3; j++) {
-			L[i][j] = (I[i][j] - (i == j ? Ip[i] : 0)) / k;
-			h[i] += I[i][j] * mq[j];
+			L[i][j] = (I[i][j] - Pp[i][j]) / k;
+			h[i] += I[i][j] * mq[j] - Pp[i][j] * mp[j];
 		}
 		h[i] /= k;
 	}
@@ -641,8 +705,10 @@ static bool medium_evidence(const struct vg_fusion_medium *prior, const struct v
 }
 
 static void medium_update(vg_fusion *f, const struct vg_fusion_medium *prior,
-                          const struct vg_fusion_fix *fx, double rho, int64_t t_ns)
+                          const struct vg_fusion_fix *fx, double rho, int64_t t_ns,
+                          bool *added, double Lo[3][3], double ho[3])
 {
+	*added = false;
 	if (!f->cfg.track_medium)
 		return;
 	if (!f->med_agreed) {
@@ -674,6 +740,8 @@ static void medium_update(vg_fusion *f, const struct vg_fusion_medium *prior,
 			return;
 		}
 		medium_set(f, fx, t_ns);
+		/* the tracker is this event's posterior: its evidence is in it */
+		*added = medium_evidence(prior, fx, 0, Lo, ho);
 		return;
 	}
 	/* Kalman, in information form: the random walk since the last update
@@ -683,26 +751,8 @@ static void medium_update(vg_fusion *f, const struct vg_fusion_medium *prior,
 	double L[3][3], hv[3];
 	if (!medium_evidence(prior, fx, rho, L, hv))
 		return;
-	double hh = fabs((double)(t_ns - f->med_t_ns)) / 3.6e12;
-	double q = medium_q(f, hh);
-	double cap[3] = {f->cfg.medium.c_sigma_mps * f->cfg.medium.c_sigma_mps,
-	                 f->cfg.medium.w_sigma_mps * f->cfg.medium.w_sigma_mps,
-	                 f->cfg.medium.w_sigma_mps * f->cfg.medium.w_sigma_mps};
 	double P[3][3], Pi[3][3], A[3][3], Pn[3][3];
-	for (int i = 0; i < 3; i++)
-		for (int j = 0; j < 3; j++)
-			P[i][j] = f->med_P[i][j];
-	for (int i = 0; i < 3; i++) {
-		P[i][i] += q;
-		if (P[i][i] > cap[i]) {
-			/* shrink the row and column with the variance */
-			double r = sqrt(cap[i] / P[i][i]);
-			for (int j = 0; j < 3; j++) {
-				P[i][j] *= r;
-				P[j][i] *= r;
-			}
-		}
-	}
+	medium_predict(f, t_ns, P);
 	if (!inv3_spd(P, Pi))
 		return;
 	double x[3] = {f->med.c_mps, f->med.we_mps, f->med.wn_mps}, y[3];
@@ -724,6 +774,9 @@ static void medium_update(vg_fusion *f, const struct vg_fusion_medium *prior,
 	if (!isfinite(xn[0] + xn[1] + xn[2]))
 		return;
 	memcpy(f->med_P, Pn, sizeof f->med_P);
+	memcpy(Lo, L, sizeof L);
+	memcpy(ho, hv, sizeof hv);
+	*added = true;
 	f->med.c_mps = xn[0];
 	f->med.we_mps = xn[1];
 	f->med.wn_mps = xn[2];
@@ -954,6 +1007,23 @@ static void pair(vg_fusion *f, struct vg_fusion_event *e)
 	r->paired = true;
 	e->pair_seq = r->seq;
 	e->cls = best_cls;
+	/* every class the pair fits (3 sigma), not only the best: 152 mm and
+	 * 122 mm guns fly at about the same speed, and a rule that counts on
+	 * the class (withdrawal) must know when it cannot tell */
+	{
+		double dt = (double)(best_role > 0 ? e->t_ns - r->t_ns : r->t_ns - e->t_ns) / 1e9, d;
+		geod_inverse(&f->g, r->lat, r->lon, e->lat_deg, e->lon_deg, &d, NULL, NULL);
+		double sd = hypot(r->sigma_m, e_sig), st = hypot(r->t_sigma_s, e->time_sigma_s);
+		e->cls_mask = 1u << best_cls;
+		for (size_t k = 0; k < N_WEAPONS; k++) {
+			if (d < weapons[k].rmin_m * 0.9 || d > weapons[k].rmax_m * 1.1)
+				continue;
+			double v = d / dt, vk = weapons[k].speed_mps;
+			double sv = v * hypot(sd / fmax(d, 1), st / dt) + 0.01 * vk;
+			if (fabs((v - vk) / sv) < 3)
+				e->cls_mask |= 1u << weapons[k].cls;
+		}
+	}
 	e->tof_s = fabs((double)(e->t_ns - r->t_ns)) / 1e9;
 	if (e->type == VG_FEV_EXPLOSION)
 		e->type = best_role > 0 ? VG_FEV_IMPACT : VG_FEV_LAUNCH;
@@ -1589,6 +1659,217 @@ static vg_status grow(vg_fusion *f, const struct arr *A, const struct hyp *h, ui
 	return VG_OK;
 }
 
+/* ---- Emission and the smoothing lag ----------------------------------------- */
+
+/* An event goes out: paired with a recent one of the other role, joined by
+ * the radar reports that match it (appended to f->ev after its nev
+ * arrivals), emitted. */
+static vg_status release(vg_fusion *f, struct vg_fusion_event *e, uint32_t nev, struct vg_err *err)
+{
+	pair(f, e);
+	nev = join_radar(f, e, nev);
+	e->n_ev = nev;
+	e->ev = f->ev;
+	return emit_event(f, e, err);
+}
+
+static void lag_free_one(struct lagged *l)
+{
+	free(l->ev);
+	free(l->meas);
+	free(l->use);
+}
+
+static void lag_clear(vg_fusion *f)
+{
+	for (uint32_t i = 0; i < f->n_lag; i++)
+		lag_free_one(&f->lag[i]);
+	f->n_lag = 0;
+}
+
+/* Hold a formed event (its measurements in f->meas/f->use, its arrivals'
+ * evidence in f->ev) until the events heard within cfg.smooth_lag_s after
+ * its seed have been formed: due when the seed horizon passes
+ * seed + lag (process()). L is its evidence on the medium as the tracker
+ * took it (NULL: it taught nothing). */
+static vg_status lag_push(vg_fusion *f, const struct vg_fusion_event *e, uint32_t n, int64_t t_ref_ns,
+                          const struct vg_fusion_fix *fx, const struct vg_fusion_medium *fit_med,
+                          const double L[3][3], const double h[3], struct vg_err *err)
+{
+	bool ok = true;
+	f->lag = room(f->lag, f->n_lag, &f->cap_lag, sizeof *f->lag, 64, &ok);
+	if (!ok)
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion smoothing lag");
+	struct lagged *l = &f->lag[f->n_lag];
+	memset(l, 0, sizeof *l);
+	l->e = *e;
+	l->e.ev = NULL;
+	l->n = n;
+	l->ev = malloc((e->n_ev ? e->n_ev : 1) * sizeof *l->ev);
+	l->meas = malloc((n ? n : 1) * sizeof *l->meas);
+	l->use = malloc(n ? n : 1);
+	if (!l->ev || !l->meas || !l->use) {
+		lag_free_one(l);
+		return vg_err_set(err, VG_ERR_NOMEM, "fusion smoothing lag");
+	}
+	memcpy(l->ev, f->ev, e->n_ev * sizeof *l->ev);
+	memcpy(l->meas, f->meas, n * sizeof *l->meas);
+	memcpy(l->use, f->use, n);
+	l->t_ref_ns = t_ref_ns;
+	l->due_ns = t_ref_ns + seed_horizon_ns(f) + (int64_t)(f->cfg.smooth_lag_s * 1e9);
+	if (f->n_lag && l->due_ns < f->lag[f->n_lag - 1].due_ns)
+		l->due_ns = f->lag[f->n_lag - 1].due_ns; /* first formed, first out */
+	l->fx = *fx;
+	l->fit_med = *fit_med;
+	if (L) {
+		l->has_evid = true;
+		memcpy(l->L, L, sizeof l->L);
+		memcpy(l->h, h, sizeof l->h);
+	}
+	f->n_lag++;
+	return VG_OK;
+}
+
+/* Information (Lam, eta) of a random walk carried over h hours: with Q the
+ * walk's covariance (medium_q, the same on each component),
+ * Lam' = (I + Lam Q)^-1 Lam and eta' = (I + Lam Q)^-1 eta. */
+static void info_predict(const vg_fusion *f, double Lam[3][3], double eta[3], double h)
+{
+	double q = medium_q(f, h);
+	if (!(q > 0))
+		return;
+	double M[3][3], Mi[3][3];
+	for (int a = 0; a < 3; a++)
+		for (int b = 0; b < 3; b++)
+			M[a][b] = (a == b) + Lam[a][b] * q;
+	/* I + Lam Q is not symmetric in general, but with Q = q I it is
+	 * I + q Lam: symmetric positive definite for Lam >= 0 */
+	for (int a = 0; a < 3; a++)
+		for (int b = 0; b < a; b++)
+			M[a][b] = M[b][a] = (M[a][b] + M[b][a]) / 2;
+	if (!inv3_spd(M, Mi))
+		return;
+	double L2[3][3], e2[3];
+	for (int a = 0; a < 3; a++) {
+		e2[a] = Mi[a][0] * eta[0] + Mi[a][1] * eta[1] + Mi[a][2] * eta[2];
+		for (int b = 0; b < 3; b++)
+			L2[a][b] = Mi[a][0] * Lam[0][b] + Mi[a][1] * Lam[1][b] + Mi[a][2] * Lam[2][b];
+	}
+	memcpy(Lam, L2, sizeof L2);
+	memcpy(eta, e2, sizeof e2);
+}
+
+/*
+ * The smoothed prior of the held event at the head of the queue: its
+ * forward prior (the tracker's medium at its time, the prior it was fitted
+ * with, which holds no evidence of its own) combined with the evidence of
+ * the events formed after it, carried back to its time through the random
+ * walk between them (the two-filter form of the fixed-interval smoother:
+ * D. C. Fraser, J. E. Potter, IEEE TAC 14(4):387, 1969,
+ * doi:10.1109/TAC.1969.1099196; the backward filter runs in information
+ * form, so it may start from no information: its prediction over a gap
+ * with random-walk covariance Q is Lam' = (I + Lam Q)^-1 Lam,
+ * eta' = (I + Lam Q)^-1 eta). False if no later event taught anything
+ * (then the event keeps its fit).
+ */
+static bool smoothed_prior(const vg_fusion *f, struct vg_fusion_medium *pr)
+{
+	const struct lagged *k = &f->lag[0];
+	double Lam[3][3] = {{0}}, eta[3] = {0};
+	bool any = false;
+	int64_t t = 0;
+	for (uint32_t j = f->n_lag; j-- > 1;) {
+		const struct lagged *l = &f->lag[j];
+		if (!l->has_evid)
+			continue;
+		if (any)
+			info_predict(f, Lam, eta, fabs((double)(t - l->e.t_ns)) / 3.6e12);
+		for (int a = 0; a < 3; a++) {
+			eta[a] += l->h[a];
+			for (int b = 0; b < 3; b++)
+				Lam[a][b] += l->L[a][b];
+		}
+		t = l->e.t_ns;
+		any = true;
+	}
+	if (!any)
+		return false;
+	info_predict(f, Lam, eta, fabs((double)(t - k->e.t_ns)) / 3.6e12);
+	/* the forward prior, in information form */
+	const struct vg_fusion_medium *fm = &k->fit_med;
+	double Lf[3][3] = {{0}}, m[3] = {fm->c_mps, fm->we_mps, fm->wn_mps};
+	if (fm->has_prec) {
+		memcpy(Lf, fm->prec, sizeof Lf);
+	} else {
+		Lf[0][0] = 1 / (fm->c_sigma_mps * fm->c_sigma_mps);
+		Lf[1][1] = Lf[2][2] = 1 / (fm->w_sigma_mps * fm->w_sigma_mps);
+	}
+	double A[3][3], P[3][3], y[3];
+	for (int a = 0; a < 3; a++) {
+		y[a] = eta[a];
+		for (int b = 0; b < 3; b++) {
+			A[a][b] = Lf[a][b] + (Lam[a][b] + Lam[b][a]) / 2;
+			y[a] += Lf[a][b] * m[b];
+		}
+	}
+	if (!inv3_spd(A, P))
+		return false;
+	double xs[3];
+	for (int a = 0; a < 3; a++)
+		xs[a] = P[a][0] * y[0] + P[a][1] * y[1] + P[a][2] * y[2];
+	if (!isfinite(xs[0] + xs[1] + xs[2]))
+		return false;
+	*pr = *fm;
+	pr->c_mps = xs[0];
+	pr->we_mps = xs[1];
+	pr->wn_mps = xs[2];
+	pr->c_sigma_mps = sqrt(P[0][0]);
+	pr->w_sigma_mps = sqrt(fmax(P[1][1], P[2][2]));
+	memcpy(pr->prec, A, sizeof A);
+	pr->has_prec = true;
+	return true;
+}
+
+/* The head of the lag queue goes out, located again with the smoothed
+ * medium (same arrivals: no new rejection). */
+static vg_status lag_release(vg_fusion *f, struct vg_err *err)
+{
+	struct lagged *l = &f->lag[0];
+	struct vg_fusion_medium pr;
+	if (smoothed_prior(f, &pr)) {
+		struct vg_fusion_locate_opts lo;
+		vg_fusion_locate_opts_default(&lo);
+		lo.inflate = true;
+		lo.max_reject = 0;
+		struct vg_fusion_fix fx;
+		struct vg_err e2;
+		f->st.n_fits++;
+		if (!vg_fusion_locate(l->meas, l->n, &pr, l->fx.lat_deg, l->fx.lon_deg, &lo, l->use, f->resid,
+		                      &fx, &e2)) {
+			struct vg_fusion_event *e = &l->e;
+			e->t_ns = l->t_ref_ns + (int64_t)llround(fx.t0_s * 1e9);
+			e->time_sigma_s = fx.t0_sigma_s;
+			e->lat_deg = fx.lat_deg;
+			e->lon_deg = fx.lon_deg;
+			fill_geometry(e, fx.cov_m2);
+			e->c_mps = fx.c_mps;
+			e->c_sigma_mps = fx.c_sigma_mps;
+			e->chi2 = fx.chi2;
+			e->dof = fx.dof;
+			for (uint32_t i = 0; i < l->n && i < e->n_ev; i++)
+				l->ev[i].resid = f->resid[i];
+			f->st.n_smoothed++;
+		}
+	}
+	uint32_t nev = l->e.n_ev;
+	memcpy(f->ev, l->ev, nev * sizeof *f->ev);
+	struct vg_fusion_event e = l->e;
+	lag_free_one(l);
+	memmove(&f->lag[0], &f->lag[1], (f->n_lag - 1) * sizeof *f->lag);
+	f->n_lag--;
+	return release(f, &e, nev, err);
+}
+
 /* Try to form an event seeded by pool entry 0. Returns true if one was emitted. */
 static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 {
@@ -1600,6 +1881,7 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 	 * little) */
 	struct vg_fusion_medium fit_med = medium_at(f, A->t_ns);
 	struct vg_fusion_medium med = fit_med;
+	med.has_prec = false; /* the gates: diagonal, widened */
 	med.c_sigma_mps = hypot(med.c_sigma_mps, MED_ASSOC_MPS);
 	med.w_sigma_mps = hypot(med.w_sigma_mps, MED_ASSOC_MPS);
 	double c = med.c_mps;
@@ -1846,14 +2128,14 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 	e.p_launch = 1 / (1 + exp(-llr));
 	e.type = e.p_launch >= 0.95 ? VG_FEV_LAUNCH : e.p_launch <= 0.05 ? VG_FEV_IMPACT : VG_FEV_EXPLOSION;
 	e.cls = VG_CLS_UNKNOWN;
-	pair(f, &e);
-	nev = join_radar(f, &e, nev);
 	e.n_ev = nev;
 	e.ev = f->ev;
 	/* take the used arrivals out of the pool */
 	for (uint32_t i = 0; i < n; i++)
 		if (f->use[i])
 			f->pend[f->meas_arr[i]].taken = true;
+	bool added = false;
+	double Lk[3][3], hk[3];
 	/* learn the medium only from clean, well-determined events: a mixed
 	 * association would teach it a wrong wind */
 	if (n_used >= 12 && fx.dof >= 8 && fx.chi2 <= 1.5 * fx.dof && fx.n_rejected == 0 &&
@@ -1868,10 +2150,12 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 			sw += 1 / v;
 			swr += b * b / (v * v);
 		}
-		medium_update(f, &fit_med, &fx, sw > 0 ? swr / sw : 0, e.t_ns);
+		medium_update(f, &fit_med, &fx, sw > 0 ? swr / sw : 0, e.t_ns, &added, Lk, hk);
 	}
 	*formed = true;
-	return emit_event(f, &e, err);
+	if (f->cfg.smooth_lag_s > 0 && f->cfg.track_medium)
+		return lag_push(f, &e, n, A->t_ns, &fx, &fit_med, added ? Lk : NULL, hk, err);
+	return release(f, &e, nev, err);
 }
 
 /* ---- Radar-only events ------------------------------------------------------ */
@@ -2004,6 +2288,12 @@ static double range_travel_s(const vg_fusion *f)
 	return f->cfg.max_range_m / c_lo;
 }
 
+/* the smoothing lag in use, s (events wait for it before they go out) */
+static double lag_s(const vg_fusion *f)
+{
+	return f->cfg.track_medium ? f->cfg.smooth_lag_s : 0;
+}
+
 static int64_t seed_horizon_ns(const vg_fusion *f)
 {
 	return (int64_t)((range_travel_s(f) + f->cfg.latency_max_s) * 1e9);
@@ -2015,7 +2305,7 @@ static int64_t seed_horizon_ns(const vg_fusion *f)
  * radar-only events: duplicates). */
 static int64_t radar_horizon_ns(const vg_fusion *f)
 {
-	return seed_horizon_ns(f) + (int64_t)((range_travel_s(f) + 10) * 1e9);
+	return seed_horizon_ns(f) + (int64_t)((range_travel_s(f) + 10 + lag_s(f)) * 1e9);
 }
 
 static vg_status process(vg_fusion *f, bool flush, struct vg_err *err)
@@ -2041,12 +2331,20 @@ static vg_status process(vg_fusion *f, bool flush, struct vg_err *err)
 				rl = false;
 			}
 		}
+		/* a held event goes out after the seeds due with it and before the
+		 * radar reports (they may join it) */
+		int64_t t_lag = f->n_lag ? f->lag[0].due_ns : INT64_MAX;
 		int64_t due = t_seed < t_rad ? t_seed : t_rad;
+		if (t_lag < due)
+			due = t_lag;
 		if (due == INT64_MAX || (!flush && due > f->clock_ns))
 			break;
 		if (f->cold && f->cold_agreed)
 			break; /* advance() replays the window with the agreed medium */
-		if (t_seed <= t_rad) {
+		if (t_lag < t_seed && t_lag <= t_rad) {
+			if ((s = lag_release(f, err)))
+				return s;
+		} else if (t_seed <= t_rad) {
 			bool formed;
 			if ((s = try_seed(f, &formed, err)))
 				return s;
@@ -2298,6 +2596,7 @@ static vg_status cold_replay(vg_fusion *f, struct vg_err *err)
 	for (uint32_t i = 0; i < f->n_held; i++)
 		free(f->held[i].ev);
 	f->n_held = 0;
+	lag_clear(f); /* formed in the window: the replay forms them again */
 	int64_t now = f->clock_ns;
 	/* Statistics: the inputs as pushed; the work of both passes; the
 	 * outcomes of the trimmed inputs as they were at the last trim, plus

@@ -104,6 +104,17 @@ size_t vg_fusion_event_json(const struct vg_fusion_event *ev, char *out, size_t 
 		id(&b, ev->pair_seq);
 		put(&b, ",\"tof_s\":");
 		num(&b, ev->tof_s, 3);
+		if (ev->cls_mask) {
+			/* every weapon class the pair fits, in class order */
+			put(&b, ",\"classes\":[");
+			bool first = true;
+			for (int k = 1; k < VG_CLS_COUNT_; k++)
+				if (ev->cls_mask & (1u << k)) {
+					put(&b, "%s\"%s\"", first ? "" : ",", vg_object_class_name(k));
+					first = false;
+				}
+			put(&b, "]");
+		}
 	}
 	if (ev->n_toa) {
 		put(&b, ",\"c_mps\":");

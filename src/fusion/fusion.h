@@ -56,10 +56,15 @@ struct vg_fusion_meas {
 	double ecef[3], trig[4];
 };
 
-/* The medium: prior means and 1-sigmas (the model error of the speed). */
+/* The medium: prior means and 1-sigmas (the model error of the speed).
+ * With has_prec, the prior is the full Gaussian of (c, we, wn) whose
+ * precision (inverse covariance) is prec, and the sigmas are its marginal
+ * ones (used for gates and checks, not by the fit). */
 struct vg_fusion_medium {
 	double c_mps, c_sigma_mps;            /* effective sound speed */
 	double we_mps, wn_mps, w_sigma_mps;   /* wind towards east / north, per-axis sigma */
+	bool has_prec;
+	double prec[3][3];                    /* (c, we, wn), (m/s)^-2 */
 };
 
 struct vg_fusion_fix {
@@ -153,6 +158,11 @@ struct vg_fusion_config {
 	                                  * agree on the medium, then the window is associated
 	                                  * again with it; held at most this long on the stream
 	                                  * clock (default 900 s; 0 disables) */
+	double smooth_lag_s;             /* fixed-lag smoothing: an event is held until the
+	                                  * events heard up to this long after it have been
+	                                  * formed, then located again with the medium they
+	                                  * taught (its own evidence taken out); the events
+	                                  * go out this much later (default 60 s; 0 disables) */
 };
 void vg_fusion_config_default(struct vg_fusion_config *c);
 
@@ -183,6 +193,8 @@ struct vg_fusion_event {
 	int dof;
 	double p_launch;              /* from the arrivals' class hints */
 	int cls;                      /* enum vg_object_class hypothesis (VG_CLS_UNKNOWN) */
+	uint32_t cls_mask;            /* with a pair: every weapon class whose speed and range
+	                               * fit it (bit 1 << cls; cls is the best fit), 0 none */
 	uint64_t pair_seq;            /* impact: the launch event it pairs with (0: none) */
 	double tof_s;                 /* time of flight of the pair */
 	int64_t emitted_ns;           /* the stream clock when emitted */
@@ -240,6 +252,7 @@ struct vg_fusion_stats {
 	uint64_t n_cold_released;      /* events held through a cold start that found no agreement */
 	uint64_t n_cold_recorded;      /* inputs the cold start keeps now (bounded by the
 	                                * association window until an event is held) */
+	uint64_t n_smoothed;           /* events located again after the smoothing lag */
 	uint32_t peak_pending;
 	double c_mps, c_sigma_mps;     /* current medium estimate */
 	double we_mps, wn_mps;

@@ -229,6 +229,14 @@ have_r:;
 static double prior_cost(const struct fit *F)
 {
 	const struct vg_fusion_medium *pr = F->prior;
+	if (pr->has_prec) {
+		double d[3] = {F->p[PC] - pr->c_mps, F->p[PWE] - pr->we_mps, F->p[PWN] - pr->wn_mps};
+		double s = 0;
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++)
+				s += d[i] * pr->prec[i][j] * d[j];
+		return s;
+	}
 	double a = (F->p[PC] - pr->c_mps) / pr->c_sigma_mps;
 	double b = (F->p[PWE] - pr->we_mps) / pr->w_sigma_mps;
 	double d = (F->p[PWN] - pr->wn_mps) / pr->w_sigma_mps;
@@ -273,6 +281,17 @@ static void normal(const struct fit *F, const uint8_t *use, double N[NP][NP], do
 		}
 	}
 	const struct vg_fusion_medium *pr = F->prior;
+	if (pr->has_prec) {
+		double d[3] = {pr->c_mps - F->p[PC], pr->we_mps - F->p[PWE], pr->wn_mps - F->p[PWN]};
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++) {
+				N[PC + i][PC + j] += pr->prec[i][j];
+				b[PC + i] += pr->prec[i][j] * d[j];
+			}
+		if (!F->any_time)
+			N[PT][PT] += 1.0;
+		return;
+	}
 	double wc = 1 / (pr->c_sigma_mps * pr->c_sigma_mps), ww = 1 / (pr->w_sigma_mps * pr->w_sigma_mps);
 	N[PC][PC] += wc;
 	b[PC] += wc * (pr->c_mps - F->p[PC]);
