@@ -27,10 +27,22 @@ struct loc_item {
 	uint32_t n_ev;
 	char id[VG_ID_MAX + 1];   /* events: id */
 	char pair[VG_ID_MAX + 1]; /* events: fusion's launch/impact partner, "" none */
+	vg_class_mask classes;    /* events: the weapon classes it may be (its pair's) */
+	bool paired;              /* events: in a launch/impact pair (either names the other) */
+	int wcls;                 /* launches: the pair's best-fitting weapon class, 0 none */
+	int scls;                 /* launches: the class it is a sighting of (place_classes), 0 none */
 	double p[VG_AG_MAX_PARTIES];
 	int cluster;
 	bool external;            /* unsigned external feed (FIRMS) */
 };
+
+/* Launch sightings (withdrawal): launches within PLACE_M and PLACE_S of
+ * each other are one place's (place_classes); a sighting within PLACE_M of
+ * a group's launches joins it up to PLACE_GAP_NS after its last launch
+ * (rule_presence). */
+#define PLACE_M 300.0
+#define PLACE_S (6 * 3600)
+#define PLACE_GAP_NS ((int64_t)24 * 3600 * 1000000000)
 
 /* A detection or a change (point). */
 struct pt_item {
@@ -303,6 +315,9 @@ vg_status vg_adj_add_event(vg_adjudicator *a, struct vg_rule_event *ev, struct v
 	ev->n_evidence = 0;
 	snprintf(L->id, sizeof L->id, "%s", ev->id);
 	snprintf(L->pair, sizeof L->pair, "%s", ev->pair);
+	L->classes = ev->classes;
+	L->paired = ev->pair[0] != 0;
+	L->wcls = ev->pair[0] ? ev->cls : 0;
 	L->cluster = -1;
 	return VG_OK;
 }
@@ -358,6 +373,7 @@ static int cmp_pt(const void *x, const void *y)
 }
 
 /* A finding under construction. */
+#define ACC_SPOTS 8
 struct acc {
 	struct vg_finding f;
 	uint32_t n_pos;
@@ -372,6 +388,12 @@ struct acc {
 	bool pseudo_acoustic; /* events without evidence: an acoustic network fix */
 	uint32_t cls_votes[VG_CLS_COUNT_];
 	bool open;
+	/* presence rules: where the group's launches were located (launch
+	 * sightings; spots PLACE_M apart, the first ACC_SPOTS) and when the
+	 * last was */
+	uint32_t n_spots;
+	double spot[ACC_SPOTS][2];
+	int64_t fire_t;
 };
 
 static vg_status acc_evidence(struct acc *c, int64_t idx, struct vg_err *err)
@@ -866,6 +888,79 @@ static bool presence_candidate(const vg_adjudicator *a, const struct vg_ag_rule 
 	return presence_place(a, r, P, party, dist);
 }
 
+/*
+ * A located launch as a sighting of its weapon (withdrawal): a gun that
+ * fires is seen where it fires. Fusion pairs a launch with its impact by
+ * range and time of flight and names every weapon class that fits the pair
+ * (a 152 mm and a 122 mm gun fly alike); the launch counts for rule r if
+ * the best-fitting class is one of r's, the launch is where r forbids it,
+ * and every class that fits is forbidden there by some withdrawal rule of
+ * the version: a launch that may be of a class allowed there proves
+ * nothing. Unpaired launches (no class) and radar reports alone (the
+ * radar's class guess) are not sightings.
+ */
+static bool launch_candidate(const vg_adjudicator *a, const struct vg_ag_rule *r, int vi,
+                             const struct loc_item *L, int *party, double *dist)
+{
+	if (r->type != VG_RULE_WITHDRAWAL || L->scls <= 0 || !(r->classes & VG_CLASS_BIT(L->scls)))
+		return false;
+	struct pt_item P;
+	memset(&P, 0, sizeof P);
+	P.kind = VG_OBS_FIRE;
+	P.t = L->t;
+	P.lat = L->lat;
+	P.lon = L->lon;
+	P.cls = L->scls;
+	if (!presence_place(a, r, &P, party, dist))
+		return false;
+	const struct vg_ag_version *v = &a->ag->versions[vi];
+	vg_class_mask all = L->classes | VG_CLASS_BIT(L->wcls);
+	for (int k = 1; k < VG_CLS_COUNT_; k++) {
+		if (!(all & VG_CLASS_BIT(k)))
+			continue;
+		bool forbidden = false;
+		for (uint32_t q = 0; q < v->n_rules && !forbidden; q++) {
+			const struct vg_ag_rule *r2 = &v->rules[q];
+			int p2;
+			double d2;
+			P.cls = k;
+			forbidden = r2->type == VG_RULE_WITHDRAWAL && (r2->classes & VG_CLASS_BIT(k)) &&
+			            presence_place(a, r2, &P, &p2, &d2) && p2 == *party;
+		}
+		if (!forbidden)
+			return false;
+	}
+	return true;
+}
+
+/* Distinct guns among a group's launches: the most launches within one
+ * minute more than GUN_SEP_M from each other (a battery's guns stand 50 m
+ * and more apart; one gun's rounds are located within metres). */
+#define GUN_SEP_M 30.0
+static uint32_t launch_guns(const vg_adjudicator *a, const uint32_t *li, uint32_t n)
+{
+	uint32_t most = 0;
+	uint32_t *g = malloc((n + 1) * sizeof *g);
+	if (!g)
+		return n ? 1 : 0;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct loc_item *A = &a->loc[li[i]];
+		uint32_t ng = 0;
+		for (uint32_t j = i; j < n && a->loc[li[j]].t - A->t <= 60 * VG_NS_PER_S; j++) {
+			const struct loc_item *B = &a->loc[li[j]];
+			bool same = false;
+			for (uint32_t k = 0; k < ng && !same; k++)
+				same = near_m(B->lat, B->lon, a->loc[g[k]].lat, a->loc[g[k]].lon) < GUN_SEP_M;
+			if (!same)
+				g[ng++] = li[j];
+		}
+		if (ng > most)
+			most = ng;
+	}
+	free(g);
+	return most;
+}
+
 /* Withdrawal: the group a generic `vehicle` detection P supports, -1 none.
  * A detector that cannot tell a weapon's type reports `vehicle` (the
  * simulator's drones: 15 % of their reports); in the frame of a group's
@@ -916,25 +1011,64 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 	uint32_t n = 0, cap = 0;
 	vg_status st = VG_OK;
 	int *assign = malloc((a->n_pts + 1) * sizeof *assign);
-	if (!assign)
+	int *assign_loc = malloc((a->n_loc + 1) * sizeof *assign_loc);
+	if (!assign || !assign_loc) {
+		free(assign);
+		free(assign_loc);
 		return vg_err_set(err, VG_ERR_NOMEM, "clusters");
+	}
 	for (uint32_t i = 0; i < a->n_pts; i++)
 		assign[i] = -1;
-	for (uint32_t i = 0; i < a->n_pts && !st; i++) {
-		const struct pt_item *P = &a->pts[i];
+	for (uint32_t j = 0; j < a->n_loc; j++)
+		assign_loc[j] = -1;
+	/* detections (pts) and, for withdrawal, located launches (loc), both
+	 * in time order, merged (a detection first at equal times) */
+	bool launches = r->type == VG_RULE_WITHDRAWAL;
+	for (uint32_t i = 0, j = 0; (i < a->n_pts || (launches && j < a->n_loc)) && !st;) {
+		bool take_loc = launches && j < a->n_loc && (i >= a->n_pts || a->loc[j].t < a->pts[i].t);
+		const struct loc_item *L = take_loc ? &a->loc[j] : NULL;
+		struct pt_item lp;
+		const struct pt_item *P = &lp;
+		uint32_t li = j;
+		if (take_loc) {
+			j++;
+			memset(&lp, 0, sizeof lp);
+			lp.kind = VG_OBS_FIRE;
+			lp.t = L->t;
+			lp.lat = L->lat;
+			lp.lon = L->lon;
+			double sg = sqrt(0.5 * (L->cov[0][0] + L->cov[1][1]));
+			lp.sigma = sg > 1 ? sg : 1;
+			lp.cls = L->scls;
+			lp.sensor = -1;
+			lp.log_index = -1;
+		} else {
+			P = &a->pts[i++];
+		}
 		if (P->t < vfrom || P->t >= vto)
 			continue;
 		int party;
 		double dist;
-		if (!presence_candidate(a, r, P, &party, &dist))
+		if (take_loc ? !launch_candidate(a, r, vi, L, &party, &dist)
+		             : !presence_candidate(a, r, P, &party, &dist))
 			continue;
 		int best = -1;
 		double bd = r->cluster_m;
 		for (uint32_t k = 0; k < n; k++) {
 			struct acc *c = &accs[k];
-			if (!c->open || acc_party[k] != party || c->last_t + gap < P->t)
+			if (!c->open || acc_party[k] != party)
 				continue;
-			double d = near_m(P->lat, P->lon, c->last_lat, c->last_lon);
+			/* a gun firing again where the group's launches were located
+			 * (to metres), or a weapon seen there (to within PLACE_M / 3),
+			 * is the same weapon seen again, even after a longer silence */
+			double ds = INFINITY;
+			if (P->sigma <= PLACE_M / 3 && c->n_spots && c->fire_t + PLACE_GAP_NS >= P->t)
+				for (uint32_t q = 0; q < c->n_spots; q++)
+					ds = fmin(ds, near_m(P->lat, P->lon, c->spot[q][0], c->spot[q][1]));
+			bool same_spot = ds <= PLACE_M;
+			if (c->last_t + gap < P->t && !same_spot)
+				continue;
+			double d = fmin(near_m(P->lat, P->lon, c->last_lat, c->last_lon), ds);
 			if (d <= bd) {
 				bd = d;
 				best = (int)k;
@@ -971,7 +1105,10 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 			best = (int)n++;
 		}
 		struct acc *c = &accs[best];
-		assign[i] = best;
+		if (take_loc)
+			assign_loc[li] = best;
+		else
+			assign[i - 1] = best;
 		if (dist < acc_mind[best])
 			acc_mind[best] = dist;
 		c->f.until_ns = P->t;
@@ -979,20 +1116,42 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 		c->last_lat = P->lat;
 		c->last_lon = P->lon;
 		double cv[2][2] = {{P->sigma * P->sigma, 0}, {0, P->sigma * P->sigma}};
+		if (take_loc)
+			memcpy(cv, L->cov, sizeof cv);
 		acc_pos(c, P->lat, P->lon, cv);
-		if (P->kind == VG_OBS_DETECTION && P->cls > 0 && P->cls < VG_CLS_COUNT_)
+		if ((P->kind == VG_OBS_DETECTION || take_loc) && P->cls > 0 && P->cls < VG_CLS_COUNT_)
 			c->cls_votes[P->cls]++;
 		double p[VG_AG_MAX_PARTIES];
 		vg_agreement_attribute(ag, P->lat, P->lon, cv, p);
 		for (uint32_t q = 0; q < ag->n_parties; q++)
 			c->p_sum[q] += p[q];
 		c->n_p++;
+		if (take_loc) {
+			c->fire_t = P->t;
+			bool known = false;
+			for (uint32_t q = 0; q < c->n_spots && !known; q++)
+				known = near_m(P->lat, P->lon, c->spot[q][0], c->spot[q][1]) <= PLACE_M;
+			if (!known && c->n_spots < ACC_SPOTS) {
+				c->spot[c->n_spots][0] = P->lat;
+				c->spot[c->n_spots][1] = P->lon;
+				c->n_spots++;
+			}
+			/* the launch's arrivals and radar reports are the evidence */
+			for (uint32_t e = 0; e < L->n_ev && !st; e++)
+				st = acc_evidence(c, L->ev[e], err);
+			if (L->n_ev == 0)
+				c->pseudo_acoustic = true;
+			if (!st)
+				st = acc_event_id(c, L->id, err);
+			continue;
+		}
 		mark_sensor(a, c, P->sensor);
 		st = acc_evidence(c, P->log_index, err);
 	}
 	/* Generic vehicles in a group's frames: sightings of it (withdrawal). */
 	uint32_t *n_support = calloc(n + 1, sizeof *n_support);
-	if (!n_support && !st)
+	uint32_t *assign_loc_tmp = malloc((a->n_loc + 1) * sizeof *assign_loc_tmp);
+	if ((!n_support || !assign_loc_tmp) && !st)
 		st = vg_err_set(err, VG_ERR_NOMEM, "clusters");
 	for (uint32_t i = 0; i < a->n_pts && !st && r->type == VG_RULE_WITHDRAWAL; i++) {
 		const struct pt_item *P = &a->pts[i];
@@ -1045,6 +1204,16 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 			if (same > most)
 				most = same;
 		}
+		if (launches) {
+			/* the guns seen firing: a count of weapons too */
+			uint32_t nl = 0;
+			for (uint32_t j = 0; j < a->n_loc; j++)
+				if (assign_loc[j] == (int)k)
+					assign_loc_tmp[nl++] = j;
+			uint32_t guns = launch_guns(a, assign_loc_tmp, nl);
+			if (guns > most)
+				most = guns;
+		}
 		c->f.count = most;
 		if (r->type == VG_RULE_WITHDRAWAL || r->type == VG_RULE_NO_FLY) {
 			if (!r->class_name[0] || vg_agreement_classes(NULL, r->class_name))
@@ -1062,6 +1231,8 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 	free(acc_party);
 	free(acc_mind);
 	free(assign);
+	free(assign_loc);
+	free(assign_loc_tmp);
 	free(n_support);
 	return st;
 }
@@ -1350,11 +1521,109 @@ static int cmp_finding(const void *x, const void *y)
 	return strcmp(a->class_name, b->class_name);
 }
 
+/* Fusion names a pair in its later-emitted event: a launch emitted first
+ * learns its weapon classes from the impact that names it. */
+static vg_status resolve_pairs(vg_adjudicator *a, struct vg_err *err)
+{
+	struct loc_item **by_id = malloc((a->n_loc + 1) * sizeof *by_id);
+	if (!by_id)
+		return vg_err_set(err, VG_ERR_NOMEM, "pairs");
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < a->n_loc; i++)
+		if (a->loc[i].sensor < 0 && a->loc[i].id[0] && !a->loc[i].external)
+			by_id[m++] = &a->loc[i];
+	qsort(by_id, m, sizeof *by_id, cmp_loc_id);
+	for (uint32_t i = 0; i < a->n_loc; i++) {
+		struct loc_item *E = &a->loc[i];
+		if (E->sensor >= 0 || !E->pair[0] || E->external)
+			continue;
+		struct loc_item key, *kp = &key, **hit;
+		snprintf(key.id, sizeof key.id, "%s", E->pair);
+		hit = bsearch(&kp, by_id, m, sizeof *by_id, cmp_loc_id);
+		if (!hit)
+			continue;
+		struct loc_item *P = *hit;
+		P->paired = true;
+		if (P->type == VG_EVT_LAUNCH && E->type != VG_EVT_LAUNCH && !P->wcls) {
+			P->classes = E->classes;
+			P->wcls = E->cls;
+		}
+	}
+	free(by_id);
+	return VG_OK;
+}
+
+/*
+ * The weapon class of each paired launch as its place says: a battery
+ * fires one kind of gun, but in dense fire fusion pairs some launches with
+ * another battery's impact, and the class that range and time of flight
+ * fit is then another (on collapse about 3 % of the pairs). So each
+ * paired launch takes the class most of the paired launches within
+ * PLACE_M and PLACE_S of it fit best (itself included, ties to the lower
+ * class), if its own pair fits that class too; else it is no sighting.
+ * Two launches, at least, must agree.
+ */
+struct lat_idx {
+	double lat;
+	uint32_t i;
+};
+
+static int cmp_lat_idx(const void *x, const void *y)
+{
+	const struct lat_idx *p = x, *q = y;
+	if (p->lat != q->lat)
+		return p->lat < q->lat ? -1 : 1;
+	return p->i < q->i ? -1 : p->i > q->i;
+}
+
+static vg_status place_classes(vg_adjudicator *a, struct vg_err *err)
+{
+	struct lat_idx *ix = malloc((a->n_loc + 1) * sizeof *ix);
+	uint32_t n = 0;
+	if (!ix)
+		return vg_err_set(err, VG_ERR_NOMEM, "launch classes");
+	for (uint32_t i = 0; i < a->n_loc; i++) {
+		struct loc_item *L = &a->loc[i];
+		L->scls = 0;
+		if (L->type == VG_EVT_LAUNCH && L->sensor < 0 && !L->external && L->paired && L->wcls > 0 &&
+		    L->wcls < VG_CLS_COUNT_)
+			ix[n++] = (struct lat_idx){L->lat, i};
+	}
+	qsort(ix, n, sizeof *ix, cmp_lat_idx);
+	const double dlat = PLACE_M / 110000.0;
+	for (uint32_t k = 0; k < n; k++) {
+		struct loc_item *L = &a->loc[ix[k].i];
+		uint32_t votes[VG_CLS_COUNT_] = {0};
+		uint32_t lo = k;
+		while (lo > 0 && L->lat - ix[lo - 1].lat <= dlat)
+			lo--;
+		for (uint32_t j = lo; j < n && ix[j].lat - L->lat <= dlat; j++) {
+			const struct loc_item *M = &a->loc[ix[j].i];
+			if (llabs(M->t - L->t) <= (int64_t)PLACE_S * VG_NS_PER_S &&
+			    near_m(L->lat, L->lon, M->lat, M->lon) <= PLACE_M)
+				votes[M->wcls]++;
+		}
+		int best = 0;
+		for (int c = 1; c < VG_CLS_COUNT_; c++)
+			if (votes[c] > votes[best])
+				best = c;
+		if (best && votes[best] >= 2 && ((L->classes | VG_CLASS_BIT(L->wcls)) & VG_CLASS_BIT(best)))
+			L->scls = best;
+	}
+	free(ix);
+	return VG_OK;
+}
+
 vg_status vg_adj_run(vg_adjudicator *a, struct vg_findings *out, struct vg_err *err)
 {
 	memset(out, 0, sizeof *out);
 	if (a->n_loc)
 		qsort(a->loc, a->n_loc, sizeof *a->loc, cmp_loc);
+	vg_status rs = resolve_pairs(a, err);
+	if (!rs)
+		rs = place_classes(a, err);
+	if (rs)
+		return rs;
 	if (a->n_pts)
 		qsort(a->pts, a->n_pts, sizeof *a->pts, cmp_pt);
 	if (a->n_ls)

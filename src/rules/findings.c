@@ -361,6 +361,26 @@ vg_status vg_rule_event_parse(const char *line, size_t len, struct vg_rule_event
 	ev->cls = cls[0] ? vg_object_class_parse(cls) : 0;
 	if (ev->cls < 0)
 		ev->cls = 0;
+	if (ev->cls)
+		ev->classes = VG_CLASS_BIT(ev->cls);
+	json_t *cl = json_object_get(o, "classes");
+	if (cl) {
+		/* fusion's weapon classes that fit the pair: each must be a class */
+		if (!json_is_array(cl)) {
+			st = vg_err_set(err, VG_ERR_TYPE, "classes: want an array of class names");
+			goto out;
+		}
+		size_t i;
+		json_t *x;
+		json_array_foreach(cl, i, x) {
+			int k = json_is_string(x) ? vg_object_class_parse(json_string_value(x)) : -1;
+			if (k <= 0) {
+				st = vg_err_set(err, VG_ERR_CLASS, "classes[%zu]: want an object class name", i);
+				goto out;
+			}
+			ev->classes |= VG_CLASS_BIT(k);
+		}
+	}
 	if (!has_cov) {
 		json_t *el = json_object_get(o, "ellipse");
 		double s = 50, cep90 = NAN, cep50 = NAN;

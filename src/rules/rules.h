@@ -189,6 +189,8 @@ struct vg_rule_event {
 	double lat_deg, lon_deg;
 	double cov_m2[2][2];         /* from cov_m2, ellipse, cep90/cep50, else 50 m circular */
 	int cls;                     /* enum vg_object_class, 0 if unknown */
+	vg_class_mask classes;       /* every class the event may be ("classes": fusion's
+	                              * weapon classes that fit its pair); else cls's bit */
 	char pair[VG_ID_MAX + 1];    /* fusion's launch/impact partner ("pair"), "" none */
 	uint32_t n_evidence;         /* log indices ("arrivals") */
 	int64_t *evidence;           /* malloc'd; vg_rule_event_clear frees */

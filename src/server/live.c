@@ -14,7 +14,8 @@
  *      its events are byte for byte those of `vigil fuse --db`, across
  *      restarts too. The associator emits an event once no arrival can
  *      still join it (first arrival + max range / slowest sound speed +
- *      delivery bound: about 150 s of stream time with the defaults). For
+ *      delivery bound: about 150 s of stream time with the defaults; then the
+ *      smoothing lag, 60 s, docs/fusion.md). For
  *      sensors that deliver in bursts (or replays), --live-flush S ends the
  *      wait after S seconds of quiet input: everything pending is
  *      associated and emitted then (an arrival delivered later starts
@@ -32,7 +33,9 @@
  * The tables `events` and `findings` stay those of the last batch runs
  * (`vigil fuse --db`, `vigil adjudicate --db`): deterministic over the
  * whole log, and the only source of the rules over many observations
- * (withdrawal, zone caps); live findings are the fast, per-event view.
+ * (withdrawal, zone caps); live findings are the fast, per-event view:
+ * fire missions only (a withdrawal finding also rests on located launches,
+ * but spans hours beyond the live window; it is the batch run's).
  */
 #include "fusion/fusion.h"
 #include "rules/rules.h"
@@ -245,8 +248,9 @@ static vg_status judge(struct live *L)
 		goto out;
 	for (uint32_t i = 0; i < fs.n; i++) {
 		struct vg_finding *x = &fs.v[i];
-		if (!x->n_events || !has_fresh(L, x))
-			continue; /* not on events (the batch run's), or nothing new in it */
+		if (x->rule != VG_RULE_NO_FIRE || !x->n_events || !has_fresh(L, x))
+			continue; /* not a mission (withdrawal, from launches too, is the batch
+			           * run's: it spans hours), or nothing new in it */
 		char id[VG_ID_MAX + 8];
 		int w = snprintf(id, sizeof id, "f-%s", x->events[0]);
 		if (w < 0 || (size_t)w >= sizeof x->id) {

@@ -941,7 +941,20 @@ static vg_status write_truth(struct sim_world *w, const char *dir, struct vg_err
 				    o->u.det.t >= v->from_ns && o->u.det.t <= v->until_ns + 60 * VG_NS_PER_S)
 					seen++;
 			}
-			sim_buf_printf(&b, ",\"detections\":%u,\"weapons\":%u,", seen, w->units[v->ref].n_obj);
+			/* and how many of its launches in that time the sensors could
+			 * locate (decided_at set): a gun that fires is observed where
+			 * it fires (docs/rules.md, launch sightings) */
+			uint32_t heard = 0;
+			const int64_t step = 60 * VG_NS_PER_S;
+			for (uint32_t k = 0; k < w->n_ev; k++) {
+				const struct sim_event *ev = &w->ev[k];
+				if (ev->type != EV_LAUNCH || ev->unit != v->ref || ev->t_ns < v->from_ns - step ||
+				    ev->t_ns > v->until_ns + step)
+					continue;
+				heard += (ev->arr3[2] < ev->fire_arrival ? ev->arr3[2] : ev->fire_arrival) != INT64_MAX;
+			}
+			sim_buf_printf(&b, ",\"detections\":%u,\"launches_heard\":%u,\"weapons\":%u,", seen, heard,
+			               w->units[v->ref].n_obj);
 			kv_num(&b, "min_distance_km", v->min_dist_km, 3);
 			sim_buf_put(&b, ",", 1);
 			kv_num(&b, "limit_km", sc->weapons[v->cls].withdrawal_km, 3);

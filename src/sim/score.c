@@ -73,7 +73,8 @@ struct tviol {
 	int64_t from, until;
 	double lat, lon;
 	int unit;                     /* withdrawal: index into sc->units, -1 none */
-	int64_t seen;                 /* "detections": observations of it; -1 not stated */
+	int64_t seen;                 /* "detections" (+ "launches_heard"): observations of it;
+	                               * -1 not stated */
 	uint32_t n_pl;                /* no_fire: where its events were (launches, impacts) */
 	double (*pl)[2];
 	bool matched;
@@ -213,6 +214,22 @@ static vg_status fail(const struct src *s, vg_status st, const char *member, con
 		return vg_err_set(s->err, st, "%s line %llu: %s: %s", s->file,
 		                  (unsigned long long)s->line, member, what);
 	return vg_err_set(s->err, st, "%s: %s: %s", s->file, member, what);
+}
+
+/* An optional count (integer >= 0) member of o: *out untouched if absent. */
+static vg_status get_count(const struct src *s, json_t *o, const char *path, const char *key,
+                           int64_t *out)
+{
+	json_t *x = json_object_get(o, key);
+	if (!x)
+		return VG_OK;
+	if (!json_is_integer(x) || json_integer_value(x) < 0) {
+		char m[160];
+		snprintf(m, sizeof m, "%s.%s", path, key);
+		return fail(s, VG_ERR_RANGE, m, "must be an integer >= 0");
+	}
+	*out = json_integer_value(x);
+	return VG_OK;
 }
 
 static vg_status get_num(const struct src *s, json_t *o, const char *path, const char *key,
@@ -399,17 +416,15 @@ static vg_status load_truth(struct scorer *sc, const char *path, struct vg_err *
 		}
 		v->party = party_index(sc, party);
 		v->unit = -1;
-		json_t *det = json_object_get(e, "detections");
+		/* observations of it: "detections", and for a withdrawal the
+		 * unit's launches the sensors could locate (its weapons heard) */
+		int64_t heard = -1;
 		v->seen = -1;
-		if (det) {
-			if (!json_is_integer(det) || json_integer_value(det) < 0) {
-				char m[64];
-				snprintf(m, sizeof m, "%s.detections", p);
-				st = fail(&s, VG_ERR_RANGE, m, "must be an integer >= 0");
-				goto out;
-			}
-			v->seen = json_integer_value(det);
-		}
+		if ((st = get_count(&s, e, p, "detections", &v->seen)) ||
+		    (st = get_count(&s, e, p, "launches_heard", &heard)))
+			goto out;
+		if (v->seen >= 0 && heard > 0)
+			v->seen += heard;
 		/* a fire mission is where its rounds were fired and where they
 		 * fell: a finding placed at the impacts (launches unheard) found
 		 * it as much as one at the guns */
@@ -1027,7 +1042,7 @@ static vg_status score_findings(struct scorer *sc, const struct vg_score_options
 			r->rules[VG_SCORE_RULE_ALL].fn++;
 		}
 	/* recall among the violations some sensor observed (the truth's
-	 * "detections" > 0, or not stated): what the system missed, apart
+	 * "detections" + "launches_heard" > 0, or not stated): what the system missed, apart
 	 * from what nobody could have seen */
 	for (uint32_t i = 0; i < sc->n_v; i++) {
 		const struct tviol *v = &sc->v[i];

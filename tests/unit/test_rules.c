@@ -500,6 +500,116 @@ static void adjudicate_pairs_join_their_mission(void **state)
 	vg_agreement_free(ag);
 }
 
+/*
+ * Located launches as sightings of their weapons (withdrawal): fusion
+ * pairs a launch with its impact and names every weapon class the pair
+ * fits. A battery that fires where every class it may be is forbidden is
+ * a withdrawal finding; where one of them is allowed, nothing; unpaired
+ * launches, launches in a holding area, and launches of a class no rule
+ * restricts there are nothing either.
+ */
+static void add_launch(vg_adjudicator *adj, const char *id, const char *when, double lat, double lon,
+                       int64_t idx, const char *pair_extra)
+{
+	char line[512];
+	snprintf(line, sizeof line,
+	         "{\"id\":\"%s\",\"type\":\"launch\",\"time\":\"%s\",\"lat\":%.6f,\"lon\":%.6f,"
+	         "\"cov_m2\":[[4,0],[0,4]],\"arrivals\":[%lld,%lld]%s}",
+	         id, when, lat, lon, (long long)idx, (long long)idx + 1, pair_extra);
+	add_event(adj, line);
+}
+
+static void adjudicate_withdrawal_launches(void **state)
+{
+	(void)state;
+	struct vg_agreement *ag = parse_ok(
+		"\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[{\"id\":\"nf\",\"type\":\"no_fire\"},"
+		"{\"id\":\"wd-art\",\"type\":\"withdrawal\",\"classes\":\"artillery\",\"distance_km\":50},"
+		"{\"id\":\"wd-light\",\"type\":\"withdrawal\",\"classes\":[\"artillery_light\",\"mortar\"],"
+		"\"distance_km\":15}]");
+	vg_adjudicator *adj = new_adj(ag);
+	char id[32], pair[320];
+	int64_t idx = 1000;
+	int n = 0;
+	/* 1. B's 3 guns 100 m apart, 10 km east of the line, two rounds each;
+	 * the impacts name their launches, a 152 or a 122 mm gun (both
+	 * forbidden within 10 km): wd-art, 3 guns */
+	for (int r = 0; r < 2; r++)
+		for (int g = 0; g < 3; g++, n++) {
+			char when[32];
+			snprintf(when, sizeof when, "2026-03-01T02:00:%02dZ", r * 20 + g * 3);
+			snprintf(id, sizeof id, "L%d", n);
+			add_launch(adj, id, when, 48.0 + 0.0009 * g, 37.934, idx, "");
+			idx += 2;
+			snprintf(pair, sizeof pair,
+			         "{\"id\":\"I%d\",\"type\":\"impact\",\"time\":\"2026-03-01T02:01:%02dZ\",\"lat\":48.0,"
+			         "\"lon\":37.7,\"cep90_m\":5,\"class\":\"artillery\",\"pair\":\"L%d\",\"tof_s\":30,"
+			         "\"classes\":[\"artillery\",\"artillery_light\"]}",
+			         n, r * 20 + g * 3, n);
+			add_event(adj, pair);
+		}
+	/* 2. A's battery 20 km west, the same ambiguity: a 122 mm gun may
+	 * stand there (15 km), so nothing ... */
+	add_launch(adj, "A1", "2026-03-01T04:00:00Z", 48.5, 37.532, idx, "");
+	add_launch(adj, "A2", "2026-03-01T04:00:05Z", 48.5009, 37.532, idx + 2, "");
+	add_event(adj, "{\"id\":\"A1i\",\"type\":\"impact\",\"time\":\"2026-03-01T04:00:40Z\",\"lat\":48.5,\"lon\":37.9,"
+	               "\"cep90_m\":5,\"class\":\"artillery\",\"pair\":\"A1\",\"classes\":[\"artillery\",\"artillery_light\"]}");
+	add_event(adj, "{\"id\":\"A2i\",\"type\":\"impact\",\"time\":\"2026-03-01T04:00:45Z\",\"lat\":48.5,\"lon\":37.9,"
+	               "\"cep90_m\":5,\"class\":\"artillery\",\"pair\":\"A2\",\"classes\":[\"artillery\",\"artillery_light\"]}");
+	/* 3. ... but 152 mm alone (the range rules out 122 mm; here the
+	 * launch, emitted last, names its impact): wd-art, party A */
+	add_launch(adj, "A3", "2026-03-01T06:00:00Z", 48.6, 37.532, idx + 4,
+	           ",\"class\":\"artillery\",\"pair\":\"A3i\",\"classes\":[\"artillery\"]");
+	add_launch(adj, "A4", "2026-03-01T06:00:06Z", 48.6009, 37.532, idx + 6,
+	           ",\"class\":\"artillery\",\"pair\":\"A4i\",\"classes\":[\"artillery\"]");
+	/* 4. unpaired launches with a class (a radar's guess): nothing */
+	add_launch(adj, "B1", "2026-03-01T07:00:00Z", 48.8, 37.934, idx + 8, ",\"class\":\"artillery\"");
+	add_launch(adj, "B2", "2026-03-01T07:00:04Z", 48.8009, 37.934, idx + 10, ",\"class\":\"artillery\"");
+	/* 5. in A's holding area: exempt */
+	add_launch(adj, "H1", "2026-03-01T08:00:00Z", 47.95, 37.35, idx + 12,
+	           ",\"class\":\"artillery\",\"pair\":\"x1\",\"classes\":[\"artillery\"]");
+	add_launch(adj, "H2", "2026-03-01T08:00:04Z", 47.951, 37.35, idx + 14,
+	           ",\"class\":\"artillery\",\"pair\":\"x2\",\"classes\":[\"artillery\"]");
+	/* 6. B's mortars 5 km east: wd-light, class mortar */
+	add_launch(adj, "M1", "2026-03-01T09:00:00Z", 48.3, 37.867, idx + 16,
+	           ",\"class\":\"mortar\",\"pair\":\"y1\",\"classes\":[\"mortar\"]");
+	add_launch(adj, "M2", "2026-03-01T09:00:04Z", 48.3004, 37.867, idx + 18,
+	           ",\"class\":\"mortar\",\"pair\":\"y2\",\"classes\":[\"mortar\"]");
+	struct vg_findings fs;
+	run_print(adj, &fs);
+	const struct vg_finding *w[8];
+	int nw = 0;
+	for (uint32_t i = 0; i < fs.n; i++)
+		if (fs.v[i].rule == VG_RULE_WITHDRAWAL && nw < 8)
+			w[nw++] = &fs.v[i];
+	assert_int_equal(nw, 3);
+	assert_string_equal(w[0]->rule_id, "wd-art");
+	assert_string_equal(w[0]->party, "B");
+	assert_int_equal(w[0]->count, 3); /* three guns, six rounds */
+	assert_int_equal(w[0]->n_events, 6);
+	assert_int_equal(w[0]->n_evidence, 12);
+	assert_int_equal(w[0]->from_ns, T("2026-03-01T02:00:00Z"));
+	assert_int_equal(w[0]->until_ns, T("2026-03-01T02:00:26Z"));
+	assert_string_equal(w[0]->class_name, "artillery");
+	assert_true(w[0]->line_dist_m > 9000 && w[0]->line_dist_m < 11000);
+	assert_string_equal(w[1]->rule_id, "wd-art");
+	assert_string_equal(w[1]->party, "A");
+	assert_int_equal(w[1]->from_ns, T("2026-03-01T06:00:00Z"));
+	assert_string_equal(w[2]->rule_id, "wd-light");
+	assert_string_equal(w[2]->party, "B");
+	assert_string_equal(w[2]->class_name, "mortar");
+	vg_findings_free(&fs);
+	vg_adj_free(adj);
+	vg_agreement_free(ag);
+	/* a class that is not one */
+	const char *bad = "{\"type\":\"impact\",\"time\":\"2026-03-01T02:00:00Z\",\"lat\":48,\"lon\":37,"
+	                  "\"classes\":[\"artillery\",\"howitzer\"]}";
+	struct vg_rule_event ev;
+	struct vg_err e;
+	assert_int_equal(vg_rule_event_parse(bad, strlen(bad), &ev, &e), VG_ERR_CLASS);
+	assert_non_null(strstr(e.msg, "classes[1]"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,6 +617,7 @@ int main(void)
 		cmocka_unit_test(parse_bad_inputs),
 		cmocka_unit_test(adjudicate_withdrawal),
 		cmocka_unit_test(adjudicate_withdrawal_vehicle_support),
+		cmocka_unit_test(adjudicate_withdrawal_launches),
 		cmocka_unit_test(adjudicate_no_fire),
 		cmocka_unit_test(adjudicate_impacts_of_lone_launch),
 		cmocka_unit_test(adjudicate_pairs_join_their_mission),

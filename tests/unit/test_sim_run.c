@@ -243,6 +243,39 @@ static void test_fortification_detections(void **state)
 		truth_n += json_integer_value(det);
 		n_fort++;
 	}
+	/* A withdrawal's "launches_heard": the unit's launches within a
+	 * minute of the interval that the sensors could locate (decided_at
+	 * set), counted again here from the truth's events. */
+	json_int_t heard_sum = 0;
+	json_array_foreach(json_object_get(t, "violations"), i, v) {
+		if (strcmp(json_string_value(json_object_get(v, "rule")), "withdrawal"))
+			continue;
+		json_t *lh = json_object_get(v, "launches_heard");
+		assert_true(json_is_integer(lh));
+		const char *unit = json_string_value(json_object_get(v, "unit"));
+		const char *from = json_string_value(json_object_get(v, "from"));
+		const char *until = json_string_value(json_object_get(v, "until"));
+		int64_t a, b;
+		assert_int_equal(vg_time_parse(from, strlen(from), &a, NULL), VG_OK);
+		assert_int_equal(vg_time_parse(until, strlen(until), &b, NULL), VG_OK);
+		json_int_t count = 0;
+		size_t k;
+		json_t *e;
+		json_array_foreach(json_object_get(t, "events"), k, e) {
+			const char *ty = json_string_value(json_object_get(e, "type"));
+			const char *u = json_string_value(json_object_get(e, "unit"));
+			const char *tm = json_string_value(json_object_get(e, "time"));
+			int64_t te;
+			if (!ty || strcmp(ty, "launch") || !u || strcmp(u, unit) || json_is_null(json_object_get(e, "decided_at")))
+				continue;
+			assert_int_equal(vg_time_parse(tm, strlen(tm), &te, NULL), VG_OK);
+			count += te >= a - 60 * VG_NS_PER_S && te <= b + 60 * VG_NS_PER_S;
+		}
+		assert_int_equal(json_integer_value(lh), count);
+		heard_sum += count;
+	}
+	print_message("quiet seed 1: withdrawal violations' launches heard %lld\n", (long long)heard_sum);
+	assert_true(heard_sum > 0); /* the units that broke the ceasefire fired from the zone */
 	json_decref(t);
 	/* the change reports of fortifications, decoded and verified */
 	static struct reg r;

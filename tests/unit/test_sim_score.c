@@ -437,7 +437,8 @@ static void test_withdrawal_colocated(void **state)
 	         "{\"id\":\"v2\",\"rule\":\"withdrawal\",\"party\":\"A\",\"from\":\"2026-03-01T03:00:00Z\","
 	         "\"until\":\"2026-03-01T06:00:00Z\",\"lat\":48.3,\"lon\":37.8,\"unit\":\"U2\",\"detections\":2},"
 	         "{\"id\":\"v3\",\"rule\":\"withdrawal\",\"party\":\"A\",\"from\":\"2026-03-01T01:00:00Z\","
-	         "\"until\":\"2026-03-01T05:00:00Z\",\"lat\":48.3,\"lon\":37.8,\"unit\":\"U3\",\"detections\":0},"
+	         "\"until\":\"2026-03-01T05:00:00Z\",\"lat\":48.3,\"lon\":37.8,\"unit\":\"U3\",\"detections\":0,"
+	         "\"launches_heard\":4},"
 	         "{\"id\":\"v4\",\"rule\":\"withdrawal\",\"party\":\"B\",\"from\":\"2026-03-01T01:00:00Z\","
 	         "\"until\":\"2026-03-01T05:00:00Z\",\"lat\":48.3,\"lon\":37.8,\"unit\":\"U4\",\"detections\":0}],"
 	         "\"tracks\":["
@@ -470,7 +471,8 @@ static void test_withdrawal_colocated(void **state)
 		assert_int_equal(c->fp, 0);
 		assert_float_equal(c->precision, 1, 0);
 		assert_int_equal(r.n_colocated, strict ? 0 : 1);
-		assert_int_equal(r.seen_n[VG_SCORE_RULE_WITHDRAWAL], 2);
+		/* U1, U2 seen; U3 never seen but heard firing: observed too */
+		assert_int_equal(r.seen_n[VG_SCORE_RULE_WITHDRAWAL], 3);
 		assert_int_equal(r.seen_tp[VG_SCORE_RULE_WITHDRAWAL], strict ? 1 : 2);
 		/* attribution is the one finding's */
 		assert_int_equal(r.fattr_n, 1);
@@ -519,6 +521,9 @@ static void test_bad_inputs_named(void **state)
 		snprintf(t, sizeof t, "%.*s\"lat\":48.3,\"lon\":37.5,\"detections\":-2}%s", (int)(at - TRUTH), TRUTH,
 		         at + strlen("\"lat\":48.3,\"lon\":37.5}"));
 		expect_fail(t, "", VG_ERR_RANGE, "violations[1].detections");
+		snprintf(t, sizeof t, "%.*s\"lat\":48.3,\"lon\":37.5,\"detections\":0,\"launches_heard\":1.5}%s",
+		         (int)(at - TRUTH), TRUTH, at + strlen("\"lat\":48.3,\"lon\":37.5}"));
+		expect_fail(t, "", VG_ERR_RANGE, "violations[1].launches_heard");
 	}
 	tu_rmdir(g_dir);
 }
