@@ -31,6 +31,9 @@ struct loc_item {
 	bool paired;              /* events: in a launch/impact pair (either names the other) */
 	int wcls;                 /* launches: the pair's best-fitting weapon class, 0 none */
 	int scls;                 /* launches: the class it is a sighting of (place_classes), 0 none */
+	int side;                 /* sighting launches: its side (party, -1 none), */
+	double line_m, line_err_m;/* its distance to the contact line (within line_err_m), */
+	bool holding;             /* and whether it stands in its side's holding area */
 	double p[VG_AG_MAX_PARTIES];
 	int cluster;
 	bool external;            /* unsigned external feed (FIRMS) */
@@ -43,6 +46,9 @@ struct loc_item {
 #define PLACE_M 300.0
 #define PLACE_S (6 * 3600)
 #define PLACE_GAP_NS ((int64_t)24 * 3600 * 1000000000)
+/* a sighting launch within SPOT_M of one whose distance to the line was
+ * measured takes that distance (place_classes) */
+#define SPOT_M 5.0
 
 /* A detection or a change (point). */
 struct pt_item {
@@ -899,19 +905,32 @@ static bool presence_candidate(const vg_adjudicator *a, const struct vg_ag_rule 
  * nothing. Unpaired launches (no class) and radar reports alone (the
  * radar's class guess) are not sightings.
  */
+/* presence_place for a sighting launch, from its place computed once
+ * (place_classes): on its side, within r's distance of the side's
+ * reference line, outside its holding areas if r exempts them. */
+static bool launch_forbidden(const vg_adjudicator *a, const struct vg_ag_rule *r,
+                             const struct loc_item *L, double *dist)
+{
+	const struct vg_agreement *ag = a->ag;
+	*dist = L->line_m;
+	if (L->side < 0 || (r->exempt_holding && L->holding))
+		return false;
+	const struct vg_ag_feature *R = &ag->features[r->ref_line[L->side]];
+	double lim = r->distance_m[L->side];
+	if (R->line != ag->features[ag->contact_line].line)
+		*dist = vg_geo_line_distance(R->line, L->lat, L->lon, NULL);
+	else if (fabs(*dist - lim) <= L->line_err_m)
+		*dist = vg_geo_line_distance(R->line, L->lat, L->lon, NULL); /* too close to tell */
+	return *dist < lim;
+}
+
 static bool launch_candidate(const vg_adjudicator *a, const struct vg_ag_rule *r, int vi,
                              const struct loc_item *L, int *party, double *dist)
 {
 	if (r->type != VG_RULE_WITHDRAWAL || L->scls <= 0 || !(r->classes & VG_CLASS_BIT(L->scls)))
 		return false;
-	struct pt_item P;
-	memset(&P, 0, sizeof P);
-	P.kind = VG_OBS_FIRE;
-	P.t = L->t;
-	P.lat = L->lat;
-	P.lon = L->lon;
-	P.cls = L->scls;
-	if (!presence_place(a, r, &P, party, dist))
+	*party = L->side;
+	if (!launch_forbidden(a, r, L, dist))
 		return false;
 	const struct vg_ag_version *v = &a->ag->versions[vi];
 	vg_class_mask all = L->classes | VG_CLASS_BIT(L->wcls);
@@ -921,11 +940,9 @@ static bool launch_candidate(const vg_adjudicator *a, const struct vg_ag_rule *r
 		bool forbidden = false;
 		for (uint32_t q = 0; q < v->n_rules && !forbidden; q++) {
 			const struct vg_ag_rule *r2 = &v->rules[q];
-			int p2;
 			double d2;
-			P.cls = k;
 			forbidden = r2->type == VG_RULE_WITHDRAWAL && (r2->classes & VG_CLASS_BIT(k)) &&
-			            presence_place(a, r2, &P, &p2, &d2) && p2 == *party;
+			            launch_forbidden(a, r2, L, &d2);
 		}
 		if (!forbidden)
 			return false;
@@ -1095,7 +1112,7 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 			if ((st = acc_init(a, &accs[n], r, ag->versions[vi].version, err)))
 				break;
 			acc_party[n] = party;
-			acc_mind[n] = dist;
+			acc_mind[n] = INFINITY;
 			struct acc *c = &accs[n];
 			/* where the weapons were first seen in violation */
 			c->f.lat_deg = P->lat;
@@ -1109,7 +1126,10 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 			assign_loc[li] = best;
 		else
 			assign[i - 1] = best;
-		if (dist < acc_mind[best])
+		/* the smallest distance seen; a launch's from a neighbour's
+		 * measurement (line_err_m) is made exact at the end */
+		bool approx = take_loc && L->line_err_m > 0 && dist == L->line_m;
+		if (!approx && dist < acc_mind[best])
 			acc_mind[best] = dist;
 		c->f.until_ns = P->t;
 		c->last_t = P->t;
@@ -1213,6 +1233,21 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 			uint32_t guns = launch_guns(a, assign_loc_tmp, nl);
 			if (guns > most)
 				most = guns;
+			/* the smallest distance exactly: measure the launches whose
+			 * distance, within its error, may be the smallest */
+			double U = acc_mind[k];
+			for (uint32_t q = 0; q < nl; q++) {
+				const struct loc_item *L = &a->loc[assign_loc_tmp[q]];
+				if (L->line_err_m > 0)
+					U = fmin(U, L->line_m + L->line_err_m);
+			}
+			const vg_geo_line *cl = ag->features[ag->contact_line].line;
+			for (uint32_t q = 0; q < nl; q++) {
+				const struct loc_item *L = &a->loc[assign_loc_tmp[q]];
+				if (L->line_err_m > 0 && L->line_m - L->line_err_m <= U &&
+				    ag->features[r->ref_line[L->side]].line == cl)
+					acc_mind[k] = fmin(acc_mind[k], vg_geo_line_distance(cl, L->lat, L->lon, NULL));
+			}
 		}
 		c->f.count = most;
 		if (r->type == VG_RULE_WITHDRAWAL || r->type == VG_RULE_NO_FLY) {
@@ -1607,8 +1642,40 @@ static vg_status place_classes(vg_adjudicator *a, struct vg_err *err)
 		for (int c = 1; c < VG_CLS_COUNT_; c++)
 			if (votes[c] > votes[best])
 				best = c;
-		if (best && votes[best] >= 2 && ((L->classes | VG_CLASS_BIT(L->wcls)) & VG_CLASS_BIT(best)))
+		if (best && votes[best] >= 2 && ((L->classes | VG_CLASS_BIT(L->wcls)) & VG_CLASS_BIT(best))) {
 			L->scls = best;
+			/* its place, once: side and holding area exactly; the distance
+			 * to the contact line (a geodesic search along the line,
+			 * ~1 ms) from a launch measured within SPOT_M of it where
+			 * there is one: a gun's rounds are located within metres, and
+			 * the distance to a line moves by at most what the point
+			 * does (line_err_m; launch_forbidden measures again where a
+			 * limit is that close) */
+			const struct vg_agreement *ag = a->ag;
+			L->side = -1;
+			for (uint32_t p = 0; p < ag->n_parties && L->side < 0; p++)
+				if (vg_geo_area_contains(ag->features[ag->side[p]].area, L->lat, L->lon))
+					L->side = (int)p;
+			L->holding = L->side >= 0 && in_holding(ag, L->side, L->lat, L->lon);
+			const struct loc_item *S = NULL;
+			double ds = SPOT_M;
+			for (uint32_t j = k; j-- > 0 && L->lat - ix[j].lat <= SPOT_M / 110000.0;) {
+				const struct loc_item *M = &a->loc[ix[j].i];
+				double d;
+				if (M->scls && M->line_err_m == 0 && (d = near_m(L->lat, L->lon, M->lat, M->lon)) <= ds) {
+					ds = d;
+					S = M;
+				}
+			}
+			if (S) {
+				L->line_m = S->line_m;
+				L->line_err_m = 1.01 * ds + 0.01; /* near_m's own error, and a centimetre */
+			} else {
+				L->line_m = vg_geo_line_distance(ag->features[ag->contact_line].line, L->lat, L->lon,
+				                                 NULL);
+				L->line_err_m = 0;
+			}
+		}
 	}
 	free(ix);
 	return VG_OK;

@@ -7,6 +7,8 @@
 
 #include "rules/rules.h"
 
+#include <geodesic.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -575,6 +577,26 @@ static void adjudicate_withdrawal_launches(void **state)
 	           ",\"class\":\"mortar\",\"pair\":\"y1\",\"classes\":[\"mortar\"]");
 	add_launch(adj, "M2", "2026-03-01T09:00:04Z", 48.3004, 37.867, idx + 18,
 	           ",\"class\":\"mortar\",\"pair\":\"y2\",\"classes\":[\"mortar\"]");
+	/* 7. B's mortars at the 15 km limit: two launches inside (14,997 m
+	 * and 14,990 m from the line), one 4 m from the first but outside
+	 * (15,001 m): the distance borrowed from a neighbour's measurement is
+	 * measured again this close to a limit, and the smallest distance
+	 * seen is exact */
+	{
+		struct geod_geodesic g;
+		geod_init(&g, 6378137.0, 1 / 298.257223563);
+		const double dm[3] = {14997, 14990, 15001}, dn[3] = {48.6, 48.60002, 48.6};
+		for (int q = 0; q < 3; q++) {
+			double la, lo;
+			char nm[8], ex[128];
+			geod_direct(&g, dn[q], 37.8, 90, dm[q], &la, &lo, NULL);
+			snprintf(nm, sizeof nm, "X%d", q + 1);
+			snprintf(ex, sizeof ex, ",\"class\":\"mortar\",\"pair\":\"z%d\",\"classes\":[\"mortar\"]", q);
+			add_launch(adj, nm, q == 0 ? "2026-03-01T10:00:00Z" : q == 1 ? "2026-03-01T10:00:04Z"
+			                                                          : "2026-03-01T10:00:08Z",
+			           la, lo, idx + 20 + 2 * q, ex);
+		}
+	}
 	struct vg_findings fs;
 	run_print(adj, &fs);
 	const struct vg_finding *w[8];
@@ -582,7 +604,7 @@ static void adjudicate_withdrawal_launches(void **state)
 	for (uint32_t i = 0; i < fs.n; i++)
 		if (fs.v[i].rule == VG_RULE_WITHDRAWAL && nw < 8)
 			w[nw++] = &fs.v[i];
-	assert_int_equal(nw, 3);
+	assert_int_equal(nw, 4);
 	assert_string_equal(w[0]->rule_id, "wd-art");
 	assert_string_equal(w[0]->party, "B");
 	assert_int_equal(w[0]->count, 3); /* three guns, six rounds */
@@ -598,6 +620,9 @@ static void adjudicate_withdrawal_launches(void **state)
 	assert_string_equal(w[2]->rule_id, "wd-light");
 	assert_string_equal(w[2]->party, "B");
 	assert_string_equal(w[2]->class_name, "mortar");
+	assert_string_equal(w[3]->rule_id, "wd-light");
+	assert_int_equal(w[3]->n_events, 2); /* X1 and X2; X3 stands 1 m beyond the limit */
+	assert_float_equal(w[3]->line_dist_m, 14990, 0.05);
 	vg_findings_free(&fs);
 	vg_adj_free(adj);
 	vg_agreement_free(ag);
