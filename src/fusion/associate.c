@@ -740,8 +740,9 @@ static void medium_update(vg_fusion *f, const struct vg_fusion_medium *prior,
 			return;
 		}
 		medium_set(f, fx, t_ns);
-		/* the tracker is this event's posterior: its evidence is in it */
-		*added = medium_evidence(prior, fx, 0, Lo, ho);
+		/* the tracker is this event's posterior: its evidence is in it
+		 * (for the smoothing, counted as the Kalman path counts it) */
+		*added = medium_evidence(prior, fx, rho, Lo, ho);
 		return;
 	}
 	/* Kalman, in information form: the random walk since the last update
@@ -1747,8 +1748,12 @@ static void info_predict(const vg_fusion *f, double Lam[3][3], double eta[3], do
 	for (int a = 0; a < 3; a++)
 		for (int b = 0; b < a; b++)
 			M[a][b] = M[b][a] = (M[a][b] + M[b][a]) / 2;
-	if (!inv3_spd(M, Mi))
+	if (!inv3_spd(M, Mi)) {
+		/* cannot carry it: know nothing rather than too much */
+		memset(Lam, 0, 9 * sizeof **Lam);
+		memset(eta, 0, 3 * sizeof *eta);
 		return;
+	}
 	double L2[3][3], e2[3];
 	for (int a = 0; a < 3; a++) {
 		e2[a] = Mi[a][0] * eta[0] + Mi[a][1] * eta[1] + Mi[a][2] * eta[2];
@@ -2557,8 +2562,8 @@ static int64_t radar_horizon_ns(const vg_fusion *f);
  * and by cold_hold_s after it. */
 static void cold_trim(vg_fusion *f)
 {
-	if (f->n_held || f->n_cin < f->cin_trim_at)
-		return;
+	if (f->n_held || f->n_lag || f->n_cin < f->cin_trim_at)
+		return; /* an event formed (held, or waiting for its lag) keeps the record */
 	int64_t H = seed_horizon_ns(f), H2 = radar_horizon_ns(f), now = f->clock_ns;
 	/* every dead record goes, not only a leading run: one arrival stamped
 	 * far ahead (a bad clock) must not keep the rest */

@@ -909,28 +909,30 @@ static bool presence_candidate(const vg_adjudicator *a, const struct vg_ag_rule 
  * (place_classes): on its side, within r's distance of the side's
  * reference line, outside its holding areas if r exempts them. */
 static bool launch_forbidden(const vg_adjudicator *a, const struct vg_ag_rule *r,
-                             const struct loc_item *L, double *dist)
+                             const struct loc_item *L, double *dist, bool *approx)
 {
 	const struct vg_agreement *ag = a->ag;
 	*dist = L->line_m;
+	*approx = L->line_err_m > 0;
 	if (L->side < 0 || (r->exempt_holding && L->holding))
 		return false;
 	const struct vg_ag_feature *R = &ag->features[r->ref_line[L->side]];
 	double lim = r->distance_m[L->side];
-	if (R->line != ag->features[ag->contact_line].line)
+	if (R->line != ag->features[ag->contact_line].line ||
+	    (*approx && fabs(*dist - lim) <= L->line_err_m)) { /* another line, or too close to tell */
 		*dist = vg_geo_line_distance(R->line, L->lat, L->lon, NULL);
-	else if (fabs(*dist - lim) <= L->line_err_m)
-		*dist = vg_geo_line_distance(R->line, L->lat, L->lon, NULL); /* too close to tell */
+		*approx = false;
+	}
 	return *dist < lim;
 }
 
 static bool launch_candidate(const vg_adjudicator *a, const struct vg_ag_rule *r, int vi,
-                             const struct loc_item *L, int *party, double *dist)
+                             const struct loc_item *L, int *party, double *dist, bool *approx)
 {
 	if (r->type != VG_RULE_WITHDRAWAL || L->scls <= 0 || !(r->classes & VG_CLASS_BIT(L->scls)))
 		return false;
 	*party = L->side;
-	if (!launch_forbidden(a, r, L, dist))
+	if (!launch_forbidden(a, r, L, dist, approx))
 		return false;
 	const struct vg_ag_version *v = &a->ag->versions[vi];
 	vg_class_mask all = L->classes | VG_CLASS_BIT(L->wcls);
@@ -941,8 +943,9 @@ static bool launch_candidate(const vg_adjudicator *a, const struct vg_ag_rule *r
 		for (uint32_t q = 0; q < v->n_rules && !forbidden; q++) {
 			const struct vg_ag_rule *r2 = &v->rules[q];
 			double d2;
+			bool a2;
 			forbidden = r2->type == VG_RULE_WITHDRAWAL && (r2->classes & VG_CLASS_BIT(k)) &&
-			            launch_forbidden(a, r2, L, &d2);
+			            launch_forbidden(a, r2, L, &d2, &a2);
 		}
 		if (!forbidden)
 			return false;
@@ -1066,7 +1069,8 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 			continue;
 		int party;
 		double dist;
-		if (take_loc ? !launch_candidate(a, r, vi, L, &party, &dist)
+		bool approx = false;
+		if (take_loc ? !launch_candidate(a, r, vi, L, &party, &dist, &approx)
 		             : !presence_candidate(a, r, P, &party, &dist))
 			continue;
 		int best = -1;
@@ -1128,7 +1132,6 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 			assign[i - 1] = best;
 		/* the smallest distance seen; a launch's from a neighbour's
 		 * measurement (line_err_m) is made exact at the end */
-		bool approx = take_loc && L->line_err_m > 0 && dist == L->line_m;
 		if (!approx && dist < acc_mind[best])
 			acc_mind[best] = dist;
 		c->f.until_ns = P->t;

@@ -597,6 +597,22 @@ static void adjudicate_withdrawal_launches(void **state)
 			           la, lo, idx + 20 + 2 * q, ex);
 		}
 	}
+	/* 8. B's guns 30 km back: Y1 measured, Y2 1 m north and 4 m nearer
+	 * the line takes Y1's distance with its bound; the finding's smallest
+	 * distance is Y2's, measured at the end (29,996 m, not 30,000) */
+	{
+		struct geod_geodesic g;
+		geod_init(&g, 6378137.0, 1 / 298.257223563);
+		const double dm[2] = {30000, 29996}, dn[2] = {48.7, 48.70001};
+		for (int q = 0; q < 2; q++) {
+			double la, lo;
+			char nm[8], ex[128];
+			geod_direct(&g, dn[q], 37.8, 90, dm[q], &la, &lo, NULL);
+			snprintf(nm, sizeof nm, "Y%d", q + 1);
+			snprintf(ex, sizeof ex, ",\"class\":\"artillery\",\"pair\":\"v%d\",\"classes\":[\"artillery\"]", q);
+			add_launch(adj, nm, q ? "2026-03-01T11:00:05Z" : "2026-03-01T11:00:00Z", la, lo, idx + 30 + 2 * q, ex);
+		}
+	}
 	struct vg_findings fs;
 	run_print(adj, &fs);
 	const struct vg_finding *w[8];
@@ -604,7 +620,7 @@ static void adjudicate_withdrawal_launches(void **state)
 	for (uint32_t i = 0; i < fs.n; i++)
 		if (fs.v[i].rule == VG_RULE_WITHDRAWAL && nw < 8)
 			w[nw++] = &fs.v[i];
-	assert_int_equal(nw, 4);
+	assert_int_equal(nw, 5);
 	assert_string_equal(w[0]->rule_id, "wd-art");
 	assert_string_equal(w[0]->party, "B");
 	assert_int_equal(w[0]->count, 3); /* three guns, six rounds */
@@ -623,6 +639,9 @@ static void adjudicate_withdrawal_launches(void **state)
 	assert_string_equal(w[3]->rule_id, "wd-light");
 	assert_int_equal(w[3]->n_events, 2); /* X1 and X2; X3 stands 1 m beyond the limit */
 	assert_float_equal(w[3]->line_dist_m, 14990, 0.05);
+	assert_string_equal(w[4]->rule_id, "wd-art");
+	assert_int_equal(w[4]->n_events, 2);
+	assert_float_equal(w[4]->line_dist_m, 29996, 0.05);
 	vg_findings_free(&fs);
 	vg_adj_free(adj);
 	vg_agreement_free(ag);
