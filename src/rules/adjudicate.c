@@ -500,6 +500,23 @@ static vg_status acc_finish(vg_adjudicator *a, struct acc *c, bool use_mean, str
 		f->cov_m2[1][1] = c->cov_sum[1][1] / (n * n) + fmax(vll, 0) * klat * klat;
 		f->cov_m2[0][1] = f->cov_m2[1][0] = c->cov_sum[0][1] / (n * n) + vlo * klat * klon;
 	}
+	/* a record writes the covariance to 0.1 m^2 (findings.c); where that
+	 * would not be a covariance (a place known to 30 cm, or items on one
+	 * line), it becomes the nearest one that is, at that resolution */
+	{
+		double (*cv)[2] = f->cov_m2;
+		double ee = round(cv[0][0] * 10) / 10, en = round(cv[0][1] * 10) / 10,
+		       nn = round(cv[1][1] * 10) / 10;
+		if (!(ee > 0 && nn > 0 && ee * nn - en * en > 0)) {
+			ee = fmax(ee, 0.1);
+			nn = fmax(nn, 0.1);
+			while (ee * nn - en * en <= 0 && en != 0) /* |en| down, 0.1 m^2 at a time or 1 % */
+				en = copysign(fmax(0, round((fabs(en) - fmax(0.1, 0.01 * fabs(en))) * 10) / 10), en);
+			cv[0][0] = ee;
+			cv[1][1] = nn;
+			cv[0][1] = cv[1][0] = en;
+		}
+	}
 	double tr = f->cov_m2[0][0] + f->cov_m2[1][1];
 	f->cep90_m = 2.146 * sqrt(tr / 2);
 	struct vg_place pl;

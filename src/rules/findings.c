@@ -255,7 +255,9 @@ static vg_status jtime(json_t *o, const char *k, int64_t *out, struct vg_err *er
 	return VG_OK;
 }
 
-static vg_status jcov(json_t *o, double c[2][2], bool *has, struct vg_err *err)
+/* cov_m2 of an event (record_res 0) or of a finding (record_res 0.1 m^2:
+ * it must stay a covariance as a finding record writes it) */
+static vg_status jcov(json_t *o, double c[2][2], bool *has, double record_res, struct vg_err *err)
 {
 	json_t *v = json_object_get(o, "cov_m2");
 	*has = false;
@@ -277,6 +279,20 @@ static vg_status jcov(json_t *o, double c[2][2], bool *has, struct vg_err *err)
 	if (!(c[0][0] > 0) || !(c[1][1] > 0) || fabs(c[0][1] - c[1][0]) > 1e-6 * (c[0][0] + c[1][1]) ||
 	    c[0][0] * c[1][1] - c[0][1] * c[1][0] <= 0 || !isfinite(c[0][0] + c[1][1] + c[0][1]))
 		return vg_err_set(err, VG_ERR_RANGE, "cov_m2: not symmetric positive definite");
+	if (record_res > 0) {
+		double r[2][2];
+		for (int i = 0; i < 2; i++)
+			for (int j = 0; j < 2; j++)
+				r[i][j] = round(c[i][j] / record_res) * record_res;
+		if (!(r[0][0] > 0) || !(r[1][1] > 0) || r[0][0] * r[1][1] - r[0][1] * r[1][0] <= 0)
+			return vg_err_set(err, VG_ERR_RANGE,
+			                  "cov_m2: not positive definite at %g m^2, the resolution of a record",
+			                  record_res);
+	}
+	/* a variance beyond the Earth's size (40,000 km squared) is no place */
+	if (c[0][0] > 1.6e15 || c[1][1] > 1.6e15)
+		return vg_err_set(err, VG_ERR_RANGE, "cov_m2: variances %g, %g m^2: above 1.6e15 (40,000 km)",
+		                  c[0][0], c[1][1]);
 	*has = true;
 	return VG_OK;
 }
@@ -342,7 +358,7 @@ vg_status vg_rule_event_parse(const char *line, size_t len, struct vg_rule_event
 	    (st = jnum(o, "lat", true, &lat, err)) || (st = jnum(o, "lon", true, &lon, err)) ||
 	    (st = jstr(o, "class", false, cls, sizeof cls, err)) ||
 	    (st = jstr(o, "pair", false, ev->pair, sizeof ev->pair, err)) ||
-	    (st = jcov(o, ev->cov_m2, &has_cov, err)))
+	    (st = jcov(o, ev->cov_m2, &has_cov, 0, err)))
 		goto out;
 	ev->type = !strcmp(type, "launch") ? VG_EVT_LAUNCH : !strcmp(type, "impact") ? VG_EVT_IMPACT
 	           : !strcmp(type, "explosion")                                      ? VG_EVT_EXPLOSION
@@ -459,7 +475,7 @@ vg_status vg_finding_parse(const char *line, size_t len, struct vg_finding *x, s
 	    (st = jstr(o, "party", false, x->party, sizeof x->party, err)) ||
 	    (st = jnum(o, "p_party", false, &p, err)) || (st = jtime(o, "from", &x->from_ns, err)) ||
 	    (st = jtime(o, "until", &x->until_ns, err)) || (st = jnum(o, "lat", true, &x->lat_deg, err)) ||
-	    (st = jnum(o, "lon", true, &x->lon_deg, err)) || (st = jcov(o, x->cov_m2, &has_cov, err)) ||
+	    (st = jnum(o, "lon", true, &x->lon_deg, err)) || (st = jcov(o, x->cov_m2, &has_cov, 0.1, err)) ||
 	    (st = jnum(o, "cep90_m", false, &cep, err)) || (st = jnum(o, "line_dist_m", false, &ld, err)) ||
 	    (st = jstr(o, "class", false, x->class_name, sizeof x->class_name, err)) ||
 	    (st = jnum(o, "count", false, &cnt, err)) || (st = jnum(o, "cap", false, &cap, err)) ||
@@ -479,13 +495,42 @@ vg_status vg_finding_parse(const char *line, size_t len, struct vg_finding *x, s
 		st = vg_err_set(err, VG_ERR_CLASS, "grade = \"%s\": want possible, probable or confirmed", grade);
 		goto out;
 	}
+	/* ranges: a record that cannot be written back as it was read is refused */
+	if (!(x->lat_deg >= -90 && x->lat_deg <= 90 && x->lon_deg >= -180 && x->lon_deg <= 180)) {
+		st = vg_err_set(err, VG_ERR_RANGE, "lat, lon = %g, %g: not a WGS84 position", x->lat_deg,
+		                x->lon_deg);
+		goto out;
+	}
+	static const struct {
+		const char *name;
+		double lo, hi;
+		bool whole;
+	} lim[] = {{"p_party", 0, 1, false},        {"cep90_m", 0, 4e7, false},
+	           {"line_dist_m", 0, 4e7, false},  {"count", 0, UINT32_MAX, true},
+	           {"agreement_version", 0, INT32_MAX, true}, {"sensors", 0, UINT32_MAX, true},
+	           {"owners", 0, UINT32_MAX, true}, {"modalities", 0, UINT32_MAX, true}};
+	const double val[] = {p, cep, ld, cnt, ver, ns, no, nm};
+	for (size_t i = 0; i < sizeof lim / sizeof *lim; i++)
+		if (!(val[i] >= lim[i].lo && val[i] <= lim[i].hi) || (lim[i].whole && val[i] != floor(val[i]))) {
+			st = vg_err_set(err, VG_ERR_RANGE, "%s = %g: want %s in [%g, %g]", lim[i].name, val[i],
+			                lim[i].whole ? "a whole number" : "a number", lim[i].lo, lim[i].hi);
+			goto out;
+		}
 	x->p_party = p;
 	x->cep90_m = cep;
+	if (!has_cov) {
+		/* no covariance: a circular one from cep90_m, else 50 m (as an
+		 * event without one), so that the record written back is valid */
+		double sg = cep > 0 && cep < 2e7 ? cep / 2.146 : 50; /* up to the Earth's size */
+		x->cov_m2[0][0] = x->cov_m2[1][1] = fmax(sg * sg, 0.1); /* a record's resolution */
+		if (!(cep > 0))
+			x->cep90_m = 2.146 * sg;
+	}
 	x->line_dist_m = ld;
-	x->count = cnt > 0 ? (uint32_t)cnt : 0;
-	x->n_sensors = ns > 0 && ns <= UINT32_MAX ? (uint32_t)ns : 0;
-	x->n_owners = no > 0 && no <= UINT32_MAX ? (uint32_t)no : 0;
-	x->n_modalities = nm > 0 && nm <= UINT32_MAX ? (uint32_t)nm : 0;
+	x->count = (uint32_t)cnt;
+	x->n_sensors = (uint32_t)ns;
+	x->n_owners = (uint32_t)no;
+	x->n_modalities = (uint32_t)nm;
 	if (!isnan(cap)) {
 		if (!(cap >= 0 && cap <= UINT32_MAX) || cap != floor(cap)) {
 			st = vg_err_set(err, VG_ERR_RANGE, "cap = %g: want a count", cap);

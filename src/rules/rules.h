@@ -246,7 +246,8 @@ vg_status vg_finding_record(const struct vg_finding *x, char **out, size_t *len,
 void vg_finding_csv_header(FILE *f);
 void vg_finding_write_csv(FILE *f, const struct vg_finding *x);
 void vg_finding_write_geojson_feature(FILE *f, const struct vg_finding *x);
-/* Parse a line written by vg_finding_write_ndjson (unknown members ignored). */
+/* Parse a line written by vg_finding_write_ndjson (unknown members ignored;
+ * without cov_m2, a circular covariance from cep90_m, else of 50 m). */
 vg_status vg_finding_parse(const char *line, size_t len, struct vg_finding *out,
                            struct vg_err *err) VG_WUR;
 void vg_finding_clear(struct vg_finding *x);

@@ -521,6 +521,21 @@ static void add_launch(vg_adjudicator *adj, const char *id, const char *when, do
 	add_event(adj, line);
 }
 
+/* A launch d_m east of the contact line (37.8 E) at latitude lat, paired,
+ * of one class (the geodesic leaving the meridian at right angles is the
+ * shortest way to it). */
+static void add_launch_east(vg_adjudicator *adj, const char *id, const char *when, double lat, double d_m,
+                            int64_t idx, const char *cls)
+{
+	struct geod_geodesic g;
+	geod_init(&g, 6378137.0, 1 / 298.257223563);
+	double la, lo;
+	geod_direct(&g, lat, 37.8, 90, d_m, &la, &lo, NULL);
+	char ex[128];
+	snprintf(ex, sizeof ex, ",\"class\":\"%s\",\"pair\":\"%s-i\",\"classes\":[\"%s\"]", cls, id, cls);
+	add_launch(adj, id, when, la, lo, idx, ex);
+}
+
 static void adjudicate_withdrawal_launches(void **state)
 {
 	(void)state;
@@ -582,37 +597,14 @@ static void adjudicate_withdrawal_launches(void **state)
 	 * (15,001 m): the distance borrowed from a neighbour's measurement is
 	 * measured again this close to a limit, and the smallest distance
 	 * seen is exact */
-	{
-		struct geod_geodesic g;
-		geod_init(&g, 6378137.0, 1 / 298.257223563);
-		const double dm[3] = {14997, 14990, 15001}, dn[3] = {48.6, 48.60002, 48.6};
-		for (int q = 0; q < 3; q++) {
-			double la, lo;
-			char nm[8], ex[128];
-			geod_direct(&g, dn[q], 37.8, 90, dm[q], &la, &lo, NULL);
-			snprintf(nm, sizeof nm, "X%d", q + 1);
-			snprintf(ex, sizeof ex, ",\"class\":\"mortar\",\"pair\":\"z%d\",\"classes\":[\"mortar\"]", q);
-			add_launch(adj, nm, q == 0 ? "2026-03-01T10:00:00Z" : q == 1 ? "2026-03-01T10:00:04Z"
-			                                                          : "2026-03-01T10:00:08Z",
-			           la, lo, idx + 20 + 2 * q, ex);
-		}
-	}
+	add_launch_east(adj, "X1", "2026-03-01T10:00:00Z", 48.6, 14997, idx + 20, "mortar");
+	add_launch_east(adj, "X2", "2026-03-01T10:00:04Z", 48.60002, 14990, idx + 22, "mortar");
+	add_launch_east(adj, "X3", "2026-03-01T10:00:08Z", 48.6, 15001, idx + 24, "mortar");
 	/* 8. B's guns 30 km back: Y1 measured, Y2 1 m north and 4 m nearer
 	 * the line takes Y1's distance with its bound; the finding's smallest
 	 * distance is Y2's, measured at the end (29,996 m, not 30,000) */
-	{
-		struct geod_geodesic g;
-		geod_init(&g, 6378137.0, 1 / 298.257223563);
-		const double dm[2] = {30000, 29996}, dn[2] = {48.7, 48.70001};
-		for (int q = 0; q < 2; q++) {
-			double la, lo;
-			char nm[8], ex[128];
-			geod_direct(&g, dn[q], 37.8, 90, dm[q], &la, &lo, NULL);
-			snprintf(nm, sizeof nm, "Y%d", q + 1);
-			snprintf(ex, sizeof ex, ",\"class\":\"artillery\",\"pair\":\"v%d\",\"classes\":[\"artillery\"]", q);
-			add_launch(adj, nm, q ? "2026-03-01T11:00:05Z" : "2026-03-01T11:00:00Z", la, lo, idx + 30 + 2 * q, ex);
-		}
-	}
+	add_launch_east(adj, "Y1", "2026-03-01T11:00:00Z", 48.7, 30000, idx + 30, "artillery");
+	add_launch_east(adj, "Y2", "2026-03-01T11:00:05Z", 48.70001, 29996, idx + 32, "artillery");
 	struct vg_findings fs;
 	run_print(adj, &fs);
 	const struct vg_finding *w[8];
@@ -654,6 +646,81 @@ static void adjudicate_withdrawal_launches(void **state)
 	assert_non_null(strstr(e.msg, "classes[1]"));
 }
 
+/* A finding line read from outside: out-of-range members refused with the
+ * member named; one without a covariance gets a circular one (from
+ * cep90_m, else 50 m), so that the record written back parses again (both
+ * found by fuzz/fuzz_event.c). */
+static void finding_parse_ranges(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *extra, *needle;
+	} bad[] = {
+		{",\"lon\":400", "lat, lon = 48, 400"},
+		{",\"lon\":37,\"p_party\":1.5", "p_party = 1.5"},
+		{",\"lon\":37,\"count\":1e12", "count = 1e+12"},
+		{",\"lon\":37,\"count\":2.5", "count = 2.5: want a whole number"},
+		{",\"lon\":37,\"line_dist_m\":-3", "line_dist_m = -3"},
+		{",\"lon\":37,\"agreement_version\":1e30", "agreement_version"},
+		{",\"lon\":37,\"cov_m2\":[[1,0],[0,3.8e68]]", "cov_m2: variances 1, 3.8e+68"},
+		{",\"lon\":37,\"cov_m2\":[[0.01,0],[0,4]]", "cov_m2: not positive definite at 0.1 m^2"},
+	};
+	char line[512];
+	struct vg_finding f, g;
+	struct vg_err e;
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		snprintf(line, sizeof line,
+		         "{\"rule\":\"no_fire\",\"from\":\"2026-03-01T02:00:00Z\",\"until\":\"2026-03-01T02:01:00Z\","
+		         "\"lat\":48%s}",
+		         bad[i].extra);
+		vg_err_clear(&e);
+		if (vg_finding_parse(line, strlen(line), &f, &e) != VG_ERR_RANGE || !strstr(e.msg, bad[i].needle))
+			fail_msg("case %zu: '%s', want '%s'", i, e.msg, bad[i].needle);
+	}
+	/* a mission of two rounds located to 10 cm at one spot: its record
+	 * still holds a covariance (0.1 m^2, the record's resolution) */
+	{
+		struct vg_agreement *ag = parse_ok(RULES);
+		vg_adjudicator *adj = new_adj(ag);
+		add_event(adj, "{\"id\":\"p1\",\"type\":\"launch\",\"time\":\"2026-03-01T02:00:00Z\",\"lat\":48.0,"
+		               "\"lon\":37.934,\"cov_m2\":[[0.01,0],[0,0.01]]}");
+		add_event(adj, "{\"id\":\"p2\",\"type\":\"launch\",\"time\":\"2026-03-01T02:00:05Z\",\"lat\":48.0,"
+		               "\"lon\":37.934,\"cov_m2\":[[0.01,0],[0,0.01]]}");
+		struct vg_findings fs;
+		assert_int_equal(vg_adj_run(adj, &fs, &e), VG_OK);
+		assert_int_equal(fs.n, 1);
+		assert_float_equal(fs.v[0].cov_m2[0][0], 0.1, 1e-12);
+		char *a = NULL;
+		size_t n = 0;
+		assert_int_equal(vg_finding_record(&fs.v[0], &a, &n, &e), VG_OK);
+		if (vg_finding_parse(a, n, &g, &e) != VG_OK)
+			fail_msg("record '%s' does not parse: %s", a, e.msg);
+		vg_finding_clear(&g);
+		free(a);
+		vg_findings_free(&fs);
+		vg_adj_free(adj);
+		vg_agreement_free(ag);
+	}
+	const char *nocov[] = {"", ",\"cep90_m\":214.6"};
+	const double want_var[] = {2500, 10000};
+	for (int k = 0; k < 2; k++) {
+		snprintf(line, sizeof line,
+		         "{\"rule\":\"no_fire\",\"from\":\"2026-03-01T02:00:00Z\",\"until\":\"2026-03-01T02:01:00Z\","
+		         "\"lat\":48,\"lon\":37%s}",
+		         nocov[k]);
+		assert_int_equal(vg_finding_parse(line, strlen(line), &f, &e), VG_OK);
+		assert_float_equal(f.cov_m2[0][0], want_var[k], 1e-6);
+		char *a = NULL;
+		size_t n = 0;
+		assert_int_equal(vg_finding_record(&f, &a, &n, &e), VG_OK);
+		assert_int_equal(vg_finding_parse(a, n, &g, &e), VG_OK);
+		assert_float_equal(g.cov_m2[1][1], want_var[k], 1e-6);
+		free(a);
+		vg_finding_clear(&f);
+		vg_finding_clear(&g);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +729,7 @@ int main(void)
 		cmocka_unit_test(adjudicate_withdrawal),
 		cmocka_unit_test(adjudicate_withdrawal_vehicle_support),
 		cmocka_unit_test(adjudicate_withdrawal_launches),
+		cmocka_unit_test(finding_parse_ranges),
 		cmocka_unit_test(adjudicate_no_fire),
 		cmocka_unit_test(adjudicate_impacts_of_lone_launch),
 		cmocka_unit_test(adjudicate_pairs_join_their_mission),
