@@ -543,6 +543,23 @@ static vg_status on_event_rec(void *ctx, const struct vg_fusion_event *ev, struc
 	return VG_OK;
 }
 
+/* A stream of cfg over the grid: arrivals pushed in receipt order (the
+ * log index: their place in arr), flushed; events into *rc. */
+static void run_rec(const struct vg_fusion_config *cfg, const struct net *n, const struct arrival *arr,
+                    int na, struct rec *rc, struct vg_fusion_stats *st)
+{
+	memset(rc, 0, sizeof *rc);
+	vg_fusion *f;
+	struct vg_err err;
+	assert_int_equal(vg_fusion_new(cfg, on_event_rec, rc, &f, &err), VG_OK);
+	net_register(n, f);
+	for (int i = 0; i < na; i++)
+		push_impulse(f, n->id[arr[i].sensor], (uint64_t)i, arr[i].t_ns, i, i + 1, arr[i].recv_ns);
+	assert_int_equal(vg_fusion_flush(f, 0, &err), VG_OK);
+	vg_fusion_get_stats(f, st);
+	vg_fusion_free(f);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -576,18 +593,8 @@ static double medium_run(bool known, double *c, double *we, double *wn, double *
 		cfg.track_medium = false;
 	}
 	static struct rec rc;
-	memset(&rc, 0, sizeof rc);
-	vg_fusion *f;
-	struct vg_err err;
-	assert_int_equal(vg_fusion_new(&cfg, on_event_rec, &rc, &f, &err), VG_OK);
-	net_register(&n, f);
-	for (int i = 0; i < na; i++)
-		push_impulse(f, n.id[arr[i].sensor], (uint64_t)i, arr[i].t_ns, arr[i].truth, i + 1,
-		             arr[i].recv_ns);
-	assert_int_equal(vg_fusion_flush(f, 0, &err), VG_OK);
 	struct vg_fusion_stats st;
-	vg_fusion_get_stats(f, &st);
-	vg_fusion_free(f);
+	run_rec(&cfg, &n, arr, na, &rc, &st);
 	*c = st.c_mps;
 	*we = st.we_mps;
 	*wn = st.wn_mps;
@@ -668,18 +675,9 @@ static double smooth_run(double lag_s, double *early, double *in90, uint64_t *n_
 	vg_fusion_config_default(&cfg);
 	cfg.smooth_lag_s = lag_s;
 	static struct rec rc;
-	memset(&rc, 0, sizeof rc);
-	vg_fusion *f;
-	struct vg_err err;
-	assert_int_equal(vg_fusion_new(&cfg, on_event_rec, &rc, &f, &err), VG_OK);
-	net_register(&n, f);
-	for (int i = 0; i < na; i++)
-		push_impulse(f, n.id[arr[i].sensor], (uint64_t)i, arr[i].t_ns, i, i + 1, arr[i].recv_ns);
-	assert_int_equal(vg_fusion_flush(f, 0, &err), VG_OK);
 	struct vg_fusion_stats st;
-	vg_fusion_get_stats(f, &st);
+	run_rec(&cfg, &n, arr, na, &rc, &st);
 	*n_smoothed = st.n_smoothed;
-	vg_fusion_free(f);
 	static double e_all[NS], e_early[NS];
 	int n_all = 0, n_early = 0, inside = 0;
 	for (int k = 0; k < NS; k++) {
