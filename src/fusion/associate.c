@@ -143,8 +143,8 @@ struct held {
 
 /* An event formed and waiting for its smoothing lag (cfg.smooth_lag_s):
  * what it needs to be located again (its measurements, the arrivals used,
- * its first fit) and what it taught the tracker (L, h: its evidence in
- * information form, taken out again before its own refit). */
+ * its first fit's place and prior) and what it taught the tracker (L, h:
+ * its evidence in information form, for the events before it). */
 struct lagged {
 	struct vg_fusion_event e;
 	struct vg_fusion_evidence *ev;   /* e.n_ev, impulse arrivals in meas order */
@@ -152,7 +152,7 @@ struct lagged {
 	uint8_t *use;
 	uint32_t n;
 	int64_t t_ref_ns, due_ns;
-	struct vg_fusion_fix fx;
+	double lat0_deg, lon0_deg;       /* its first fit: where the refit starts */
 	struct vg_fusion_medium fit_med;
 	bool has_evid;
 	double L[3][3], h[3];
@@ -476,6 +476,7 @@ vg_status vg_fusion_new(const struct vg_fusion_config *cfg, vg_fusion_emit_fn em
 
 static void lag_clear(vg_fusion *f);
 static int64_t seed_horizon_ns(const vg_fusion *f);
+static double lag_s(const vg_fusion *f);
 
 void vg_fusion_free(vg_fusion *f)
 {
@@ -680,13 +681,8 @@ static bool medium_evidence(const struct vg_fusion_medium *prior, const struct v
 			P[i][j] = fx->medium_cov[i][j] / sc;
 	if (!inv3_spd(P, I))
 		return false;
-	double Pp[3][3] = {{0}};
-	if (prior->has_prec) {
-		memcpy(Pp, prior->prec, sizeof Pp);
-	} else {
-		Pp[0][0] = 1 / (prior->c_sigma_mps * prior->c_sigma_mps);
-		Pp[1][1] = Pp[2][2] = 1 / (prior->w_sigma_mps * prior->w_sigma_mps);
-	}
+	double Pp[3][3];
+	vg_fusion_prior_info(prior, Pp);
 	double mp[3] = {prior->c_mps, prior->we_mps, prior->wn_mps};
 	double mq[3] = {fx->c_mps, fx->we_mps, fx->wn_mps};
 	/* the information (matrix L, vector h) divided by the inflation: no
@@ -969,6 +965,7 @@ static void pair(vg_fusion *f, struct vg_fusion_event *e)
 {
 	double best = INFINITY;
 	int best_r = -1, best_cls = VG_CLS_UNKNOWN, best_role = 0;
+	uint32_t best_mask = 0;
 	double e_sig = sqrt((e->cov_m2[0][0] + e->cov_m2[1][1]) / 2);
 	for (uint32_t i = 0; i < f->n_rec; i++) {
 		struct recent *r = &f->rec[i];
@@ -976,30 +973,39 @@ static void pair(vg_fusion *f, struct vg_fusion_event *e)
 			continue;
 		/* role: +1 if e is the impact of launch r, -1 if e is the launch of impact r */
 		for (int role = 1; role >= -1; role -= 2) {
-			const struct recent *L = role > 0 ? r : NULL;
 			int ltype = role > 0 ? r->type : e->type, itype = role > 0 ? e->type : r->type;
 			if (ltype == VG_FEV_IMPACT || itype == VG_FEV_LAUNCH)
 				continue;
 			double dt = role > 0 ? (double)(e->t_ns - r->t_ns) / 1e9 : (double)(r->t_ns - e->t_ns) / 1e9;
-			(void)L;
 			if (!(dt > 0.5) || dt > MAX_TOF_S)
 				continue;
 			double d;
 			geod_inverse(&f->g, r->lat, r->lon, e->lat_deg, e->lon_deg, &d, NULL, NULL);
 			double sd = hypot(r->sigma_m, e_sig), st = hypot(r->t_sigma_s, e->time_sigma_s);
+			/* every class this pair fits (3 sigma), not only the best: 152 mm
+			 * and 122 mm guns fly at about the same speed, and a rule that
+			 * counts on the class (withdrawal) must know when it cannot tell */
+			uint32_t mask = 0;
+			bool better = false;
 			for (size_t k = 0; k < N_WEAPONS; k++) {
 				if (d < weapons[k].rmin_m * 0.9 || d > weapons[k].rmax_m * 1.1)
 					continue;
 				double v = d / dt, vk = weapons[k].speed_mps;
 				double sv = v * hypot(sd / fmax(d, 1), st / dt) + 0.01 * vk;
 				double z = (v - vk) / sv;
-				if (fabs(z) < 3 && z * z < best) {
+				if (!(fabs(z) < 3))
+					continue;
+				mask |= 1u << weapons[k].cls;
+				if (z * z < best) {
 					best = z * z;
 					best_r = (int)i;
 					best_cls = weapons[k].cls;
 					best_role = role;
+					better = true;
 				}
 			}
+			if (better)
+				best_mask = mask;
 		}
 	}
 	if (best_r < 0)
@@ -1008,23 +1014,7 @@ static void pair(vg_fusion *f, struct vg_fusion_event *e)
 	r->paired = true;
 	e->pair_seq = r->seq;
 	e->cls = best_cls;
-	/* every class the pair fits (3 sigma), not only the best: 152 mm and
-	 * 122 mm guns fly at about the same speed, and a rule that counts on
-	 * the class (withdrawal) must know when it cannot tell */
-	{
-		double dt = (double)(best_role > 0 ? e->t_ns - r->t_ns : r->t_ns - e->t_ns) / 1e9, d;
-		geod_inverse(&f->g, r->lat, r->lon, e->lat_deg, e->lon_deg, &d, NULL, NULL);
-		double sd = hypot(r->sigma_m, e_sig), st = hypot(r->t_sigma_s, e->time_sigma_s);
-		e->cls_mask = 1u << best_cls;
-		for (size_t k = 0; k < N_WEAPONS; k++) {
-			if (d < weapons[k].rmin_m * 0.9 || d > weapons[k].rmax_m * 1.1)
-				continue;
-			double v = d / dt, vk = weapons[k].speed_mps;
-			double sv = v * hypot(sd / fmax(d, 1), st / dt) + 0.01 * vk;
-			if (fabs((v - vk) / sv) < 3)
-				e->cls_mask |= 1u << weapons[k].cls;
-		}
-	}
+	e->cls_mask = best_mask;
 	e->tof_s = fabs((double)(e->t_ns - r->t_ns)) / 1e9;
 	if (e->type == VG_FEV_EXPLOSION)
 		e->type = best_role > 0 ? VG_FEV_IMPACT : VG_FEV_LAUNCH;
@@ -1717,10 +1707,11 @@ static vg_status lag_push(vg_fusion *f, const struct vg_fusion_event *e, uint32_
 	memcpy(l->meas, f->meas, n * sizeof *l->meas);
 	memcpy(l->use, f->use, n);
 	l->t_ref_ns = t_ref_ns;
-	l->due_ns = t_ref_ns + seed_horizon_ns(f) + (int64_t)(f->cfg.smooth_lag_s * 1e9);
+	l->due_ns = t_ref_ns + seed_horizon_ns(f) + (int64_t)(lag_s(f) * 1e9);
 	if (f->n_lag && l->due_ns < f->lag[f->n_lag - 1].due_ns)
 		l->due_ns = f->lag[f->n_lag - 1].due_ns; /* first formed, first out */
-	l->fx = *fx;
+	l->lat0_deg = fx->lat_deg;
+	l->lon0_deg = fx->lon_deg;
 	l->fit_med = *fit_med;
 	if (L) {
 		l->has_evid = true;
@@ -1802,13 +1793,8 @@ static bool smoothed_prior(const vg_fusion *f, struct vg_fusion_medium *pr)
 	info_predict(f, Lam, eta, fabs((double)(t - k->e.t_ns)) / 3.6e12);
 	/* the forward prior, in information form */
 	const struct vg_fusion_medium *fm = &k->fit_med;
-	double Lf[3][3] = {{0}}, m[3] = {fm->c_mps, fm->we_mps, fm->wn_mps};
-	if (fm->has_prec) {
-		memcpy(Lf, fm->prec, sizeof Lf);
-	} else {
-		Lf[0][0] = 1 / (fm->c_sigma_mps * fm->c_sigma_mps);
-		Lf[1][1] = Lf[2][2] = 1 / (fm->w_sigma_mps * fm->w_sigma_mps);
-	}
+	double Lf[3][3], m[3] = {fm->c_mps, fm->we_mps, fm->wn_mps};
+	vg_fusion_prior_info(fm, Lf);
 	double A[3][3], P[3][3], y[3];
 	for (int a = 0; a < 3; a++) {
 		y[a] = eta[a];
@@ -1849,8 +1835,8 @@ static vg_status lag_release(vg_fusion *f, struct vg_err *err)
 		struct vg_fusion_fix fx;
 		struct vg_err e2;
 		f->st.n_fits++;
-		if (!vg_fusion_locate(l->meas, l->n, &pr, l->fx.lat_deg, l->fx.lon_deg, &lo, l->use, f->resid,
-		                      &fx, &e2)) {
+		if (!vg_fusion_locate(l->meas, l->n, &pr, l->lat0_deg, l->lon0_deg, &lo, l->use, f->resid, &fx,
+		                      &e2)) {
 			struct vg_fusion_event *e = &l->e;
 			e->t_ns = l->t_ref_ns + (int64_t)llround(fx.t0_s * 1e9);
 			e->time_sigma_s = fx.t0_sigma_s;
@@ -2158,7 +2144,7 @@ static vg_status try_seed(vg_fusion *f, bool *formed, struct vg_err *err)
 		medium_update(f, &fit_med, &fx, sw > 0 ? swr / sw : 0, e.t_ns, &added, Lk, hk);
 	}
 	*formed = true;
-	if (f->cfg.smooth_lag_s > 0 && f->cfg.track_medium)
+	if (lag_s(f) > 0)
 		return lag_push(f, &e, n, A->t_ns, &fx, &fit_med, added ? Lk : NULL, hk, err);
 	return release(f, &e, nev, err);
 }

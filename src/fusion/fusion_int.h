@@ -11,6 +11,10 @@
  * deviate z (Wilson-Hilferty 1931; z = 3.719 for p = 1e-4). */
 double vg_fusion_chi2_quantile(int dof, double z);
 
+/* The information (inverse covariance) of a medium prior over (c, we, wn):
+ * its prec with has_prec, else diagonal from its sigmas. */
+void vg_fusion_prior_info(const struct vg_fusion_medium *pr, double W[3][3]);
+
 /* Predicted arrival time (s, the fit's reference) at a sensor (its ECEF)
  * and its variance from the fit's full covariance (position, t0 and
  * medium), in the fast geometry. p caches the fit position's ECEF and

@@ -225,22 +225,28 @@ have_r:;
 	return k;
 }
 
+void vg_fusion_prior_info(const struct vg_fusion_medium *pr, double W[3][3])
+{
+	if (pr->has_prec) {
+		memcpy(W, pr->prec, 9 * sizeof **W);
+		return;
+	}
+	memset(W, 0, 9 * sizeof **W);
+	W[0][0] = 1 / (pr->c_sigma_mps * pr->c_sigma_mps);
+	W[1][1] = W[2][2] = 1 / (pr->w_sigma_mps * pr->w_sigma_mps);
+}
+
 /* Prior rows: c, we, wn (and a vague t0 prior when there is no arrival time). */
 static double prior_cost(const struct fit *F)
 {
 	const struct vg_fusion_medium *pr = F->prior;
-	if (pr->has_prec) {
-		double d[3] = {F->p[PC] - pr->c_mps, F->p[PWE] - pr->we_mps, F->p[PWN] - pr->wn_mps};
-		double s = 0;
-		for (int i = 0; i < 3; i++)
-			for (int j = 0; j < 3; j++)
-				s += d[i] * pr->prec[i][j] * d[j];
-		return s;
-	}
-	double a = (F->p[PC] - pr->c_mps) / pr->c_sigma_mps;
-	double b = (F->p[PWE] - pr->we_mps) / pr->w_sigma_mps;
-	double d = (F->p[PWN] - pr->wn_mps) / pr->w_sigma_mps;
-	return a * a + b * b + d * d;
+	double W[3][3], d[3] = {F->p[PC] - pr->c_mps, F->p[PWE] - pr->we_mps, F->p[PWN] - pr->wn_mps};
+	vg_fusion_prior_info(pr, W);
+	double s = 0;
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++)
+			s += d[i] * W[i][j] * d[j];
+	return s;
 }
 
 static double cost(const struct fit *F, const uint8_t *use, double *chi2_meas)
@@ -281,24 +287,13 @@ static void normal(const struct fit *F, const uint8_t *use, double N[NP][NP], do
 		}
 	}
 	const struct vg_fusion_medium *pr = F->prior;
-	if (pr->has_prec) {
-		double d[3] = {pr->c_mps - F->p[PC], pr->we_mps - F->p[PWE], pr->wn_mps - F->p[PWN]};
-		for (int i = 0; i < 3; i++)
-			for (int j = 0; j < 3; j++) {
-				N[PC + i][PC + j] += pr->prec[i][j];
-				b[PC + i] += pr->prec[i][j] * d[j];
-			}
-		if (!F->any_time)
-			N[PT][PT] += 1.0;
-		return;
-	}
-	double wc = 1 / (pr->c_sigma_mps * pr->c_sigma_mps), ww = 1 / (pr->w_sigma_mps * pr->w_sigma_mps);
-	N[PC][PC] += wc;
-	b[PC] += wc * (pr->c_mps - F->p[PC]);
-	N[PWE][PWE] += ww;
-	b[PWE] += ww * (pr->we_mps - F->p[PWE]);
-	N[PWN][PWN] += ww;
-	b[PWN] += ww * (pr->wn_mps - F->p[PWN]);
+	double W[3][3], d[3] = {pr->c_mps - F->p[PC], pr->we_mps - F->p[PWE], pr->wn_mps - F->p[PWN]};
+	vg_fusion_prior_info(pr, W);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 3; j++) {
+			N[PC + i][PC + j] += W[i][j];
+			b[PC + i] += W[i][j] * d[j];
+		}
 	if (!F->any_time)
 		N[PT][PT] += 1.0; /* t0 unobservable: pin it (vague, unit weight) */
 }

@@ -27,6 +27,7 @@ struct loc_item {
 	uint32_t n_ev;
 	char id[VG_ID_MAX + 1];   /* events: id */
 	char pair[VG_ID_MAX + 1]; /* events: fusion's launch/impact partner, "" none */
+	int mate;                 /* the loc index of the event `pair` names, -1 none (vg_adj_run) */
 	vg_class_mask classes;    /* events: the weapon classes it may be (its pair's) */
 	bool paired;              /* events: in a launch/impact pair (either names the other) */
 	int wcls;                 /* launches: the pair's best-fitting weapon class, 0 none */
@@ -756,25 +757,12 @@ static int cmp_loc_id(const void *x, const void *y)
 static vg_status attach_pairs(vg_adjudicator *a, struct acc *accs, uint32_t n_launch, uint32_t ie,
                               uint32_t min_items, struct vg_err *err)
 {
-	struct loc_item **by_id = malloc((a->n_loc + 1) * sizeof *by_id);
-	if (!by_id)
-		return vg_err_set(err, VG_ERR_NOMEM, "pairs");
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < a->n_loc; i++)
-		if (a->loc[i].id[0] && a->loc[i].sensor < 0)
-			by_id[n++] = &a->loc[i];
-	qsort(by_id, n, sizeof *by_id, cmp_loc_id);
 	vg_status st = VG_OK;
 	for (uint32_t i = 0; !st && i < a->n_loc; i++) {
 		struct loc_item *L = &a->loc[i];
-		if (!L->pair[0] || L->sensor >= 0)
+		if (L->mate < 0)
 			continue;
-		struct loc_item key, *kp = &key;
-		snprintf(key.id, sizeof key.id, "%s", L->pair);
-		struct loc_item **hit = bsearch(&kp, by_id, n, sizeof *by_id, cmp_loc_id);
-		if (!hit)
-			continue;
-		struct loc_item *P = *hit;
+		struct loc_item *P = &a->loc[L->mate];
 		/* one is the launch (in a launch cluster), the other the impact */
 		struct loc_item *launch = L->type == VG_EVT_LAUNCH ? L : P->type == VG_EVT_LAUNCH ? P : NULL;
 		struct loc_item *impact = launch == L ? P : L;
@@ -784,7 +772,6 @@ static vg_status attach_pairs(vg_adjudicator *a, struct acc *accs, uint32_t n_la
 		impact->cluster = launch->cluster;
 		st = add_loc_to(a, &accs[launch->cluster], impact, false, false, err);
 	}
-	free(by_id);
 	return st;
 }
 
@@ -1576,8 +1563,10 @@ static int cmp_finding(const void *x, const void *y)
 	return strcmp(a->class_name, b->class_name);
 }
 
-/* Fusion names a pair in its later-emitted event: a launch emitted first
- * learns its weapon classes from the impact that names it. */
+/* Fusion names a pair in its later-emitted event: each event that names
+ * one learns its index (mate: no_fire attaches impacts to their launch's
+ * mission by it), and a launch emitted first learns its weapon classes
+ * from the impact that names it (launch sightings). */
 static vg_status resolve_pairs(vg_adjudicator *a, struct vg_err *err)
 {
 	struct loc_item **by_id = malloc((a->n_loc + 1) * sizeof *by_id);
@@ -1585,12 +1574,13 @@ static vg_status resolve_pairs(vg_adjudicator *a, struct vg_err *err)
 		return vg_err_set(err, VG_ERR_NOMEM, "pairs");
 	uint32_t m = 0;
 	for (uint32_t i = 0; i < a->n_loc; i++)
-		if (a->loc[i].sensor < 0 && a->loc[i].id[0] && !a->loc[i].external)
+		if (a->loc[i].id[0] && a->loc[i].sensor < 0)
 			by_id[m++] = &a->loc[i];
 	qsort(by_id, m, sizeof *by_id, cmp_loc_id);
 	for (uint32_t i = 0; i < a->n_loc; i++) {
 		struct loc_item *E = &a->loc[i];
-		if (E->sensor >= 0 || !E->pair[0] || E->external)
+		E->mate = -1;
+		if (E->sensor >= 0 || !E->pair[0])
 			continue;
 		struct loc_item key, *kp = &key, **hit;
 		snprintf(key.id, sizeof key.id, "%s", E->pair);
@@ -1598,8 +1588,9 @@ static vg_status resolve_pairs(vg_adjudicator *a, struct vg_err *err)
 		if (!hit)
 			continue;
 		struct loc_item *P = *hit;
+		E->mate = (int)(P - a->loc);
 		P->paired = true;
-		if (P->type == VG_EVT_LAUNCH && E->type != VG_EVT_LAUNCH && !P->wcls) {
+		if (P->type == VG_EVT_LAUNCH && E->type != VG_EVT_LAUNCH && !P->wcls && !E->external) {
 			P->classes = E->classes;
 			P->wcls = E->cls;
 		}
@@ -1666,7 +1657,7 @@ static vg_status place_classes(vg_adjudicator *a, struct vg_err *err)
 			L->scls = best;
 			/* its place, once: side and holding area exactly; the distance
 			 * to the contact line (a geodesic search along the line,
-			 * ~1 ms) from a launch measured within SPOT_M of it where
+			 * ~0.3 ms) from a launch measured within SPOT_M of it where
 			 * there is one: a gun's rounds are located within metres, and
 			 * the distance to a line moves by at most what the point
 			 * does (line_err_m; launch_forbidden measures again where a

@@ -60,6 +60,17 @@ static void net_register(const struct net *n, vg_fusion *f)
 	}
 }
 
+/* A stream of cfg over the grid n, its events to emit(ctx). */
+static vg_fusion *grid_stream(const struct vg_fusion_config *cfg, vg_fusion_emit_fn emit, void *ctx,
+                              const struct net *n)
+{
+	vg_fusion *f;
+	struct vg_err err;
+	assert_int_equal(vg_fusion_new(cfg, emit, ctx, &f, &err), VG_OK);
+	net_register(n, f);
+	return f;
+}
+
 /* Push one impulse arrival of the grid (5 ms pick, a launch hint). */
 static void push_impulse(vg_fusion *f, const char *sensor, uint64_t seq, int64_t t_ns,
                          int64_t log_index, int64_t obs_id, int64_t recv_ns)
@@ -235,11 +246,9 @@ static void run(const double (*src)[3], int ns, const int *heard, int n_false, u
 		cfg.min_heard_frac = g_min_heard;
 	if (g_min_heard_median >= 0)
 		cfg.min_heard_median_frac = g_min_heard_median;
-	vg_fusion *f;
 	struct vg_err err;
 	memset(o, 0, sizeof *o);
-	assert_int_equal(vg_fusion_new(&cfg, on_event, o, &f, &err), VG_OK);
-	net_register(&n, f);
+	vg_fusion *f = grid_stream(&cfg, on_event, o, &n);
 	for (int i = 0; i < na; i++)
 		push_impulse(f, n.id[sorted[i].sensor], (uint64_t)i, sorted[i].t_ns, logidx[sorted[i].truth],
 		             i + 1, sorted[i].recv_ns);
@@ -405,12 +414,10 @@ static void test_cold_record_bounded(void **state)
 	net_init(&n);
 	struct vg_fusion_config cfg;
 	vg_fusion_config_default(&cfg);
-	vg_fusion *f;
 	struct vg_err err;
 	static struct out o;
 	memset(&o, 0, sizeof o);
-	assert_int_equal(vg_fusion_new(&cfg, on_event, &o, &f, &err), VG_OK);
-	net_register(&n, f);
+	vg_fusion *f = grid_stream(&cfg, on_event, &o, &n);
 	struct vg_obs ob;
 	memset(&ob, 0, sizeof ob);
 	ob.kind = VG_OBS_IMPULSE;
@@ -549,10 +556,8 @@ static void run_rec(const struct vg_fusion_config *cfg, const struct net *n, con
                     int na, struct rec *rc, struct vg_fusion_stats *st)
 {
 	memset(rc, 0, sizeof *rc);
-	vg_fusion *f;
 	struct vg_err err;
-	assert_int_equal(vg_fusion_new(cfg, on_event_rec, rc, &f, &err), VG_OK);
-	net_register(n, f);
+	vg_fusion *f = grid_stream(cfg, on_event_rec, rc, n);
 	for (int i = 0; i < na; i++)
 		push_impulse(f, n->id[arr[i].sensor], (uint64_t)i, arr[i].t_ns, i, i + 1, arr[i].recv_ns);
 	assert_int_equal(vg_fusion_flush(f, 0, &err), VG_OK);
@@ -747,12 +752,10 @@ static int trim_lag_run(double lag_s, uint64_t *replayed)
 	struct vg_fusion_config cfg;
 	vg_fusion_config_default(&cfg);
 	cfg.smooth_lag_s = lag_s;
-	vg_fusion *f;
 	struct vg_err err;
 	static struct out o;
 	memset(&o, 0, sizeof o);
-	assert_int_equal(vg_fusion_new(&cfg, on_event, &o, &f, &err), VG_OK);
-	net_register(&n, f);
+	vg_fusion *f = grid_stream(&cfg, on_event, &o, &n);
 	const double src[2][3] = {{48.02, 37.85, 0}, {48.05, 37.93, 600}};
 	int64_t li = 1;
 	for (int k = 0; k < 2; k++) {
@@ -873,10 +876,7 @@ static void add_cbr(vg_fusion *f)
 static vg_fusion *radar_stream(const struct vg_fusion_config *cfg, struct radar_out *o,
                                const struct net *n)
 {
-	vg_fusion *f;
-	struct vg_err err;
-	assert_int_equal(vg_fusion_new(cfg, on_radar_event, o, &f, &err), VG_OK);
-	net_register(n, f);
+	vg_fusion *f = grid_stream(cfg, on_radar_event, o, n);
 	add_cbr(f);
 	return f;
 }
