@@ -81,76 +81,50 @@ static int on_external(void *ctx, const struct vg_ext_obs *x)
 	return c->st != VG_OK;
 }
 
-/* Coverage footprints, for the unobserved shares --stats reports. */
-struct covctx {
-	struct vg_arena arena;
-	double (**rings)[2];
-	uint32_t *n;
-	uint32_t len, cap;
-	bool nomem;
-};
-
-static int on_cov(void *ctx, const struct vg_obs_stored *o)
-{
-	struct covctx *c = ctx;
-	struct vg_envelope env;
-	struct vg_obs obs;
-	vg_arena_reset(&c->arena);
-	if (vg_observation_decode(o->envelope, o->envelope_len, &c->arena, &env, &obs, NULL) != VG_OK)
-		return 0;
-	if (c->len == c->cap) {
-		uint32_t nc = c->cap ? c->cap * 2 : 1024;
-		void *a = realloc(c->rings, nc * sizeof *c->rings), *b = realloc(c->n, nc * sizeof *c->n);
-		if (a)
-			c->rings = a;
-		if (b)
-			c->n = b;
-		if (!a || !b) {
-			c->nomem = true;
-			return 1;
-		}
-		c->cap = nc;
-	}
-	uint32_t n = obs.u.coverage.poly.n;
-	c->rings[c->len] = malloc(n * sizeof **c->rings);
-	if (!c->rings[c->len]) {
-		c->nomem = true;
-		return 1;
-	}
-	memcpy(c->rings[c->len], obs.u.coverage.poly.pts, n * sizeof **c->rings);
-	c->n[c->len++] = n;
-	return 0;
-}
-
 /* "No violation seen" is not "no violation": print, for every side and
- * every zone a rule names, the share no coverage footprint ever saw. */
+ * every zone a rule names, the share no coverage footprint ever saw, and
+ * for every withdrawal belt the share no sensor that identifies weapons
+ * saw (vg_coverage_share_by). */
 static void print_unobserved(vg_store *st, const struct vg_agreement *ag)
 {
-	struct covctx c = {0};
+	struct vg_coverage *c = NULL;
+	struct vg_belt *belts = NULL;
+	uint32_t n_belts = 0;
 	struct vg_err err;
-	vg_arena_init(&c.arena, 1u << 20);
-	struct vg_obs_filter f = {.kind = VG_OBS_COVERAGE};
-	if (vg_store_obs_query(st, &f, on_cov, &c, &err) == VG_OK && !c.nomem) {
-		fprintf(stderr, "coverage: %u footprints over the whole run; unobserved share:", c.len);
-		for (uint32_t k = 0; k < ag->n_features; k++) {
-			const struct vg_ag_feature *F = &ag->features[k];
-			bool named = F->role == VG_ROLE_SIDE;
-			for (uint32_t v = 0; v < ag->n_versions && !named; v++)
-				for (uint32_t r = 0; r < ag->versions[v].n_rules && !named; r++)
-					for (uint32_t z = 0; z < ag->versions[v].rules[r].n_zones; z++)
-						named |= ag->versions[v].rules[r].zone[z] == (int)k;
+	vg_err_clear(&err);
+	if (vg_coverage_load(st, INT64_MIN, INT64_MAX, &c, &err) != VG_OK) {
+		vg_cli_error("adjudicate", "coverage: %s", err.msg);
+		return;
+	}
+	fprintf(stderr, "coverage: %u footprints over the whole run; unobserved share:", vg_coverage_count(c));
+	for (uint32_t k = 0; k < ag->n_features; k++) {
+		const struct vg_ag_feature *F = &ag->features[k];
+		bool named = F->role == VG_ROLE_SIDE;
+		for (uint32_t v = 0; v < ag->n_versions && !named; v++)
+			for (uint32_t r = 0; r < ag->versions[v].n_rules && !named; r++)
+				for (uint32_t z = 0; z < ag->versions[v].rules[r].n_zones; z++)
+					named |= ag->versions[v].rules[r].zone[z] == (int)k;
+		double sh = 0;
+		if (named && F->area &&
+		    vg_coverage_share(c, F->area, INT64_MIN, INT64_MAX, &sh, NULL, &err) == VG_OK)
+			fprintf(stderr, " %s %.1f%%", F->id, 100 * (1 - sh));
+	}
+	fprintf(stderr, "\n");
+	if (vg_agreement_belts(ag, &belts, &n_belts, &err) != VG_OK)
+		vg_cli_error("adjudicate", "withdrawal belts: %s", err.msg);
+	else if (n_belts) {
+		fprintf(stderr, "withdrawal belts, unobserved by sensors that identify weapons:");
+		for (uint32_t i = 0; i < n_belts; i++) {
 			double sh = 0;
-			if (named && vg_geo_covered_share(F->area, (const double (*const *)[2])c.rings, c.n, c.len,
-			                                  &sh, NULL, &err) == VG_OK)
-				fprintf(stderr, " %s %.1f%%", F->id, 100 * (1 - sh));
+			if (vg_coverage_share_by(c, belts[i].area, INT64_MIN, INT64_MAX, true, &sh, NULL, &err) ==
+			    VG_OK)
+				fprintf(stderr, " %s/%s %.1f%%", belts[i].rule_id, ag->parties[belts[i].party],
+				        100 * (1 - sh));
 		}
 		fprintf(stderr, "\n");
 	}
-	for (uint32_t i = 0; i < c.len; i++)
-		free(c.rings[i]);
-	free(c.rings);
-	free(c.n);
-	vg_arena_release(&c.arena);
+	vg_belts_free(belts, n_belts);
+	vg_coverage_free(c);
 }
 
 static int on_log_sensor(void *ctx, int64_t log_index, const char *sensor)

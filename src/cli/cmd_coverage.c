@@ -13,24 +13,30 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: vigil coverage --db PATH --agreement FILE --from TIME --until TIME\n"
-	        "                      [--area W,S,E,N] [--step-h H] [--watched SHARE] [--json]\n\n"
+	        "                      [--area W,S,E,N] [--step-h H] [--watched SHARE]\n"
+	        "                      [--identifying] [--json]\n\n"
 	        "For each side and zone of the agreement (or only the box --area), the share\n"
 	        "of its area inside at least one `coverage` footprint (drone frames,\n"
 	        "satellite scenes) whose time overlaps [--from, --until], and the unobserved\n"
 	        "share. With --step-h, one row per zone and time step. \"Was this area watched\n"
 	        "between t1 and t2?\" is answered yes when the observed share is at least\n"
 	        "--watched (default 0.95). Areas are measured equal-area (sinusoidal).\n\n"
+	        "Each withdrawal rule adds its belts (kind withdrawal_belt): the party's side\n"
+	        "within the rule's distance of its reference line, holding areas out, counting\n"
+	        "only the footprints of sensors that identify weapons (drones, and any sensor\n"
+	        "that reported a detection): a SAR pass or a change scene sees that something\n"
+	        "is there, not what. --identifying counts only those for every area.\n\n"
 	        "example:\n"
 	        "  vigil coverage --db vigil.db --agreement agreement.geojson \\\n"
 	        "      --from 2026-03-01T00:00:00Z --until 2026-03-02T00:00:00Z --step-h 6\n");
 }
 
 static bool share_of(const vg_geo_area *a, const struct vg_coverage *c, int64_t t0, int64_t t1,
-                     double *share, double *km2)
+                     bool identifying, double *share, double *km2)
 {
 	struct vg_err e;
 	vg_err_clear(&e);
-	if (vg_coverage_share(c, a, t0, t1, share, km2, &e) == VG_OK)
+	if (vg_coverage_share_by(c, a, t0, t1, identifying, share, km2, &e) == VG_OK)
 		return true;
 	vg_cli_error("coverage", "%s", e.msg);
 	return false;
@@ -40,7 +46,7 @@ int vg_cmd_coverage(int argc, char **argv)
 {
 	const char *db = NULL, *agp = NULL, *from = NULL, *until = NULL, *area = NULL, *val;
 	double step_h = 0, watched = 0.95;
-	bool json = false;
+	bool json = false, ident_all = false;
 	if (vg_cli_help_requested(argc, argv)) {
 		usage(stdout);
 		return VG_EXIT_OK;
@@ -73,6 +79,8 @@ int vg_cmd_coverage(int argc, char **argv)
 			}
 		} else if (vg_cli_opt(argc, argv, &i, "--json", NULL)) {
 			json = true;
+		} else if (vg_cli_opt(argc, argv, &i, "--identifying", NULL)) {
+			ident_all = true;
 		} else {
 			vg_cli_error("coverage", "unknown argument '%s'", argv[i]);
 			usage(stderr);
@@ -125,6 +133,8 @@ int vg_cmd_coverage(int argc, char **argv)
 		return VG_EXIT_FATAL;
 	}
 	struct vg_coverage *c = NULL;
+	struct vg_belt *belts = NULL;
+	uint32_t n_belts = 0;
 	int rc = VG_EXIT_OK;
 	if (vg_coverage_load(st, t0, t1, &c, &err) != VG_OK) {
 		vg_cli_error("coverage", "%s", err.msg);
@@ -132,21 +142,34 @@ int vg_cmd_coverage(int argc, char **argv)
 		goto out;
 	}
 	int64_t step = step_h > 0 ? (int64_t)(step_h * 3600e9) : t1 - t0 + 1;
+	if (!json && ident_all)
+		printf("(--identifying: only the footprints of sensors that identify weapons)\n");
 	if (!json)
 		printf("%u footprints\n%-22s %-16s %-6s %-20s %10s %9s %11s %s\n", vg_coverage_count(c), "area", "kind", "party",
 		       "from", "km2", "observed", "unobserved", "watched");
-	for (uint32_t k = 0; k < (box ? 1 : ag->n_features); k++) {
-		const struct vg_ag_feature *F = box ? NULL : &ag->features[k];
+	if (!box && vg_agreement_belts(ag, &belts, &n_belts, &err) != VG_OK) {
+		vg_cli_error("coverage", "withdrawal belts: %s", err.msg);
+		rc = VG_EXIT_FATAL;
+		goto out;
+	}
+	/* the zones and sides (or the box), then the withdrawal belts: a belt
+	 * counts only the footprints of sensors that identify weapons */
+	uint32_t n_areas = box ? 1 : ag->n_features + n_belts;
+	for (uint32_t k = 0; k < n_areas; k++) {
+		const struct vg_ag_feature *F = box || k >= ag->n_features ? NULL : &ag->features[k];
+		const struct vg_belt *B = !box && k >= ag->n_features ? &belts[k - ag->n_features] : NULL;
 		if (F && !F->area)
 			continue;
-		const vg_geo_area *A = box ? box : F->area;
-		const char *name = box ? "area" : F->id;
-		const char *kind = box ? "box" : F->role == VG_ROLE_SIDE ? "side" : F->zone;
-		const char *party = F && F->party >= 0 ? ag->parties[F->party] : "";
+		const vg_geo_area *A = box ? box : F ? F->area : B->area;
+		const char *name = box ? "area" : F ? F->id : B->rule_id;
+		const char *kind = box ? "box" : B ? "withdrawal_belt" : F->role == VG_ROLE_SIDE ? "side" : F->zone;
+		int pi = F ? F->party : B ? B->party : -1;
+		const char *party = pi >= 0 ? ag->parties[pi] : "";
 		for (int64_t a = t0; a <= t1; a += step) {
 			int64_t b = a + step > t1 ? t1 : a + step;
 			double sh = 0, km2 = 0;
-			if (!share_of(A, c, a, b, &sh, &km2)) {
+			bool ident = ident_all || B != NULL;
+			if (!share_of(A, c, a, b, ident, &sh, &km2)) {
 				rc = VG_EXIT_FATAL;
 				goto out;
 			}
@@ -155,8 +178,10 @@ int vg_cmd_coverage(int argc, char **argv)
 			vg_time_format(b, tb);
 			if (json)
 				printf("{\"area\":\"%s\",\"kind\":\"%s\",\"party\":\"%s\",\"from\":\"%s\",\"until\":\"%s\","
-				       "\"area_km2\":%.1f,\"observed_share\":%.4f,\"unobserved_share\":%.4f,\"watched\":%s}\n",
-				       name, kind, party, ta, tb, km2, sh, 1 - sh, sh >= watched ? "true" : "false");
+				       "\"area_km2\":%.1f,\"sensors\":\"%s\",\"observed_share\":%.4f,\"unobserved_share\":%.4f,"
+				       "\"watched\":%s}\n",
+				       name, kind, party, ta, tb, km2, ident ? "identifying" : "all", sh, 1 - sh,
+				       sh >= watched ? "true" : "false");
 			else
 				printf("%-22s %-16s %-6s %-20s %10.1f %8.1f%% %10.1f%% %s\n", name, kind, party, ta, km2,
 				       100 * sh, 100 * (1 - sh), sh >= watched ? "yes" : "no");
@@ -164,7 +189,12 @@ int vg_cmd_coverage(int argc, char **argv)
 				break;
 		}
 	}
+	if (!json && n_belts)
+		printf("(withdrawal_belt: the rule's party's side within its distance of its reference line, holding\n"
+		       " areas out; observed by sensors that identify weapons: drones, and sensors that reported a\n"
+		       " detection)\n");
 out:
+	vg_belts_free(belts, n_belts);
 	vg_coverage_free(c);
 	vg_store_free(st);
 	vg_agreement_free(ag);

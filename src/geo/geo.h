@@ -118,6 +118,17 @@ vg_status vg_geo_covered_share(const vg_geo_area *a, const double (*const *rings
                                const uint32_t *ring_n, uint32_t n, double *share, double *area_km2,
                                struct vg_err *err) VG_WUR;
 
+/* The part of area a within d_m of line l (geodesic distance), minus the
+ * areas excl (may be NULL when n_excl is 0): a withdrawal belt (a party's
+ * side within D km of its reference line, holding areas left out). Built
+ * with GEOS in an azimuthal equidistant plane about the middle of l's box
+ * (geodesics; distance error about (r/R)^2/6 at r from that middle), side
+ * edges densified to 0.01 degree, the result's to 1 km. VG_ERR_NOT_FOUND if
+ * nothing of a lies that close, VG_ERR_INTERNAL if GEOS fails. */
+vg_status vg_geo_band_new(const vg_geo_area *a, const vg_geo_line *l, double d_m,
+                          const vg_geo_area *const *excl, uint32_t n_excl, vg_geo_area **out,
+                          struct vg_err *err) VG_WUR;
+
 /* Destination of a geodesic (PROJ geod_direct). */
 void vg_geo_direct(double lat_deg, double lon_deg, double az_deg, double s_m, double *lat2,
                    double *lon2);

@@ -674,3 +674,167 @@ vg_status vg_geo_covered_share(const vg_geo_area *a, const double (*const *rings
 		*area_km2 = za * pow(6371.0088 * DEG, 2);
 	return VG_OK;
 }
+
+/* ---- Bands: the part of an area within a distance of a line --------------- */
+
+/* Azimuthal equidistant projection about (lat0, lon0) on WGS84, exact in
+ * the way GeographicLib's AzimuthalEquidistant is: a point's plane
+ * coordinates are its geodesic distance and azimuth from the centre
+ * (geod_inverse), and back (geod_direct). Distances from the centre are
+ * true; between two other points the plane distance is off by about
+ * (r/R)^2/6 of it at r from the centre (0.01 % at 150 km, 0.4 % at
+ * 600 km: test_geo_lines measures it). GEOS buffers in this plane. */
+struct aeqd {
+	struct geod_geodesic g;
+	double lat0, lon0;
+};
+
+static int aeqd_fwd(double *x, double *y, void *ud)
+{
+	const struct aeqd *p = ud;
+	double s, az;
+	geod_inverse(&p->g, p->lat0, p->lon0, *y, *x, &s, &az, NULL);
+	*x = s * sin(az * DEG);
+	*y = s * cos(az * DEG);
+	return 1;
+}
+
+static int aeqd_inv(double *x, double *y, void *ud)
+{
+	const struct aeqd *p = ud;
+	double lat, lon;
+	geod_direct(&p->g, p->lat0, p->lon0, atan2(*x, *y) / DEG, hypot(*x, *y), &lat, &lon, NULL);
+	*x = lon;
+	*y = lat;
+	return 1;
+}
+
+/* g densified (degrees or metres, as g is), then mapped by f; NULL on failure. */
+static GEOSGeometry *dense_map(GEOSContextHandle_t h, const GEOSGeometry *g, double tol,
+                               GEOSTransformXYCallback f, void *ud)
+{
+	GEOSGeometry *d = GEOSDensify_r(h, g, tol);
+	if (!d)
+		return NULL;
+	GEOSGeometry *m = GEOSGeom_transformXY_r(h, d, f, ud);
+	GEOSGeom_destroy_r(h, d);
+	return m;
+}
+
+vg_status vg_geo_band_new(const vg_geo_area *a, const vg_geo_line *l, double d_m,
+                          const vg_geo_area *const *excl, uint32_t n_excl, vg_geo_area **out,
+                          struct vg_err *err)
+{
+	*out = NULL;
+	if (!(d_m > 0) || !l || l->n < 2)
+		return vg_err_set(err, VG_ERR_RANGE, "band: want a line and a distance > 0");
+	vg_geo_area *b = calloc(1, sizeof *b);
+	if (!b)
+		return vg_err_set(err, VG_ERR_NOMEM, "band");
+	vg_status st = VG_OK;
+	GEOSGeometry *line = NULL, *lp = NULL, *buf = NULL, *ap = NULL, *band = NULL;
+	b->h = GEOS_init_r();
+	if (!b->h) {
+		st = vg_err_set(err, VG_ERR_NOMEM, "GEOS context");
+		goto fail;
+	}
+	GEOSContext_setNoticeHandler_r(b->h, geos_quiet);
+	GEOSContext_setErrorHandler_r(b->h, geos_quiet);
+	GEOSContextHandle_t h = b->h;
+	/* the projection's centre: the middle of the line's box */
+	double la0 = 90, la1 = -90, lo0 = 180, lo1 = -180;
+	for (uint32_t i = 0; i < l->n; i++) {
+		la0 = fmin(la0, l->pts[i][1]);
+		la1 = fmax(la1, l->pts[i][1]);
+		lo0 = fmin(lo0, l->pts[i][0]);
+		lo1 = fmax(lo1, l->pts[i][0]);
+	}
+	struct aeqd pj = {.lat0 = 0.5 * (la0 + la1), .lon0 = 0.5 * (lo0 + lo1)};
+	geod_init(&pj.g, WGS84_A, WGS84_F);
+	GEOSGeometry **parts = calloc(l->n_parts, sizeof *parts);
+	if (!parts) {
+		st = vg_err_set(err, VG_ERR_NOMEM, "band");
+		goto fail;
+	}
+	uint32_t np = 0;
+	for (uint32_t p = 0; p < l->n_parts; p++) {
+		uint32_t s0 = l->part_start[p], n = l->part_start[p + 1] - s0;
+		GEOSCoordSequence *cs = n >= 2 ? GEOSCoordSeq_create_r(h, n, 2) : NULL;
+		if (!cs)
+			continue;
+		for (uint32_t i = 0; i < n; i++)
+			GEOSCoordSeq_setXY_r(h, cs, i, l->pts[s0 + i][0], l->pts[s0 + i][1]);
+		GEOSGeometry *ls = GEOSGeom_createLineString_r(h, cs);
+		if (ls)
+			parts[np++] = ls;
+	}
+	line = np ? GEOSGeom_createCollection_r(h, GEOS_MULTILINESTRING, parts, np) : NULL;
+	if (!line)
+		for (uint32_t i = 0; i < np; i++)
+			GEOSGeom_destroy_r(h, parts[i]);
+	free(parts);
+	/* edges densified to 0.01 degree (about 1 km) before projecting, so a
+	 * long straight edge of a side follows its course in the plane */
+	lp = line ? dense_map(h, line, 0.01, aeqd_fwd, &pj) : NULL;
+	buf = lp ? GEOSBuffer_r(h, lp, d_m, 16) : NULL;
+	ap = buf ? dense_map(h, a->g, 0.01, aeqd_fwd, &pj) : NULL;
+	if (ap && GEOSisValid_r(h, ap) != 1) {
+		GEOSGeometry *v = GEOSMakeValid_r(h, ap);
+		GEOSGeom_destroy_r(h, ap);
+		ap = v;
+	}
+	band = ap ? GEOSIntersection_r(h, ap, buf) : NULL;
+	for (uint32_t i = 0; band && i < n_excl; i++) {
+		GEOSGeometry *e = dense_map(h, excl[i]->g, 0.01, aeqd_fwd, &pj);
+		GEOSGeometry *d = e ? GEOSDifference_r(h, band, e) : NULL;
+		if (e)
+			GEOSGeom_destroy_r(h, e);
+		GEOSGeom_destroy_r(h, band);
+		band = d;
+	}
+	if (!band) {
+		st = vg_err_set(err, VG_ERR_INTERNAL, "band: GEOS failed");
+		goto fail;
+	}
+	/* back to lon/lat, the buffer's arcs and edges densified to 1 km */
+	b->g = dense_map(h, band, 1000.0, aeqd_inv, &pj);
+	if (b->g && GEOSisValid_r(h, b->g) != 1) {
+		GEOSGeometry *v = GEOSMakeValid_r(h, b->g);
+		GEOSGeom_destroy_r(h, b->g);
+		b->g = v;
+	}
+	double area = 0;
+	if (!b->g || GEOSArea_r(h, b->g, &area) != 1) {
+		st = vg_err_set(err, VG_ERR_INTERNAL, "band: GEOS failed");
+		goto fail;
+	}
+	if (!(area > 0)) {
+		st = vg_err_set(err, VG_ERR_NOT_FOUND, "band: no part of the area lies within %.0f m of the line",
+		                d_m);
+		goto fail;
+	}
+	b->prep = GEOSPrepare_r(h, b->g);
+	if (!b->prep) {
+		st = vg_err_set(err, VG_ERR_NOMEM, "GEOS prepared geometry");
+		goto fail;
+	}
+	GEOSGeom_getXMin_r(h, b->g, &b->min_lon);
+	GEOSGeom_getXMax_r(h, b->g, &b->max_lon);
+	GEOSGeom_getYMin_r(h, b->g, &b->min_lat);
+	GEOSGeom_getYMax_r(h, b->g, &b->max_lat);
+	*out = b;
+fail:
+	if (band)
+		GEOSGeom_destroy_r(b->h, band);
+	if (ap)
+		GEOSGeom_destroy_r(b->h, ap);
+	if (buf)
+		GEOSGeom_destroy_r(b->h, buf);
+	if (lp)
+		GEOSGeom_destroy_r(b->h, lp);
+	if (line)
+		GEOSGeom_destroy_r(b->h, line);
+	if (st)
+		vg_geo_area_free(b);
+	return st;
+}

@@ -146,6 +146,9 @@ struct day {
 	uint32_t nparty;
 	struct area *areas;
 	uint32_t nareas;
+	struct vg_belt *belts;    /* withdrawal belts (agreement only) */
+	double *belt_share, *belt_km2; /* watched by sensors that identify weapons */
+	uint32_t nbelts;
 	uint32_t n_outside;       /* findings in no area (agreement only) */
 	struct vg_agreement *ag;
 	json_t *agj;
@@ -536,6 +539,30 @@ static vg_status gather_checkpoint(struct day *d, const struct vg_report_daily_o
 	return VG_OK;
 }
 
+/* Withdrawal belts and the share of each that a sensor able to identify
+ * weapons watched during the day (vg_coverage_share_by, as `vigil
+ * coverage` reports it). */
+static vg_status gather_belts(vg_store *st, struct day *d)
+{
+	if (!d->ag)
+		return VG_OK;
+	vg_status rc = vg_agreement_belts(d->ag, &d->belts, &d->nbelts, &d->err);
+	if (rc != VG_OK || !d->nbelts)
+		return rc;
+	d->belt_share = calloc(d->nbelts, sizeof *d->belt_share);
+	d->belt_km2 = calloc(d->nbelts, sizeof *d->belt_km2);
+	if (!d->belt_share || !d->belt_km2)
+		return vg_err_set(&d->err, VG_ERR_NOMEM, "withdrawal belts");
+	struct vg_coverage *c = NULL;
+	if ((rc = vg_coverage_load(st, d->t0, d->t1, &c, &d->err)) != VG_OK)
+		return rc;
+	for (uint32_t i = 0; i < d->nbelts && rc == VG_OK; i++)
+		rc = vg_coverage_share_by(c, d->belts[i].area, d->t0, d->t1, true, &d->belt_share[i],
+		                          &d->belt_km2[i], &d->err);
+	vg_coverage_free(c);
+	return rc;
+}
+
 static vg_status gather(vg_store *st, const struct vg_report_daily_opts *o, struct day *d)
 {
 	vg_status rc;
@@ -576,7 +603,9 @@ static vg_status gather(vg_store *st, const struct vg_report_daily_opts *o, stru
 		                bsearch(&d->e[k].seq, d->refs, d->nrefs, sizeof *d->refs, cmp_i64) != NULL;
 	if ((rc = gather_parties(d)) != VG_OK)
 		return rc;
-	return gather_areas(d);
+	if ((rc = gather_areas(d)) != VG_OK)
+		return rc;
+	return gather_belts(st, d);
 }
 
 static void day_release(struct day *d)
@@ -584,6 +613,9 @@ static void day_release(struct day *d)
 	for (uint32_t i = 0; i < d->nareas; i++)
 		vg_geo_area_free(d->areas[i].owned);
 	free(d->areas);
+	vg_belts_free(d->belts, d->nbelts);
+	free(d->belt_share);
+	free(d->belt_km2);
 	for (uint32_t i = 0; i < d->nfp; i++)
 		free(d->rings[i]);
 	free(d->rings);
@@ -1390,7 +1422,35 @@ static void write_restrictions(struct vg_buf *b, const struct day *d)
 	}
 	if (!d->nareas)
 		vg_buf_str(b, "<tr><td colspan=\"6\">No areas (no agreement, nothing located).</td></tr>\n");
-	vg_buf_str(b, "</tbody></table></section>\n");
+	vg_buf_str(b, "</tbody></table>\n");
+	if (d->nbelts) {
+		vg_buf_str(b, "<p>Withdrawal belts: where a withdrawal rule forbids its weapons to a party (its "
+		          "side within the rule's distance of its reference line, holding areas out), the share "
+		          "that a sensor able to identify weapons watched during the day: drones, and sensors that "
+		          "reported a detection. A satellite change scene or a radar pass sees that something is "
+		          "there, not what it is.</p>\n");
+		vg_buf_str(b, "<table id=\"t-belts\"><thead><tr><th>rule</th><th>party</th><th>distance (km)</th>"
+		          "<th>area (km&#178;)</th><th>watched (%)</th><th>not watched (%)</th></tr></thead>"
+		          "<tbody>\n");
+		for (uint32_t i = 0; i < d->nbelts; i++) {
+			const struct vg_belt *B = &d->belts[i];
+			char key[2 * VG_ID_MAX + 2];
+			snprintf(key, sizeof key, "%s/%s", B->rule_id, d->ag->parties[B->party]);
+			vg_buf_str(b, "<tr>");
+			td_text(b, B->rule_id);
+			td_text(b, d->ag->parties[B->party]);
+			vg_buf_str(b, "<td class=\"n\">");
+			rp_num(b, B->distance_m / 1000, 1);
+			vg_buf_str(b, "</td><td class=\"n\">");
+			rp_num(b, d->belt_km2[i], 1);
+			vg_buf_str(b, "</td>");
+			cell_pct(b, "belt", key, "observed", d->belt_share[i]);
+			cell_pct(b, "belt", key, "unobserved", 1 - d->belt_share[i]);
+			vg_buf_str(b, "</tr>\n");
+		}
+		vg_buf_str(b, "</tbody></table>\n");
+	}
+	vg_buf_str(b, "</section>\n");
 }
 
 static void write_findings(struct vg_buf *b, const struct day *d)

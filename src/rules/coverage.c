@@ -2,17 +2,25 @@
  * coverage.c - "was this area watched between t1 and t2?": the footprints
  * of the store's `coverage` observations (drone frames, satellite scenes)
  * over a time range, and the share of an area inside at least one of them
- * (vg_geo_covered_share: equal-area, GEOS union). Used by `vigil coverage`
- * and GET /v1/coverage; docs/rules.md.
+ * (vg_geo_covered_share: equal-area, GEOS union). Used by `vigil coverage`,
+ * `vigil adjudicate --stats` and GET /v1/coverage; docs/rules.md.
+ *
+ * A footprint "identifies" weapons when its sensor can tell a weapon's
+ * class: a drone, or any sensor that reported a `detection` in the range
+ * (an imagery provider delivering classified detections). A satellite
+ * scene of change detections or a SAR pass sees that something is there,
+ * not that it is a 152 mm gun, so it does not watch a withdrawal belt.
  */
 #include "rules.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct fp {
 	int64_t t0, t1;
 	uint32_t n;
+	bool ident;
 	double (*pts)[2];
 };
 
@@ -21,7 +29,57 @@ struct vg_coverage {
 	uint32_t n, cap;
 	struct vg_arena arena;
 	bool nomem;
+	/* sensor ids that identify weapons, sorted (vg_coverage_load) */
+	char (*ident)[VG_ID_MAX + 1];
+	uint32_t n_ident, cap_ident;
 };
+
+static int idcmp(const void *a, const void *b) { return strcmp(a, b); }
+
+static bool ident_has(const struct vg_coverage *c, const char *id)
+{
+	return c->n_ident && bsearch(id, c->ident, c->n_ident, sizeof *c->ident, idcmp);
+}
+
+static int ident_add(struct vg_coverage *c, const char *id)
+{
+	if (c->n_ident && !strcmp(c->ident[c->n_ident - 1], id))
+		return 0;
+	if (c->n_ident == c->cap_ident) {
+		uint32_t nc = c->cap_ident ? c->cap_ident * 2 : 64;
+		void *np = realloc(c->ident, nc * sizeof *c->ident);
+		if (!np) {
+			c->nomem = true;
+			return 1;
+		}
+		c->ident = np;
+		c->cap_ident = nc;
+	}
+	snprintf(c->ident[c->n_ident++], sizeof *c->ident, "%s", id);
+	return 0;
+}
+
+static int on_sensor(void *ctx, const struct vg_sensor *s)
+{
+	return s->modality == VG_MOD_DRONE ? ident_add(ctx, s->id) : 0;
+}
+
+static int on_det(void *ctx, const struct vg_obs_stored *o)
+{
+	return ident_add(ctx, o->sensor);
+}
+
+static void ident_sort(struct vg_coverage *c)
+{
+	if (!c->n_ident)
+		return;
+	qsort(c->ident, c->n_ident, sizeof *c->ident, idcmp);
+	uint32_t k = 1;
+	for (uint32_t i = 1; i < c->n_ident; i++)
+		if (strcmp(c->ident[i], c->ident[k - 1]))
+			memcpy(c->ident[k++], c->ident[i], sizeof *c->ident);
+	c->n_ident = k;
+}
 
 static int on_cov(void *ctx, const struct vg_obs_stored *o)
 {
@@ -49,6 +107,7 @@ static int on_cov(void *ctx, const struct vg_obs_stored *o)
 	f->t0 = obs.t_ns;
 	f->t1 = obs.t_end_ns;
 	f->n = obs.u.coverage.poly.n;
+	f->ident = ident_has(c, o->sensor);
 	f->pts = malloc(f->n * sizeof *f->pts);
 	if (!f->pts) {
 		c->nomem = true;
@@ -66,9 +125,16 @@ vg_status vg_coverage_load(vg_store *st, int64_t t0_ns, int64_t t1_ns, struct vg
 	if (!c)
 		return vg_err_set(err, VG_ERR_NOMEM, "coverage");
 	vg_arena_init(&c->arena, 1u << 20);
-	struct vg_obs_filter f = {.kind = VG_OBS_COVERAGE, .has_time = true, .t0_ns = t0_ns,
+	struct vg_obs_filter f = {.kind = VG_OBS_DETECTION, .has_time = true, .t0_ns = t0_ns,
 	                          .t1_ns = t1_ns};
-	vg_status s = vg_store_obs_query(st, &f, on_cov, c, err);
+	vg_status s = vg_store_sensor_each(st, on_sensor, c, err);
+	if (!s && !c->nomem)
+		s = vg_store_obs_query(st, &f, on_det, c, err);
+	if (!s && !c->nomem) {
+		ident_sort(c);
+		f.kind = VG_OBS_COVERAGE;
+		s = vg_store_obs_query(st, &f, on_cov, c, err);
+	}
 	if (!s && c->nomem)
 		s = vg_err_set(err, VG_ERR_NOMEM, "coverage footprints");
 	if (s) {
@@ -87,6 +153,13 @@ uint32_t vg_coverage_count(const struct vg_coverage *c)
 vg_status vg_coverage_share(const struct vg_coverage *c, const vg_geo_area *a, int64_t t0_ns,
                             int64_t t1_ns, double *share, double *area_km2, struct vg_err *err)
 {
+	return vg_coverage_share_by(c, a, t0_ns, t1_ns, false, share, area_km2, err);
+}
+
+vg_status vg_coverage_share_by(const struct vg_coverage *c, const vg_geo_area *a, int64_t t0_ns,
+                               int64_t t1_ns, bool identifying, double *share, double *area_km2,
+                               struct vg_err *err)
+{
 	const double (**rings)[2] = malloc((c->n + 1) * sizeof *rings);
 	uint32_t *rn = malloc((c->n + 1) * sizeof *rn);
 	uint32_t k = 0;
@@ -96,7 +169,7 @@ vg_status vg_coverage_share(const struct vg_coverage *c, const vg_geo_area *a, i
 		return vg_err_set(err, VG_ERR_NOMEM, "coverage");
 	}
 	for (uint32_t i = 0; i < c->n; i++)
-		if (c->v[i].t1 >= t0_ns && c->v[i].t0 <= t1_ns) {
+		if (c->v[i].t1 >= t0_ns && c->v[i].t0 <= t1_ns && (!identifying || c->v[i].ident)) {
 			rings[k] = (const double (*)[2])c->v[i].pts;
 			rn[k++] = c->v[i].n;
 		}
@@ -114,6 +187,80 @@ void vg_coverage_free(struct vg_coverage *c)
 	for (uint32_t i = 0; i < c->n; i++)
 		free(c->v[i].pts);
 	free(c->v);
+	free(c->ident);
 	vg_arena_release(&c->arena);
 	free(c);
+}
+
+/* ---- Withdrawal belts ------------------------------------------------------- */
+
+void vg_belts_free(struct vg_belt *b, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		vg_geo_area_free(b[i].area);
+	free(b);
+}
+
+vg_status vg_agreement_belts(const struct vg_agreement *ag, struct vg_belt **out, uint32_t *n_out,
+                             struct vg_err *err)
+{
+	struct vg_belt *b = NULL;
+	uint32_t n = 0, cap = 0;
+	*out = NULL;
+	*n_out = 0;
+	for (uint32_t v = 0; v < ag->n_versions; v++)
+		for (uint32_t r = 0; r < ag->versions[v].n_rules; r++) {
+			const struct vg_ag_rule *R = &ag->versions[v].rules[r];
+			if (R->type != VG_RULE_WITHDRAWAL)
+				continue;
+			for (uint32_t p = 0; p < ag->n_parties; p++) {
+				if (!(R->distance_m[p] > 0) || R->ref_line[p] < 0 || ag->side[p] < 0)
+					continue;
+				bool seen = false; /* the same belt in an earlier version */
+				for (uint32_t k = 0; k < n && !seen; k++)
+					seen = !strcmp(b[k].rule_id, R->id) && b[k].party == (int)p &&
+					       b[k].distance_m == R->distance_m[p] && b[k].ref_line == R->ref_line[p] &&
+					       b[k].exempt_holding == R->exempt_holding;
+				if (seen)
+					continue;
+				const vg_geo_area *ex[64];
+				uint32_t n_ex = 0;
+				for (uint32_t k = 0; k < ag->n_features && R->exempt_holding && n_ex < 64; k++) {
+					const struct vg_ag_feature *F = &ag->features[k];
+					if (F->role == VG_ROLE_ZONE && F->party == (int)p && F->area &&
+					    !strcmp(F->zone, "holding_area"))
+						ex[n_ex++] = F->area;
+				}
+				if (n == cap) {
+					uint32_t nc = cap ? cap * 2 : 8;
+					void *np = realloc(b, nc * sizeof *b);
+					if (!np) {
+						vg_belts_free(b, n);
+						return vg_err_set(err, VG_ERR_NOMEM, "belts");
+					}
+					b = np;
+					cap = nc;
+				}
+				struct vg_belt *B = &b[n];
+				memset(B, 0, sizeof *B);
+				snprintf(B->rule_id, sizeof B->rule_id, "%s", R->id);
+				B->party = (int)p;
+				B->distance_m = R->distance_m[p];
+				B->ref_line = R->ref_line[p];
+				B->exempt_holding = R->exempt_holding;
+				vg_status st = vg_geo_band_new(ag->features[ag->side[p]].area,
+				                               ag->features[R->ref_line[p]].line, R->distance_m[p], ex,
+				                               n_ex, &B->area, err);
+				if (st == VG_ERR_NOT_FOUND) /* nothing of the side that close: no belt */
+					continue;
+				if (st) {
+					vg_belts_free(b, n);
+					return st;
+				}
+				n++;
+			}
+		}
+	*out = b;
+	*n_out = n;
+	return VG_OK;
 }

@@ -28,7 +28,7 @@ static bool parse_box(const char *v, double b[4])
 }
 
 static void area_row(struct vg_buf *b, bool *first, const char *name, const char *kind,
-                     const char *party, double km2, double share, double watched)
+                     const char *party, bool identifying, double km2, double share, double watched)
 {
 	vg_buf_str(b, *first ? "{" : ",{");
 	*first = false;
@@ -38,6 +38,7 @@ static void area_row(struct vg_buf *b, bool *first, const char *name, const char
 	sb_json_str(b, kind, strlen(kind));
 	vg_buf_str(b, ",\"party\":");
 	sb_json_str(b, party, strlen(party));
+	vg_buf_str(b, identifying ? ",\"sensors\":\"identifying\"" : ",\"sensors\":\"all\"");
 	vg_buf_printf(b, ",\"area_km2\":%.1f,\"observed_share\":%.4f,\"unobserved_share\":%.4f,\"watched\":%s}",
 	          km2, share, 1 - share, share >= watched ? "true" : "false");
 }
@@ -83,6 +84,8 @@ enum MHD_Result api_coverage(struct vg_server *s, struct MHD_Connection *c)
 	struct vg_agreement *ag = NULL;
 	vg_geo_area *area = NULL;
 	struct vg_coverage *cov = NULL;
+	struct vg_belt *belts = NULL;
+	uint32_t n_belts = 0;
 	struct vg_buf b;
 	vg_buf_init(&b, 1u << 20);
 	unsigned status = 500;
@@ -121,12 +124,23 @@ enum MHD_Result api_coverage(struct vg_server *s, struct MHD_Connection *c)
 			goto out;
 		area_row(&b, &first, area ? "bbox" : F->id,
 		         area ? "box" : F->role == VG_ROLE_SIDE ? "side" : F->zone,
-		         F && F->party >= 0 ? ag->parties[F->party] : "", km2, share, watched);
+		         F && F->party >= 0 ? ag->parties[F->party] : "", false, km2, share, watched);
+	}
+	/* withdrawal belts, watched only by sensors that identify weapons */
+	if (ag && vg_agreement_belts(ag, &belts, &n_belts, &err) != VG_OK)
+		goto out;
+	for (uint32_t k = 0; k < n_belts; k++) {
+		double share = 0, km2 = 0;
+		if (vg_coverage_share_by(cov, belts[k].area, t0, t1, true, &share, &km2, &err) != VG_OK)
+			goto out;
+		area_row(&b, &first, belts[k].rule_id, "withdrawal_belt", ag->parties[belts[k].party], true, km2,
+		         share, watched);
 	}
 	vg_buf_str(&b, "]}");
 	status = 200;
 out:
 	srv_read_release(s, st);
+	vg_belts_free(belts, n_belts);
 	vg_coverage_free(cov);
 	vg_geo_area_free(area);
 	vg_agreement_free(ag);

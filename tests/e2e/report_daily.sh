@@ -284,7 +284,9 @@ check "withdrawal: every row's weapons, first and last seen are the finding's, b
 # Restrictions: unobserved shares = `vigil coverage` over the day.
 expect_exit 0 "vigil coverage over the day" "$VIGIL" coverage --db "$DB" --agreement "$T/ag.geojson" \
 	--from "$FROM" --until "$UNTIL" --json
-jq -r '"cov/\(.area)/unobserved \(.unobserved_share * 100 * 10 | round / 10)"' "$T/out" >"$T/cov.want"
+jq -r 'if .kind == "withdrawal_belt" then "belt/\(.area)/\(.party)/unobserved \(.unobserved_share * 100 * 10 | round / 10)"
+	else "cov/\(.area)/unobserved \(.unobserved_share * 100 * 10 | round / 10)" end' "$T/out" >"$T/cov.want"
+check "withdrawal belts among them (one per rule and party)" [ "$(grep -c '^belt/' "$T/cov.want")" = 8 ]
 : >"$T/cov.got"
 while read -r key want; do
 	got=$(k r1 "$key")

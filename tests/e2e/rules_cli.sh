@@ -49,6 +49,8 @@ jq -c '.events[] | select((.type == "launch" or .type == "impact") and .decided_
 expect_exit 0 "adjudicate" "$VIGIL" adjudicate --db "$T/v.db" --agreement "$T/ag.geojson" \
 	--events "$T/events.ndjson" --with-radar --out "$T/f1.ndjson" --stats
 check "stats printed" grep -q 'findings (no_fire' "$T/err"
+check "stats state each withdrawal belt's unobserved share" \
+	grep -Eq 'withdrawal belts, unobserved by sensors that identify weapons: wd-artillery/A [0-9.]+% .*wd-light/B [0-9.]+%' "$T/err"
 check "unobserved shares stated" grep -q 'unobserved share: side-A [0-9.]*% side-B' "$T/err"
 expect_exit 0 "adjudicate again" "$VIGIL" adjudicate --db "$T/v.db" --agreement "$T/ag.geojson" \
 	--events "$T/events.ndjson" --with-radar --out "$T/f2.ndjson"
@@ -88,4 +90,24 @@ expect_exit 0 "coverage" "$VIGIL" coverage --db "$T/v.db" --agreement "$T/ag.geo
 	--from 2026-03-01T00:00:00Z --until 2026-03-01T02:00:00Z --json
 check "coverage per side" sh -c "jq -se 'map(select(.kind == \"side\")) | length == 2' '$T/out' >/dev/null"
 check "unobserved share stated" grep -q '"unobserved_share":' "$T/out"
+# withdrawal belts: one per rule and party, counted by the sensors that
+# identify weapons; a belt lies in its side, so it is no larger than it
+check "a belt per withdrawal rule and party" sh -c "jq -se 'map(select(.kind == \"withdrawal_belt\" and .sensors == \"identifying\")) | length == 8' '$T/out' >/dev/null"
+check "a 15 km belt is smaller than a 50 km one, both within the side" sh -c "jq -se '
+	(map(select(.kind == \"side\" and .party == \"A\"))[0].area_km2) as \$side |
+	(map(select(.area == \"wd-light\" and .party == \"A\"))[0].area_km2) as \$l |
+	(map(select(.area == \"wd-artillery\" and .party == \"A\"))[0].area_km2) as \$a |
+	\$l > 0 and \$l < \$a and \$a <= \$side * 1.001' '$T/out' >/dev/null"
+expect_exit 0 "coverage, all sensors, the day" "$VIGIL" coverage --db "$T/v.db" --agreement "$T/ag.geojson" \
+	--from 2026-03-01T00:00:00Z --until 2026-03-02T00:00:00Z --json
+cp "$T/out" "$T/cov-all"
+expect_exit 0 "coverage --identifying, the day" "$VIGIL" coverage --db "$T/v.db" --agreement "$T/ag.geojson" \
+	--from 2026-03-01T00:00:00Z --until 2026-03-02T00:00:00Z --json --identifying
+check "fewer footprints identify weapons: each side less observed" sh -c "jq -n --slurpfile a '$T/cov-all' --slurpfile i '$T/out' '
+	def sides(x): [x[] | select(.kind == \"side\") | .observed_share];
+	sides(\$a) as \$sa | sides(\$i) as \$si | (\$sa | length) == 2 and (\$si | length) == 2 and
+	\$sa[0] > \$si[0] and \$sa[1] > \$si[1]' >/dev/null"
+expect_exit 0 "coverage text names the belts" "$VIGIL" coverage --db "$T/v.db" --agreement "$T/ag.geojson" \
+	--from 2026-03-01T00:00:00Z --until 2026-03-01T02:00:00Z
+check "text rows for belts" grep -q '^wd-heavy-mlrs  *withdrawal_belt  *B ' "$T/out"
 finish

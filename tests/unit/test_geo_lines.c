@@ -316,13 +316,113 @@ static void coverage_share(void **state)
 	vg_geo_area_free(z);
 }
 
+/* Check a band against membership computed point by point: inside the
+ * side, geodesic distance to the line under d_m (vg_geo_line_distance),
+ * outside excl. Points within tol_m of the band's edge or 0.002 degree of
+ * excl's are not judged; the worst |distance - d_m| of a disagreeing point
+ * is returned (0 if none). */
+static double band_check(const vg_geo_area *band, const vg_geo_area *side, const vg_geo_line *l,
+                         double d_m, const vg_geo_area *excl, const double box[4], double tol_m,
+                         int n, int *judged, int *inside)
+{
+	double worst = 0;
+	*judged = *inside = 0;
+	for (int i = 0; i < n; i++) {
+		double lon = box[0] + urand() * (box[2] - box[0]), lat = box[1] + urand() * (box[3] - box[1]);
+		double d = vg_geo_line_distance(l, lat, lon, NULL);
+		bool in_side = vg_geo_area_contains(side, lat, lon);
+		bool in_ex = excl && vg_geo_area_contains(excl, lat, lon);
+		bool near_ex = excl && (vg_geo_area_contains(excl, lat + 0.002, lon) != in_ex ||
+		                        vg_geo_area_contains(excl, lat - 0.002, lon) != in_ex ||
+		                        vg_geo_area_contains(excl, lat, lon + 0.002) != in_ex ||
+		                        vg_geo_area_contains(excl, lat, lon - 0.002) != in_ex);
+		if (fabs(d - d_m) < tol_m || d < 200 || near_ex)
+			continue;
+		bool want = in_side && d < d_m && !in_ex;
+		bool got = vg_geo_area_contains(band, lat, lon);
+		(*judged)++;
+		*inside += want;
+		if (want != got && fabs(d - d_m) > worst)
+			worst = fabs(d - d_m);
+	}
+	return worst;
+}
+
+/* Withdrawal belts: a side's part within D of a curved line, a holding
+ * area left out; then a 1,000 km line and a 140 km belt, where the plane's
+ * distance error is largest. */
+static void band(void **state)
+{
+	(void)state;
+	struct vg_err e;
+	static const double cl[4][2] = {{37.0, 47.2}, {37.4, 48.1}, {37.3, 48.9}, {38.0, 49.8}};
+	uint32_t pl = 4;
+	vg_geo_line *l = NULL;
+	vg_geo_area *side = NULL, *ha = NULL, *b = NULL;
+	assert_int_equal(vg_geo_line_new(cl, &pl, 1, &l, &e), VG_OK);
+	assert_int_equal(vg_geo_area_from_geojson("{\"type\":\"Polygon\",\"coordinates\":[[[37.0,47.2],[37.4,48.1],"
+	                                          "[37.3,48.9],[38.0,49.8],[40.0,49.8],[40.0,47.2],[37.0,47.2]]]}",
+	                                          &side, &e),
+	                 VG_OK);
+	assert_int_equal(vg_geo_area_from_geojson("{\"type\":\"Polygon\",\"coordinates\":[[[37.9,48.4],[38.0,48.4],"
+	                                          "[38.0,48.5],[37.9,48.5],[37.9,48.4]]]}",
+	                                          &ha, &e),
+	                 VG_OK);
+	const vg_geo_area *ex[1] = {ha};
+	assert_int_equal(vg_geo_band_new(side, l, 50000, ex, 1, &b, &e), VG_OK);
+	const double box[4] = {36.5, 47.0, 40.2, 50.0};
+	int judged, inside;
+	double worst = band_check(b, side, l, 50000, ha, box, 50, 40000, &judged, &inside);
+	printf("50 km belt: %d points judged, %d inside, worst disagreement %.1f m from the edge\n", judged,
+	       inside, worst);
+	assert_true(judged > 35000 && inside > 5000);
+	assert_true(worst == 0);
+	/* the holding area is out; a point of it is not in the belt */
+	assert_false(vg_geo_area_contains(b, 48.45, 37.95));
+	assert_true(vg_geo_area_contains(b, 48.45, 37.8));
+	/* nothing of the side within 1 m of a line 2 degrees away */
+	vg_geo_line *far = NULL;
+	static const double fl[2][2] = {{34.0, 47.5}, {34.0, 49.5}};
+	uint32_t fln = 2;
+	assert_int_equal(vg_geo_line_new(fl, &fln, 1, &far, &e), VG_OK);
+	vg_geo_area *none = NULL;
+	assert_int_equal(vg_geo_band_new(side, far, 1.0, NULL, 0, &none, &e), VG_ERR_NOT_FOUND);
+	assert_null(none);
+	assert_int_equal(vg_geo_band_new(side, far, 0, NULL, 0, &none, &e), VG_ERR_RANGE);
+	vg_geo_line_free(far);
+	vg_geo_area_free(b);
+	vg_geo_area_free(ha);
+	vg_geo_area_free(side);
+	vg_geo_line_free(l);
+
+	/* 1,000 km: from 45.5 N 30 E to 50 N 40 E, the side south-east of it */
+	static const double ll[5][2] = {{30.0, 45.5}, {32.5, 47.5}, {35.0, 48.0}, {37.5, 49.5}, {40.0, 50.0}};
+	uint32_t lln = 5;
+	assert_int_equal(vg_geo_line_new(ll, &lln, 1, &l, &e), VG_OK);
+	assert_int_equal(vg_geo_area_from_geojson("{\"type\":\"Polygon\",\"coordinates\":[[[30.0,45.5],[32.5,47.5],"
+	                                          "[35.0,48.0],[37.5,49.5],[40.0,50.0],[41.0,50.0],[41.0,44.0],"
+	                                          "[30.0,44.0],[30.0,45.5]]]}",
+	                                          &side, &e),
+	                 VG_OK);
+	assert_int_equal(vg_geo_band_new(side, l, 140000, NULL, 0, &b, &e), VG_OK);
+	const double box2[4] = {29.5, 44.0, 41.0, 50.5};
+	double w0 = band_check(b, side, l, 140000, NULL, box2, 0, 40000, &judged, &inside);
+	printf("140 km belt of a 1,000 km line: %d points, %d inside, worst disagreement %.1f m (%.3f %%)\n",
+	       judged, inside, w0, 100 * w0 / 140000);
+	assert_true(inside > 8000);
+	assert_true(w0 < 0.003 * 140000);
+	vg_geo_area_free(b);
+	vg_geo_area_free(side);
+	vg_geo_line_free(l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(distance_known_answers), cmocka_unit_test(multipart_and_geojson),
 		cmocka_unit_test(areas), cmocka_unit_test(attribution_straight),
 		cmocka_unit_test(attribution_curved), cmocka_unit_test(attribution_calibrated),
-		cmocka_unit_test(coverage_share),
+		cmocka_unit_test(coverage_share), cmocka_unit_test(band),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
