@@ -38,6 +38,7 @@ bench: build
 	sh bench/live_alerts.sh build
 	sh bench/fusion_stress.sh build 1 2 3 4
 	sh bench/attribution.sh build 1 2 3 4 5 6 7 8
+	SEEDS="1 2 3 4" sh bench/rules.sh build quiet withdrawal
 
 fuzz: deps
 	@$(CMAKE) -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \

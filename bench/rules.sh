@@ -1,0 +1,68 @@
+#!/bin/sh
+# rules.sh BUILD [SCENARIO...]: the rules' targets on the shipped scenarios
+# (docs/rules.md, Measurements), through the whole pipeline a deployment
+# runs, one seed after another (SEEDS, default "1"):
+#
+#   vigil sim SCENARIO --seed N            truth, sensors, signed observations
+#   vigil sensor import, vigil ingest       a real SQLite store and log
+#   vigil fuse --db                         located events, stored
+#   vigil adjudicate --db --no-store --stats  findings; its wall time
+#   vigil score --findings                  precision / recall per rule
+#
+# and prints, per run, the scorer's table per rule, attribution, the
+# recall among the violations some sensor observed, the unobserved shares
+# (sides, zones, withdrawal belts) and the adjudication's wall time; then
+# one line per run and rule. The default scenarios are quiet and
+# withdrawal (about 10 s a run); collapse takes about 6 minutes a run
+# (fusion of 1.3 M observations).
+#
+# Prints figures; never fails on them (benchmarks do not gate CI).
+# Example: SEEDS="1 2 3 4" sh bench/rules.sh build quiet withdrawal collapse
+set -eu
+B=${1:?usage: rules.sh BUILD [SCENARIO...]}
+shift
+[ $# -gt 0 ] || set -- quiet withdrawal
+V=$B/vigil
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+W=${VG_BENCH_DIR:-$(mktemp -d /tmp/vigil-rules.XXXXXX)}
+mkdir -p "$W"
+echo "rules on the shipped scenarios: work in $W"
+: >"$W/summary"
+for sc in "$@"; do
+	for seed in ${SEEDS:-1}; do
+		D=$W/$sc-$seed
+		rm -rf "$D"
+		mkdir -p "$D"
+		"$V" -q sim "$SRC/scenarios/$sc.json" --seed "$seed" --out "$D" 2>"$W/$sc-$seed.log"
+		"$V" -q sensor import --db "$D/v.db" "$D/sensors.ndjson" 2>>"$W/$sc-$seed.log"
+		"$V" -q ingest "$D/observations.ndjson" --db "$D/v.db" 2>>"$W/$sc-$seed.log"
+		"$V" -q fuse --db "$D/v.db" --out "$D/events.ndjson" 2>>"$W/$sc-$seed.log"
+		t0=$(date +%s.%N)
+		"$V" adjudicate --db "$D/v.db" --agreement "$D/agreement.geojson" --no-store --stats \
+			>"$D/findings.ndjson" 2>"$D/adjudicate.err"
+		t1=$(date +%s.%N)
+		"$V" score --truth "$D/truth.json" --findings "$D/findings.ndjson" >"$D/score.txt"
+		"$V" score --truth "$D/truth.json" --findings "$D/findings.ndjson" --json >"$D/score.json"
+		echo "== $sc, seed $seed"
+		sed -n '/^findings:/,/^  latency after/p' "$D/score.txt" | grep -v '^  latency after'
+		grep -E '^(coverage|withdrawal belts)' "$D/adjudicate.err" | sed 's/^/  /'
+		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "  adjudicate --no-store: %.1f s wall\n", b - a }'
+		python3 - "$D/score.json" "$sc" "$seed" >>"$W/summary" <<'PY'
+import json, sys
+s, sc, seed = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+obs = s.get("observed_violations", {})
+for name, r in s["rules"].items():
+    n = r["tp"] + r["fn"]
+    if n == 0 and r["fp"] == 0:
+        continue
+    o = obs.get(name, {}) if isinstance(obs, dict) else {}
+    f = lambda x: "   -" if x is None else "%.3f" % x
+    print("%-10s %4s  %-21s %5d %5d %5d  %s  %s  %s" % (sc, seed, name, r["tp"], r["fp"], r["fn"],
+          f(r.get("precision")), f(r.get("recall")),
+          "%d of %d" % (o.get("found", 0), o.get("observed", 0)) if o else "-"))
+PY
+	done
+done
+echo "== summary: per run and rule (observed: found of the violations some sensor observed)"
+printf '%-10s %4s  %-21s %5s %5s %5s  %-5s  %-5s  %s\n' scenario seed rule tp fp fn P R observed
+cat "$W/summary"
