@@ -33,10 +33,10 @@ for sc in "$@"; do
 		D=$W/$sc-$seed
 		rm -rf "$D"
 		mkdir -p "$D"
-		"$V" -q sim "$SRC/scenarios/$sc.json" --seed "$seed" --out "$D" 2>"$W/$sc-$seed.log"
-		"$V" -q sensor import --db "$D/v.db" "$D/sensors.ndjson" 2>>"$W/$sc-$seed.log"
-		"$V" -q ingest "$D/observations.ndjson" --db "$D/v.db" 2>>"$W/$sc-$seed.log"
-		"$V" -q fuse --db "$D/v.db" --out "$D/events.ndjson" 2>>"$W/$sc-$seed.log"
+		"$V" -q sim "$SRC/scenarios/$sc.json" --seed "$seed" --out "$D" >"$W/$sc-$seed.log" 2>&1
+		"$V" -q sensor import --db "$D/v.db" "$D/sensors.ndjson" >>"$W/$sc-$seed.log" 2>&1
+		"$V" -q ingest "$D/observations.ndjson" --db "$D/v.db" >>"$W/$sc-$seed.log" 2>&1
+		"$V" -q fuse --db "$D/v.db" --out "$D/events.ndjson" >>"$W/$sc-$seed.log" 2>&1
 		t0=$(date +%s.%N)
 		"$V" adjudicate --db "$D/v.db" --agreement "$D/agreement.geojson" --no-store --stats \
 			>"$D/findings.ndjson" 2>"$D/adjudicate.err"

@@ -816,6 +816,41 @@ static vg_status push_change(struct obs_ctx *c, uint32_t si, int type, int64_t t
 	return push(c, &o);
 }
 
+/* A scene: the band |v| < H along the whole front (L km), cut into cells
+ * of cell km, clear[] per cell (SAR: all clear). */
+struct scene {
+	const struct sim_world *w;
+	double L, H, cell;
+	uint32_t ncs, ncv;
+	const uint8_t *clear;
+};
+
+/* Is front-frame (x, y) in the scene and under clear sky? */
+static bool scene_seen(const struct scene *sn, double x, double y)
+{
+	double s, v;
+	sim_frame_xy_to_sv(&sn->w->fr, x, y, &s, &v);
+	s /= 1000.0;
+	v /= 1000.0;
+	if (!(s >= 0 && s < sn->L && v >= -sn->H && v < sn->H))
+		return false;
+	uint32_t is = (uint32_t)(s / sn->cell), iv = (uint32_t)((v + sn->H) / sn->cell);
+	return is < sn->ncs && iv < sn->ncv && sn->clear[iv * sn->ncs + is];
+}
+
+/* A point drawn uniformly in the scene's clear area (100 tries), for
+ * false reports; false if none was found. */
+static bool scene_random_clear(const struct scene *sn, struct vg_rng *r, double *x, double *y)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		sim_frame_sv_to_xy(&sn->w->fr, vg_rng_range(r, 0, sn->L) * 1000.0,
+		                   vg_rng_range(r, -sn->H, sn->H) * 1000.0, x, y);
+		if (scene_seen(sn, *x, *y))
+			return true;
+	}
+	return false;
+}
+
 static vg_status observe_sats(struct obs_ctx *c)
 {
 	struct sim_world *w = c->w;
@@ -876,27 +911,14 @@ static vg_status observe_sats(struct obs_ctx *c)
 					is = js;
 				}
 			}
-			/* Is front-frame (x, y) in the scene and under clear sky? */
-#define SEEN(x, y, okv)                                                                    \
-	do {                                                                               \
-		double s_, v_;                                                             \
-		sim_frame_xy_to_sv(&w->fr, (x), (y), &s_, &v_);                            \
-		s_ /= 1000.0;                                                              \
-		v_ /= 1000.0;                                                              \
-		okv = s_ >= 0 && s_ < L && v_ >= -H && v_ < H;                             \
-		if (okv) {                                                                 \
-			uint32_t is_ = (uint32_t)(s_ / cell), iv_ = (uint32_t)((v_ + H) / cell); \
-			okv = is_ < ncs && iv_ < ncv && clear[iv_ * ncs + is_];            \
-		}                                                                          \
-	} while (0)
+			const struct scene sn = {w, L, H, cell, ncs, ncv, clear};
 			double sig = hypot(p->geoloc_sigma_m, p->resolution_m / 2);
 			/* Craters of impacts since the previous pass. */
 			for (uint32_t ei = 0; ei < w->n_ev; ei++) {
 				const struct sim_event *ev = &w->ev[ei];
 				if (ev->type != EV_IMPACT || ev->dud || ev->t_ns <= tprev || ev->t_ns > tp)
 					continue;
-				bool ok;
-				SEEN(ev->p.x, ev->p.y, ok);
+				bool ok = scene_seen(&sn, ev->p.x, ev->p.y);
 				double cr = sc->weapons[ev->cls].crater_m / p->resolution_m;
 				if (!ok || vg_rng_uniform(r) >= 1.0 - exp(-cr * cr))
 					continue;
@@ -916,8 +938,7 @@ static vg_status observe_sats(struct obs_ctx *c)
 				bool was = sim_object_at(ob, tprev, &x0, &y0, NULL, NULL);
 				if (was && hypot(x - x0, y - y0) <= 2 * p->resolution_m)
 					continue;
-				bool ok;
-				SEEN(x, y, ok);
+				bool ok = scene_seen(&sn, x, y);
 				double lr = sc->weapons[ob->cls].length_m / p->resolution_m;
 				if (!ok || vg_rng_uniform(r) >= p->pd_vehicle * (1.0 - exp(-lr * lr)))
 					continue;
@@ -933,8 +954,7 @@ static vg_status observe_sats(struct obs_ctx *c)
 				const struct sim_fort *f = &w->fort[fi];
 				if (f->t_ns <= tprev || f->t_ns > tp)
 					continue;
-				bool ok;
-				SEEN(f->x, f->y, ok);
+				bool ok = scene_seen(&sn, f->x, f->y);
 				if (!ok || vg_rng_uniform(r) >= p->pd_fortification)
 					continue;
 				double ex = p->geoloc_sigma_m * vg_rng_normal(r), ey = p->geoloc_sigma_m * vg_rng_normal(r);
@@ -965,13 +985,7 @@ static vg_status observe_sats(struct obs_ctx *c)
 			uint64_t nfa = vg_rng_poisson(r, p->false_per_1000km2 * clear_km2 / 1000.0);
 			for (uint64_t k = 0; k < nfa; k++) {
 				double x, y, la, lo;
-				bool ok = false;
-				for (int tries = 0; tries < 100 && !ok; tries++) {
-					sim_frame_sv_to_xy(&w->fr, vg_rng_range(r, 0, L) * 1000.0,
-					                   vg_rng_range(r, -H, H) * 1000.0, &x, &y);
-					SEEN(x, y, ok);
-				}
-				if (!ok)
+				if (!scene_random_clear(&sn, r, &x, &y))
 					continue;
 				sim_frame_to_ll(&w->fr, x, y, &la, &lo);
 				int type = vg_rng_uniform(r) < 0.5 ? VG_CHG_CRATER : VG_CHG_VEHICLE;
@@ -979,7 +993,61 @@ static vg_status observe_sats(struct obs_ctx *c)
 				                      vg_rng_range(r, 0.3, 0.7), send, lat_s, 0, true)))
 					goto out;
 			}
-#undef SEEN
+			/* Imagery fine enough to tell a gun from a truck (class_correct >
+			 * 0: optical at 1 m or finer by default): every object under
+			 * clear sky is a classified `detection`, whether it moved or
+			 * not, with the vehicle detection probability; drawn after the
+			 * changes, so a scene's changes do not depend on it. */
+			if (p->class_correct > 0) {
+				for (uint32_t oi = 0; oi < w->n_obj; oi++) {
+					const struct sim_object *ob = &w->obj[oi];
+					double x, y;
+					if (!sim_object_at(ob, tp, &x, &y, NULL, NULL))
+						continue;
+					bool ok = scene_seen(&sn, x, y);
+					double lr = sc->weapons[ob->cls].length_m / p->resolution_m;
+					if (!ok || vg_rng_uniform(r) >= p->pd_vehicle * (1.0 - exp(-lr * lr)))
+						continue;
+					double la, lo, conf;
+					sim_frame_to_ll(&w->fr, x, y, &la, &lo);
+					struct sim_obs o;
+					memset(&o, 0, sizeof o);
+					o.kind = VG_OBS_DETECTION;
+					o.flags = OBS_F_IMAGE;
+					o.sensor = si;
+					o.obj = oi + 1;
+					o.u.det.t = tp;
+					offset_ll(w, la, lo, sig * vg_rng_normal(r), sig * vg_rng_normal(r), &o.u.det.lat,
+					          &o.u.det.lon);
+					o.u.det.sigma_m = (float)sig;
+					o.cls = (uint8_t)confuse_obj(r, ob->cls, p->class_correct, &conf);
+					o.u.det.conf = (float)conf;
+					o.t_send = send;
+					o.latency_s = (float)lat_s;
+					if ((st = push(c, &o)))
+						goto out;
+				}
+				uint64_t nfo = vg_rng_poisson(r, p->false_objects_per_1000km2 * clear_km2 / 1000.0);
+				for (uint64_t k = 0; k < nfo; k++) {
+					double x, y;
+					if (!scene_random_clear(&sn, r, &x, &y))
+						continue;
+					struct sim_obs o;
+					memset(&o, 0, sizeof o);
+					o.kind = VG_OBS_DETECTION;
+					o.flags = OBS_F_FALSE | OBS_F_IMAGE;
+					o.sensor = si;
+					o.u.det.t = tp;
+					sim_frame_to_ll(&w->fr, x, y, &o.u.det.lat, &o.u.det.lon);
+					o.u.det.sigma_m = (float)sig;
+					o.cls = (uint8_t)vehicle_classes[vg_rng_below(r, 7)];
+					o.u.det.conf = (float)vg_rng_range(r, 0.3, 0.7);
+					o.t_send = send;
+					o.latency_s = (float)lat_s;
+					if ((st = push(c, &o)))
+						goto out;
+				}
+			}
 		}
 	out:
 		free(clear);

@@ -232,7 +232,8 @@ void sim_obs_payload(const struct sim_world *w, const struct sim_obs *o, struct 
 		sim_buf_put(b, "}", 1);
 		break;
 	case VG_OBS_DETECTION:
-		put_pos(b, o->u.det.plat, o->u.det.plon, o->u.det.palt, o->u.det.psig);
+		if (!(o->flags & OBS_F_IMAGE)) /* a drone's position; a satellite's is not given */
+			put_pos(b, o->u.det.plat, o->u.det.plon, o->u.det.palt, o->u.det.psig);
 		sim_buf_puts(b, ",\"detection\":{");
 		kv_time(b, "time", o->u.det.t);
 		sim_buf_put(b, ",", 1);
@@ -245,8 +246,10 @@ void sim_obs_payload(const struct sim_world *w, const struct sim_obs *o, struct 
 		kv_str(b, "class", vg_object_class_name(o->cls));
 		sim_buf_put(b, ",", 1);
 		kv_num(b, "class_conf", o->u.det.conf, 2);
-		sim_buf_put(b, ",", 1);
-		kv_num(b, "speed_mps", o->u.det.speed, 1);
+		if (!(o->flags & OBS_F_IMAGE)) { /* one image shows no speed */
+			sim_buf_put(b, ",", 1);
+			kv_num(b, "speed_mps", o->u.det.speed, 1);
+		}
 		if (o->flags & OBS_F_HEADING) {
 			sim_buf_put(b, ",", 1);
 			double hd = round(o->u.det.heading * 10) / 10;

@@ -165,6 +165,8 @@ struct sim_sat_spec {
 	double first_pass_h, revisit_h, resolution_m, geoloc_sigma_m;
 	double scene_half_km, cloud_cell_km;
 	double pd_vehicle, pd_fortification, false_per_1000km2;
+	double class_correct;             /* > 0: classified detections of objects */
+	double false_objects_per_1000km2; /* false classified detections */
 	struct sim_range latency_h;
 };
 
@@ -411,6 +413,7 @@ struct sim_obs {
 #define OBS_F_POS 0x04      /* mobile sensor position ("pos") */
 #define OBS_F_HEADING 0x08
 #define OBS_F_FRP 0x10
+#define OBS_F_IMAGE 0x20    /* detection in one image: no platform pos, no speed */
 
 struct sim_hold {
 	double x, y, r_m;    /* centre and radius (bounding radius of a polygon) */

@@ -51,6 +51,53 @@ static void run(const struct vg_sim_scenario *sc, uint64_t seed, unsigned thread
 	assert_int_equal(st, VG_OK);
 }
 
+/* Parse a scenario's text, run it whole with seed into a new directory
+ * dir, and return its truth.json. */
+static json_t *run_text(const char *json, uint64_t seed, char dir[64])
+{
+	struct vg_sim_scenario *sc = NULL;
+	struct vg_err err;
+	vg_err_clear(&err);
+	if (vg_sim_scenario_parse(json, strlen(json), NULL, &sc, &err) != VG_OK)
+		fail_msg("%s", err.msg);
+	assert_non_null(tu_tmpdir(dir, 64));
+	run(sc, seed, 1, 0, dir, NULL);
+	vg_sim_scenario_free(sc);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/truth.json", dir);
+	json_error_t je;
+	json_t *t = json_load_file(path, 0, &je);
+	assert_non_null(t);
+	return t;
+}
+
+/* Decode every line of dir/observations.ndjson (each must decode) and
+ * call fn with it until fn returns non-zero. */
+static void each_obs(const char *dir, int (*fn)(const struct vg_obs *obs, void *ctx), void *ctx)
+{
+	char path[4200];
+	snprintf(path, sizeof path, "%s/observations.ndjson", dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	struct vg_arena a;
+	vg_arena_init(&a, 1 << 20);
+	while ((n = getline(&line, &cap, f)) > 0) {
+		struct vg_envelope env;
+		struct vg_obs obs;
+		struct vg_err err;
+		vg_arena_reset(&a);
+		assert_int_equal(vg_observation_decode(line, (size_t)n - 1, &a, &env, &obs, &err), VG_OK);
+		if (fn(&obs, ctx))
+			break;
+	}
+	free(line);
+	fclose(f);
+	vg_arena_release(&a);
+}
+
 static void file_sha(const char *dir, const char *name, uint8_t out[VG_SHA256_BYTES])
 {
 	char path[4200];
@@ -292,6 +339,28 @@ static void test_fortification_detections(void **state)
 	vg_sim_scenario_free(sc);
 }
 
+struct spot {
+	int64_t t0;
+	bool found;
+};
+
+static int spot_impulse(const struct vg_obs *obs, void *ctx)
+{
+	struct spot *sp = ctx;
+	if (obs->kind != VG_OBS_IMPULSE)
+		return 0;
+	double dt = (double)(obs->t_ns - sp->t0) / 1e9;
+	if (dt < 0 || dt > 30)
+		return 0; /* the impact's impulse comes later */
+	sp->found = true;
+	double want = 3430.0 / vg_sim_sound_speed_mps(20); /* 9.9938 s */
+	assert_float_equal(dt, 10.0, 0.05);
+	/* 5 sigma of the reported pick error (plus the 1 us rounding). */
+	assert_float_equal(dt, want, 5 * obs->u.impulse.sigma_s + 1e-6);
+	assert_true(obs->u.impulse.sigma_s < 0.01); /* a loud, close source: a clean pick */
+	return 1;
+}
+
 /* One mortar, one acoustic node 3,430 m east of it, 20 C, no wind. */
 static void test_spot_check_travel_time(void **state)
 {
@@ -312,23 +381,10 @@ static void test_spot_check_travel_time(void **state)
 	         "\"points\":[{\"lat\":%.10f,\"lon\":%.10f}],\"survey_sigma_m\":0,"
 	         "\"false_per_h\":0,\"outages_per_day\":0}],\"firms\":{\"enabled\":false}}}",
 	         lat0, lon0, lat1, lon1);
-	struct vg_sim_scenario *sc = NULL;
-	struct vg_err err;
-	if (vg_sim_scenario_parse(json, strlen(json), NULL, &sc, &err) != VG_OK) {
-		fprintf(stderr, "%s\n", err.msg);
-		fail();
-	}
 	char dir[64];
-	assert_non_null(tu_tmpdir(dir, sizeof dir));
-	run(sc, 5, 1, 0, dir, NULL);
-	vg_sim_scenario_free(sc);
-
+	struct vg_err err;
 	/* The launch in the truth. */
-	char path[4200];
-	snprintf(path, sizeof path, "%s/truth.json", dir);
-	json_error_t je;
-	json_t *t = json_load_file(path, 0, &je);
-	assert_non_null(t);
+	json_t *t = run_text(json, 5, dir);
 	json_t *evs = json_object_get(t, "events"), *launch = NULL;
 	for (size_t i = 0; i < json_array_size(evs); i++)
 		if (!strcmp(json_string_value(json_object_get(json_array_get(evs, i), "type")), "launch"))
@@ -341,37 +397,9 @@ static void test_spot_check_travel_time(void **state)
 	assert_float_equal(json_real_value(json_object_get(launch, "lon")), lon0, 1e-7);
 
 	/* Its impulse at the node: 10.0 s later, within the pick error. */
-	snprintf(path, sizeof path, "%s/observations.ndjson", dir);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	bool found = false;
-	struct vg_arena a;
-	vg_arena_init(&a, 1 << 20);
-	while ((n = getline(&line, &cap, f)) > 0) {
-		struct vg_envelope env;
-		struct vg_obs obs;
-		vg_arena_reset(&a);
-		assert_int_equal(vg_observation_decode(line, (size_t)n - 1, &a, &env, &obs, &err), VG_OK);
-		if (obs.kind != VG_OBS_IMPULSE)
-			continue;
-		double dt = (double)(obs.t_ns - t0) / 1e9;
-		if (dt < 0 || dt > 30)
-			continue; /* the impact's impulse comes later */
-		found = true;
-		double want = 3430.0 / vg_sim_sound_speed_mps(20); /* 9.9938 s */
-		assert_float_equal(dt, 10.0, 0.05);
-		/* 5 sigma of the reported pick error (plus the 1 us rounding). */
-		assert_float_equal(dt, want, 5 * obs.u.impulse.sigma_s + 1e-6);
-		assert_true(obs.u.impulse.sigma_s < 0.01); /* a loud, close source: a clean pick */
-		break;
-	}
-	assert_true(found);
-	free(line);
-	fclose(f);
-	vg_arena_release(&a);
+	struct spot sp = {t0, false};
+	each_obs(dir, spot_impulse, &sp);
+	assert_true(sp.found);
 	json_decref(t);
 	tu_rmdir(dir);
 }
@@ -457,6 +485,97 @@ static void test_reuse_agreement(void **state)
 	tu_rmdir(d2);
 }
 
+struct vhr {
+	const double (*gun)[2];
+	int n_gun;
+	struct geod_geodesic wgs84;
+	int n_vhr, n_art, n_other, n_near;
+};
+
+static int vhr_obs(const struct vg_obs *obs, void *ctx)
+{
+	struct vhr *v = ctx;
+	if (obs->kind != VG_OBS_DETECTION)
+		return 0;
+	if (strcmp(obs->sensor, "vhr")) {
+		v->n_other++;
+		return 0;
+	}
+	v->n_vhr++;
+	assert_false(obs->has_sensor_pos);
+	assert_false(obs->u.detection.has_speed);
+	assert_true(fabs(obs->u.detection.sigma_m - hypot(4, 0.25)) < 0.06);
+	v->n_art += obs->u.detection.cls == VG_CLS_ARTILLERY;
+	double best = INFINITY;
+	for (int g = 0; g < v->n_gun; g++) {
+		double s12;
+		geod_inverse(&v->wgs84, obs->u.detection.lat_deg, obs->u.detection.lon_deg, v->gun[g][0], v->gun[g][1],
+		             &s12, NULL, NULL);
+		best = fmin(best, s12);
+	}
+	v->n_near += best < 5 * obs->u.detection.sigma_m;
+	return 0;
+}
+
+/* Satellites that identify weapons: a 0.5 m optical scene under a clear sky
+ * reports each gun of a parked battery as a classified `detection` (no
+ * platform position, no speed), near its place; a 10 m optical scene, a
+ * SAR pass and a 0.5 m scene with class_correct 0 report none. */
+static void test_vhr_detections(void **state)
+{
+	(void)state;
+	static const char json[] =
+	    "{\"name\":\"vhr\",\"start\":\"2026-03-01T00:00:00Z\",\"duration_h\":2,"
+	    "\"environment\":{\"cloud_prob\":0},"
+	    "\"front\":{\"center\":{\"lat\":48.0,\"lon\":37.8},\"length_km\":40,\"depth_km\":60},"
+	    "\"forces\":[{\"party\":\"A\",\"units\":[{\"id\":\"A-art\",\"class\":\"artillery\",\"count\":1,\"size\":6,"
+	    "\"placement\":{\"along_km\":[20,20],\"distance_km\":[30,30]}}]}],"
+	    "\"sensors\":{\"satellites\":["
+	    "{\"id\":\"vhr\",\"type\":\"optical\",\"first_pass_h\":1,\"revisit_h\":24,\"resolution_m\":0.5,"
+	    "\"geoloc_sigma_m\":4,\"scene_half_km\":50,\"false_objects_per_1000km2\":0},"
+	    "{\"id\":\"vhr-blind\",\"type\":\"optical\",\"first_pass_h\":1,\"revisit_h\":24,\"resolution_m\":0.5,"
+	    "\"scene_half_km\":50,\"class_correct\":0},"
+	    "{\"id\":\"s2\",\"type\":\"optical\",\"first_pass_h\":1,\"revisit_h\":24,\"scene_half_km\":50},"
+	    "{\"id\":\"s1\",\"type\":\"sar\",\"first_pass_h\":1,\"revisit_h\":24,\"scene_half_km\":50}],"
+	    "\"firms\":{\"enabled\":false}}}";
+	char d[64];
+	struct vg_sim_scenario *sc = NULL;
+	struct vg_err err;
+	json_t *t = run_text(json, 3, d);
+	/* the battery's guns, from the truth's tracks */
+	double gun[8][2];
+	int n_gun = 0;
+	size_t i;
+	json_t *k;
+	json_array_foreach(json_object_get(t, "tracks"), i, k) {
+		json_t *p0 = json_array_get(json_object_get(k, "points"), 0);
+		if (n_gun < 8 && !strcmp(json_string_value(json_object_get(k, "unit")), "A-art")) {
+			gun[n_gun][0] = json_real_value(json_array_get(p0, 1));
+			gun[n_gun][1] = json_real_value(json_array_get(p0, 2));
+			n_gun++;
+		}
+	}
+	json_decref(t);
+	assert_int_equal(n_gun, 6);
+	struct vhr v = {.gun = gun, .n_gun = n_gun};
+	geod_init(&v.wgs84, 6378137, 1 / 298.257223563);
+	each_obs(d, vhr_obs, &v);
+	print_message("vhr: %d detections of 6 guns (%d artillery, %d within 5 sigma); others %d\n", v.n_vhr,
+	              v.n_art, v.n_near, v.n_other);
+	assert_true(v.n_vhr >= 3 && v.n_vhr <= 6);
+	assert_int_equal(v.n_near, v.n_vhr);
+	assert_true(v.n_art >= 1);
+	assert_int_equal(v.n_other, 0);
+	tu_rmdir(d);
+
+	/* class_correct out of range: refused, the member named */
+	static const char bad[] =
+	    "{\"name\":\"vhr\",\"start\":\"2026-03-01T00:00:00Z\",\"sensors\":{\"satellites\":["
+	    "{\"type\":\"optical\",\"resolution_m\":0.5,\"class_correct\":1.5}]}}";
+	assert_int_equal(vg_sim_scenario_parse(bad, strlen(bad), NULL, &sc, &err), VG_ERR_RANGE);
+	assert_non_null(strstr(err.msg, "scenario.sensors.satellites[0].class_correct"));
+}
+
 int main(void)
 {
 	if (vg_crypto_init() != VG_OK)
@@ -466,7 +585,7 @@ int main(void)
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_fortification_detections),
 		cmocka_unit_test(test_spot_check_travel_time),
-		cmocka_unit_test(test_reuse_agreement),
+		cmocka_unit_test(test_reuse_agreement), cmocka_unit_test(test_vhr_detections),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
