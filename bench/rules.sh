@@ -27,25 +27,35 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 W=${VG_BENCH_DIR:-$(mktemp -d /tmp/vigil-rules.XXXXXX)}
 mkdir -p "$W"
 echo "rules on the shipped scenarios: work in $W"
+command -v python3 >/dev/null || { echo "rules.sh: needs python3 (scripts/deps.sh)" >&2; exit 1; }
+# step LOG CMD...: run a pipeline step, its chatter to LOG; on failure show it
+step() {
+	log=$1
+	shift
+	"$@" >>"$log" 2>&1 || { echo "rules.sh: failed: $*" >&2; tail -20 "$log" >&2; exit 1; }
+}
+now() { python3 -c 'import time; print("%.3f" % time.time())'; }
 : >"$W/summary"
 for sc in "$@"; do
 	for seed in ${SEEDS:-1}; do
 		D=$W/$sc-$seed
 		rm -rf "$D"
 		mkdir -p "$D"
-		"$V" -q sim "$SRC/scenarios/$sc.json" --seed "$seed" --out "$D" >"$W/$sc-$seed.log" 2>&1
-		"$V" -q sensor import --db "$D/v.db" "$D/sensors.ndjson" >>"$W/$sc-$seed.log" 2>&1
-		"$V" -q ingest "$D/observations.ndjson" --db "$D/v.db" >>"$W/$sc-$seed.log" 2>&1
-		"$V" -q fuse --db "$D/v.db" --out "$D/events.ndjson" >>"$W/$sc-$seed.log" 2>&1
-		t0=$(date +%s.%N)
+		L=$W/$sc-$seed.log
+		: >"$L"
+		step "$L" "$V" -q sim "$SRC/scenarios/$sc.json" --seed "$seed" --out "$D"
+		step "$L" "$V" -q sensor import --db "$D/v.db" "$D/sensors.ndjson"
+		step "$L" "$V" -q ingest "$D/observations.ndjson" --db "$D/v.db"
+		step "$L" "$V" -q fuse --db "$D/v.db" --out "$D/events.ndjson"
+		t0=$(now)
 		"$V" adjudicate --db "$D/v.db" --agreement "$D/agreement.geojson" --no-store --stats \
-			>"$D/findings.ndjson" 2>"$D/adjudicate.err"
-		t1=$(date +%s.%N)
+			>"$D/findings.ndjson" 2>"$D/adjudicate.err" || { cat "$D/adjudicate.err" >&2; exit 1; }
+		t1=$(now)
 		"$V" score --truth "$D/truth.json" --findings "$D/findings.ndjson" >"$D/score.txt"
 		"$V" score --truth "$D/truth.json" --findings "$D/findings.ndjson" --json >"$D/score.json"
 		echo "== $sc, seed $seed"
-		sed -n '/^findings:/,/^  latency after/p' "$D/score.txt" | grep -v '^  latency after'
-		grep -E '^(coverage|withdrawal belts)' "$D/adjudicate.err" | sed 's/^/  /'
+		sed -n '/^findings:/,/^  latency after/{/^  latency after/d;p;}' "$D/score.txt"
+		sed -n 's/^\(coverage\|withdrawal belts\)/  &/p' "$D/adjudicate.err"
 		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "  adjudicate --no-store: %.1f s wall\n", b - a }'
 		python3 - "$D/score.json" "$sc" "$seed" >>"$W/summary" <<'PY'
 import json, sys

@@ -110,7 +110,7 @@ static void print_unobserved(vg_store *st, const struct vg_agreement *ag)
 			fprintf(stderr, " %s %.1f%%", F->id, 100 * (1 - sh));
 	}
 	fprintf(stderr, "\n");
-	if (vg_agreement_belts(ag, &belts, &n_belts, &err) != VG_OK)
+	if (vg_agreement_belts(ag, INT64_MIN, INT64_MAX, &belts, &n_belts, &err) != VG_OK)
 		vg_cli_error("adjudicate", "withdrawal belts: %s", err.msg);
 	else if (n_belts) {
 		fprintf(stderr, "withdrawal belts, unobserved by sensors that identify weapons:");

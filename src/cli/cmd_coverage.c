@@ -24,7 +24,7 @@ static void usage(FILE *f)
 	        "Each withdrawal rule adds its belts (kind withdrawal_belt): the party's side\n"
 	        "within the rule's distance of its reference line, holding areas out, counting\n"
 	        "only the footprints of sensors that identify weapons (drones, and any sensor\n"
-	        "that reported a detection): a SAR pass or a change scene sees that something\n"
+	        "that has reported a detection): a SAR pass or a change scene sees that something\n"
 	        "is there, not what. --identifying counts only those for every area.\n\n"
 	        "example:\n"
 	        "  vigil coverage --db vigil.db --agreement agreement.geojson \\\n"
@@ -147,7 +147,7 @@ int vg_cmd_coverage(int argc, char **argv)
 	if (!json)
 		printf("%u footprints\n%-22s %-16s %-6s %-20s %10s %9s %11s %s\n", vg_coverage_count(c), "area", "kind", "party",
 		       "from", "km2", "observed", "unobserved", "watched");
-	if (!box && vg_agreement_belts(ag, &belts, &n_belts, &err) != VG_OK) {
+	if (!box && vg_agreement_belts(ag, t0, t1, &belts, &n_belts, &err) != VG_OK) {
 		vg_cli_error("coverage", "withdrawal belts: %s", err.msg);
 		rc = VG_EXIT_FATAL;
 		goto out;
@@ -191,7 +191,7 @@ int vg_cmd_coverage(int argc, char **argv)
 	}
 	if (!json && n_belts)
 		printf("(withdrawal_belt: the rule's party's side within its distance of its reference line, holding\n"
-		       " areas out; observed by sensors that identify weapons: drones, and sensors that reported a\n"
+		       " areas out; observed by sensors that identify weapons: drones, and sensors that have reported a\n"
 		       " detection)\n");
 out:
 	vg_belts_free(belts, n_belts);

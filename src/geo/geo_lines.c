@@ -709,6 +709,24 @@ static int aeqd_inv(double *x, double *y, void *ud)
 	return 1;
 }
 
+/* g if valid, else its polygonal repair (GEOS's STRUCTURE method, collapsed
+ * parts dropped: a sliver turned into a line would make the later
+ * intersections fail on mixed dimensions); g is consumed. NULL on failure. */
+static GEOSGeometry *valid_polygonal(GEOSContextHandle_t h, GEOSGeometry *g)
+{
+	if (!g || GEOSisValid_r(h, g) == 1)
+		return g;
+	GEOSMakeValidParams *mp = GEOSMakeValidParams_create_r(h);
+	GEOSGeometry *v = NULL;
+	if (mp && GEOSMakeValidParams_setMethod_r(h, mp, GEOS_MAKE_VALID_STRUCTURE) &&
+	    GEOSMakeValidParams_setKeepCollapsed_r(h, mp, 0))
+		v = GEOSMakeValidWithParams_r(h, g, mp);
+	if (mp)
+		GEOSMakeValidParams_destroy_r(h, mp);
+	GEOSGeom_destroy_r(h, g);
+	return v;
+}
+
 /* g densified (degrees or metres, as g is), then mapped by f; NULL on failure. */
 static GEOSGeometry *dense_map(GEOSContextHandle_t h, const GEOSGeometry *g, double tol,
                                GEOSTransformXYCallback f, void *ud)
@@ -768,21 +786,18 @@ vg_status vg_geo_band_new(const vg_geo_area *a, const vg_geo_line *l, double d_m
 		if (ls)
 			parts[np++] = ls;
 	}
+	/* the collection owns the parts, even when it fails */
 	line = np ? GEOSGeom_createCollection_r(h, GEOS_MULTILINESTRING, parts, np) : NULL;
-	if (!line)
-		for (uint32_t i = 0; i < np; i++)
-			GEOSGeom_destroy_r(h, parts[i]);
 	free(parts);
 	/* edges densified to 0.01 degree (about 1 km) before projecting, so a
 	 * long straight edge of a side follows its course in the plane */
 	lp = line ? dense_map(h, line, 0.01, aeqd_fwd, &pj) : NULL;
-	buf = lp ? GEOSBuffer_r(h, lp, d_m, 16) : NULL;
-	ap = buf ? dense_map(h, a->g, 0.01, aeqd_fwd, &pj) : NULL;
-	if (ap && GEOSisValid_r(h, ap) != 1) {
-		GEOSGeometry *v = GEOSMakeValid_r(h, ap);
-		GEOSGeom_destroy_r(h, ap);
-		ap = v;
-	}
+	/* round caps and joins as polygons whose chords fall at most 5 m
+	 * inside the arc: a chord of angle t cuts d (1 - cos(t / 2)) */
+	double seg = 2 * acos(1 - fmin(5.0 / d_m, 1.0));
+	int quad = (int)fmin(ceil((M_PI / 2) / seg), 2000);
+	buf = lp ? GEOSBuffer_r(h, lp, d_m, quad < 8 ? 8 : quad) : NULL;
+	ap = buf ? valid_polygonal(h, dense_map(h, a->g, 0.01, aeqd_fwd, &pj)) : NULL;
 	band = ap ? GEOSIntersection_r(h, ap, buf) : NULL;
 	for (uint32_t i = 0; band && i < n_excl; i++) {
 		GEOSGeometry *e = dense_map(h, excl[i]->g, 0.01, aeqd_fwd, &pj);
@@ -797,12 +812,7 @@ vg_status vg_geo_band_new(const vg_geo_area *a, const vg_geo_line *l, double d_m
 		goto fail;
 	}
 	/* back to lon/lat, the buffer's arcs and edges densified to 1 km */
-	b->g = dense_map(h, band, 1000.0, aeqd_inv, &pj);
-	if (b->g && GEOSisValid_r(h, b->g) != 1) {
-		GEOSGeometry *v = GEOSMakeValid_r(h, b->g);
-		GEOSGeom_destroy_r(h, b->g);
-		b->g = v;
-	}
+	b->g = valid_polygonal(h, dense_map(h, band, 1000.0, aeqd_inv, &pj));
 	double area = 0;
 	if (!b->g || GEOSArea_r(h, b->g, &area) != 1) {
 		st = vg_err_set(err, VG_ERR_INTERNAL, "band: GEOS failed");

@@ -546,7 +546,7 @@ static vg_status gather_belts(vg_store *st, struct day *d)
 {
 	if (!d->ag)
 		return VG_OK;
-	vg_status rc = vg_agreement_belts(d->ag, &d->belts, &d->nbelts, &d->err);
+	vg_status rc = vg_agreement_belts(d->ag, d->t0, d->t1, &d->belts, &d->nbelts, &d->err);
 	if (rc != VG_OK || !d->nbelts)
 		return rc;
 	d->belt_share = calloc(d->nbelts, sizeof *d->belt_share);
@@ -1426,8 +1426,8 @@ static void write_restrictions(struct vg_buf *b, const struct day *d)
 	if (d->nbelts) {
 		vg_buf_str(b, "<p>Withdrawal belts: where a withdrawal rule forbids its weapons to a party (its "
 		          "side within the rule's distance of its reference line, holding areas out), the share "
-		          "that a sensor able to identify weapons watched during the day: drones, and sensors that "
-		          "reported a detection. A satellite change scene or a radar pass sees that something is "
+		          "that a sensor able to identify weapons watched during the day: drones, and sensors that have "
+		          "reported a detection. A satellite change scene or a SAR pass sees that something is "
 		          "there, not what it is.</p>\n");
 		vg_buf_str(b, "<table id=\"t-belts\"><thead><tr><th>rule</th><th>party</th><th>distance (km)</th>"
 		          "<th>area (km&#178;)</th><th>watched (%)</th><th>not watched (%)</th></tr></thead>"

@@ -60,6 +60,7 @@ struct pt_item {
 	int sensor;
 	int64_t log_index;
 	uint32_t count;           /* items the detection stands for (1: one object) */
+	double conf;              /* detection: class_conf; else 1 */
 };
 
 struct log_sensor {
@@ -220,7 +221,7 @@ static vg_status add_fire_point(vg_adjudicator *a, int type, const struct vg_fir
 }
 
 static vg_status add_pt(vg_adjudicator *a, int kind, int64_t t, double lat, double lon, double sigma,
-                        int cls, int sensor, int64_t log_index, struct vg_err *err)
+                        int cls, double conf, int sensor, int64_t log_index, struct vg_err *err)
 {
 	GROW(a->pts, a->n_pts, a->cap_pts);
 	struct pt_item *P = &a->pts[a->n_pts++];
@@ -233,6 +234,7 @@ static vg_status add_pt(vg_adjudicator *a, int kind, int64_t t, double lat, doub
 	P->sensor = sensor;
 	P->log_index = log_index;
 	P->count = 1; /* the codec's detections name one object each */
+	P->conf = conf;
 	return VG_OK;
 }
 
@@ -258,7 +260,8 @@ vg_status vg_adj_add_obs(vg_adjudicator *a, int64_t log_index, const struct vg_o
 		return VG_OK;
 	case VG_OBS_DETECTION:
 		return add_pt(a, VG_OBS_DETECTION, o->t_ns, o->u.detection.lat_deg, o->u.detection.lon_deg,
-		              o->u.detection.sigma_m, o->u.detection.cls, s, log_index, err);
+		              o->u.detection.sigma_m, o->u.detection.cls, o->u.detection.class_conf, s, log_index,
+		              err);
 	case VG_OBS_CHANGE: {
 		double lat, lon, sig;
 		if (o->u.change.has_point) {
@@ -276,7 +279,7 @@ vg_status vg_adj_add_obs(vg_adjudicator *a, int64_t log_index, const struct vg_o
 			lon = so / n;
 			sig = o->u.change.resolution_m;
 		}
-		return add_pt(a, VG_OBS_CHANGE, o->t_ns, lat, lon, sig, o->u.change.type, s, log_index, err);
+		return add_pt(a, VG_OBS_CHANGE, o->t_ns, lat, lon, sig, o->u.change.type, 1.0, s, log_index, err);
 	}
 	default:
 		return VG_OK;
@@ -394,6 +397,7 @@ struct acc {
 	uint8_t *sens_seen;   /* per sensor */
 	bool pseudo_acoustic; /* events without evidence: an acoustic network fix */
 	uint32_t cls_votes[VG_CLS_COUNT_];
+	double conf_own;      /* presence rules: class_conf of its sightings (a launch: 1) */
 	bool open;
 	/* presence rules: where the group's launches were located (launch
 	 * sightings; spots PLACE_M apart, the first ACC_SPOTS) and when the
@@ -1146,6 +1150,7 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 		if (take_loc)
 			memcpy(cv, L->cov, sizeof cv);
 		acc_pos(c, P->lat, P->lon, cv);
+		c->conf_own += take_loc ? 1.0 : P->conf;
 		if ((P->kind == VG_OBS_DETECTION || take_loc) && P->cls > 0 && P->cls < VG_CLS_COUNT_)
 			c->cls_votes[P->cls]++;
 		double p[VG_AG_MAX_PARTIES];
@@ -1194,13 +1199,19 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 	/* Filter and finish. */
 	for (uint32_t k = 0; k < n; k++) {
 		struct acc *c = &accs[k];
+		/* withdrawal: the sightings' class confidences (a located launch
+		 * 1) must add up to one weapon of the class at least: two
+		 * doubtful reports of a gun among a column of APCs are not one */
 		bool keep = !st && c->n_pos + n_support[k] >= min_s &&
+		            (r->type != VG_RULE_WITHDRAWAL || c->conf_own >= 1.0) &&
 		            (double)(c->f.until_ns - c->f.from_ns) / 1e9 >= r->min_duration_s;
 		if (keep && !fort && (r->type != VG_RULE_DISENGAGEMENT)) {
 			/* Class vote: detections of other specific classes at the same
-			 * place and time must not outnumber this class (one
-			 * misclassified vehicle among a tank company is not artillery). */
-			uint32_t other = 0;
+			 * place and time, weighed by their class confidence, must weigh
+			 * less than the group's own (a located launch weighs 1): one
+			 * vehicle of a tank company called artillery, the others tanks
+			 * or just vehicles, is not a battery. */
+			double other = 0;
 			for (uint32_t i = 0; i < a->n_pts; i++) {
 				const struct pt_item *P = &a->pts[i];
 				if (P->kind != VG_OBS_DETECTION || P->t < c->f.from_ns || P->t > c->f.until_ns ||
@@ -1208,9 +1219,9 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 					continue;
 				double cl = c->sum_lat / c->n_pos, co = c->sum_lon / c->n_pos;
 				if (near_m(P->lat, P->lon, cl, co) <= r->cluster_m)
-					other++;
+					other += P->conf;
 			}
-			if (other > c->n_pos)
+			if (other > 0 && other >= c->conf_own)
 				keep = false;
 		}
 		if (!keep) {

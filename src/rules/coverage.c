@@ -6,8 +6,9 @@
  * `vigil adjudicate --stats` and GET /v1/coverage; docs/rules.md.
  *
  * A footprint "identifies" weapons when its sensor can tell a weapon's
- * class: a drone, or any sensor that reported a `detection` in the range
- * (an imagery provider delivering classified detections). A satellite
+ * class: a drone, or any sensor that has reported a `detection` (an
+ * imagery provider delivering classified detections), over the whole
+ * store. A satellite
  * scene of change detections or a SAR pass sees that something is there,
  * not that it is a 152 mm gun, so it does not watch a withdrawal belt.
  */
@@ -41,10 +42,20 @@ static bool ident_has(const struct vg_coverage *c, const char *id)
 	return c->n_ident && bsearch(id, c->ident, c->n_ident, sizeof *c->ident, idcmp);
 }
 
+/* Insert id into the sorted set (one entry per sensor). */
 static int ident_add(struct vg_coverage *c, const char *id)
 {
-	if (c->n_ident && !strcmp(c->ident[c->n_ident - 1], id))
-		return 0;
+	uint32_t lo = 0, hi = c->n_ident;
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		int cmp = strcmp(c->ident[mid], id);
+		if (cmp == 0)
+			return 0;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	if (c->n_ident == c->cap_ident) {
 		uint32_t nc = c->cap_ident ? c->cap_ident * 2 : 64;
 		void *np = realloc(c->ident, nc * sizeof *c->ident);
@@ -55,7 +66,9 @@ static int ident_add(struct vg_coverage *c, const char *id)
 		c->ident = np;
 		c->cap_ident = nc;
 	}
-	snprintf(c->ident[c->n_ident++], sizeof *c->ident, "%s", id);
+	memmove(c->ident + lo + 1, c->ident + lo, (c->n_ident - lo) * sizeof *c->ident);
+	snprintf(c->ident[lo], sizeof *c->ident, "%s", id);
+	c->n_ident++;
 	return 0;
 }
 
@@ -67,18 +80,6 @@ static int on_sensor(void *ctx, const struct vg_sensor *s)
 static int on_det(void *ctx, const struct vg_obs_stored *o)
 {
 	return ident_add(ctx, o->sensor);
-}
-
-static void ident_sort(struct vg_coverage *c)
-{
-	if (!c->n_ident)
-		return;
-	qsort(c->ident, c->n_ident, sizeof *c->ident, idcmp);
-	uint32_t k = 1;
-	for (uint32_t i = 1; i < c->n_ident; i++)
-		if (strcmp(c->ident[i], c->ident[k - 1]))
-			memcpy(c->ident[k++], c->ident[i], sizeof *c->ident);
-	c->n_ident = k;
 }
 
 static int on_cov(void *ctx, const struct vg_obs_stored *o)
@@ -125,16 +126,17 @@ vg_status vg_coverage_load(vg_store *st, int64_t t0_ns, int64_t t1_ns, struct vg
 	if (!c)
 		return vg_err_set(err, VG_ERR_NOMEM, "coverage");
 	vg_arena_init(&c->arena, 1u << 20);
-	struct vg_obs_filter f = {.kind = VG_OBS_DETECTION, .has_time = true, .t0_ns = t0_ns,
+	/* identifying sensors: drones, and any that ever reported a detection
+	 * (over the whole store, so a footprint is one or the other whatever
+	 * the range asked about) */
+	struct vg_obs_filter fd = {.kind = VG_OBS_DETECTION};
+	struct vg_obs_filter f = {.kind = VG_OBS_COVERAGE, .has_time = true, .t0_ns = t0_ns,
 	                          .t1_ns = t1_ns};
 	vg_status s = vg_store_sensor_each(st, on_sensor, c, err);
 	if (!s && !c->nomem)
-		s = vg_store_obs_query(st, &f, on_det, c, err);
-	if (!s && !c->nomem) {
-		ident_sort(c);
-		f.kind = VG_OBS_COVERAGE;
+		s = vg_store_obs_query(st, &fd, on_det, c, err);
+	if (!s && !c->nomem)
 		s = vg_store_obs_query(st, &f, on_cov, c, err);
-	}
 	if (!s && c->nomem)
 		s = vg_err_set(err, VG_ERR_NOMEM, "coverage footprints");
 	if (s) {
@@ -201,65 +203,81 @@ void vg_belts_free(struct vg_belt *b, uint32_t n)
 	free(b);
 }
 
-vg_status vg_agreement_belts(const struct vg_agreement *ag, struct vg_belt **out, uint32_t *n_out,
-                             struct vg_err *err)
+vg_status vg_agreement_belts(const struct vg_agreement *ag, int64_t t0_ns, int64_t t1_ns,
+                             struct vg_belt **out, uint32_t *n_out, struct vg_err *err)
 {
 	struct vg_belt *b = NULL;
 	uint32_t n = 0, cap = 0;
 	*out = NULL;
 	*n_out = 0;
-	for (uint32_t v = 0; v < ag->n_versions; v++)
-		for (uint32_t r = 0; r < ag->versions[v].n_rules; r++) {
+	const vg_geo_area **ex = calloc(ag->n_features + 1, sizeof *ex);
+	if (!ex)
+		return vg_err_set(err, VG_ERR_NOMEM, "belts");
+	vg_status st = VG_OK;
+	for (uint32_t v = 0; v < ag->n_versions && !st; v++) {
+		/* the versions in force during [t0, t1]; a later one's belt of a
+		 * rule id and party replaces an earlier one's */
+		int64_t vf = ag->versions[v].effective_ns;
+		int64_t vt = v + 1 < ag->n_versions ? ag->versions[v + 1].effective_ns : INT64_MAX;
+		if (vt <= t0_ns || vf > t1_ns)
+			continue;
+		for (uint32_t r = 0; r < ag->versions[v].n_rules && !st; r++) {
 			const struct vg_ag_rule *R = &ag->versions[v].rules[r];
 			if (R->type != VG_RULE_WITHDRAWAL)
 				continue;
-			for (uint32_t p = 0; p < ag->n_parties; p++) {
+			for (uint32_t p = 0; p < ag->n_parties && !st; p++) {
 				if (!(R->distance_m[p] > 0) || R->ref_line[p] < 0 || ag->side[p] < 0)
 					continue;
-				bool seen = false; /* the same belt in an earlier version */
-				for (uint32_t k = 0; k < n && !seen; k++)
-					seen = !strcmp(b[k].rule_id, R->id) && b[k].party == (int)p &&
-					       b[k].distance_m == R->distance_m[p] && b[k].ref_line == R->ref_line[p] &&
-					       b[k].exempt_holding == R->exempt_holding;
-				if (seen)
-					continue;
-				const vg_geo_area *ex[64];
 				uint32_t n_ex = 0;
-				for (uint32_t k = 0; k < ag->n_features && R->exempt_holding && n_ex < 64; k++) {
+				for (uint32_t k = 0; k < ag->n_features && R->exempt_holding; k++) {
 					const struct vg_ag_feature *F = &ag->features[k];
 					if (F->role == VG_ROLE_ZONE && F->party == (int)p && F->area &&
 					    !strcmp(F->zone, "holding_area"))
 						ex[n_ex++] = F->area;
 				}
-				if (n == cap) {
-					uint32_t nc = cap ? cap * 2 : 8;
-					void *np = realloc(b, nc * sizeof *b);
-					if (!np) {
-						vg_belts_free(b, n);
-						return vg_err_set(err, VG_ERR_NOMEM, "belts");
-					}
-					b = np;
-					cap = nc;
+				vg_geo_area *area = NULL;
+				st = vg_geo_band_new(ag->features[ag->side[p]].area, ag->features[R->ref_line[p]].line,
+				                     R->distance_m[p], ex, n_ex, &area, err);
+				if (st == VG_ERR_NOT_FOUND) { /* nothing of the side that close: no belt */
+					st = VG_OK;
+					continue;
 				}
-				struct vg_belt *B = &b[n];
+				if (st)
+					break;
+				uint32_t k = 0;
+				while (k < n && !(!strcmp(b[k].rule_id, R->id) && b[k].party == (int)p))
+					k++;
+				if (k == n) {
+					if (n == cap) {
+						uint32_t nc = cap ? cap * 2 : 8;
+						void *np = realloc(b, nc * sizeof *b);
+						if (!np) {
+							vg_geo_area_free(area);
+							st = vg_err_set(err, VG_ERR_NOMEM, "belts");
+							break;
+						}
+						b = np;
+						cap = nc;
+					}
+					n++;
+				} else {
+					vg_geo_area_free(b[k].area);
+				}
+				struct vg_belt *B = &b[k];
 				memset(B, 0, sizeof *B);
 				snprintf(B->rule_id, sizeof B->rule_id, "%s", R->id);
 				B->party = (int)p;
+				B->version = ag->versions[v].version;
 				B->distance_m = R->distance_m[p];
-				B->ref_line = R->ref_line[p];
-				B->exempt_holding = R->exempt_holding;
-				vg_status st = vg_geo_band_new(ag->features[ag->side[p]].area,
-				                               ag->features[R->ref_line[p]].line, R->distance_m[p], ex,
-				                               n_ex, &B->area, err);
-				if (st == VG_ERR_NOT_FOUND) /* nothing of the side that close: no belt */
-					continue;
-				if (st) {
-					vg_belts_free(b, n);
-					return st;
-				}
-				n++;
+				B->area = area;
 			}
 		}
+	}
+	free(ex);
+	if (st) {
+		vg_belts_free(b, n);
+		return st;
+	}
 	*out = b;
 	*n_out = n;
 	return VG_OK;

@@ -309,8 +309,8 @@ vg_status vg_coverage_share(const struct vg_coverage *c, const vg_geo_area *a, i
                             int64_t t1_ns, double *share, double *area_km2,
                             struct vg_err *err) VG_WUR;
 /* The same, counting only the footprints of sensors that identify weapons
- * (identifying: a drone, or a sensor with a `detection` in the loaded range)
- * when identifying is set: what watches a withdrawal belt. */
+ * (identifying: a drone, or a sensor that has reported a `detection`, over
+ * the whole store) when identifying is set: what watches a withdrawal belt. */
 vg_status vg_coverage_share_by(const struct vg_coverage *c, const vg_geo_area *a, int64_t t0_ns,
                                int64_t t1_ns, bool identifying, double *share, double *area_km2,
                                struct vg_err *err) VG_WUR;
@@ -322,14 +322,14 @@ void vg_coverage_free(struct vg_coverage *c);
 struct vg_belt {
 	char rule_id[VG_ID_MAX + 1];
 	int party;
+	int version;        /* the agreement version it is of */
 	double distance_m;
-	int ref_line;
-	bool exempt_holding;
 	vg_geo_area *area;
 };
-/* Every distinct belt of every version's withdrawal rules, in rule order. */
-vg_status vg_agreement_belts(const struct vg_agreement *ag, struct vg_belt **out, uint32_t *n,
-                             struct vg_err *err) VG_WUR;
+/* The belts of the withdrawal rules of the versions in force during [t0,
+ * t1], one per rule id and party (the latest version's), in rule order. */
+vg_status vg_agreement_belts(const struct vg_agreement *ag, int64_t t0_ns, int64_t t1_ns,
+                             struct vg_belt **out, uint32_t *n, struct vg_err *err) VG_WUR;
 void vg_belts_free(struct vg_belt *b, uint32_t n);
 
 /* One NASA FIRMS active-fire row (VIIRS or MODIS CSV). */

@@ -127,7 +127,7 @@ enum MHD_Result api_coverage(struct vg_server *s, struct MHD_Connection *c)
 		         F && F->party >= 0 ? ag->parties[F->party] : "", false, km2, share, watched);
 	}
 	/* withdrawal belts, watched only by sensors that identify weapons */
-	if (ag && vg_agreement_belts(ag, &belts, &n_belts, &err) != VG_OK)
+	if (ag && vg_agreement_belts(ag, t0, t1, &belts, &n_belts, &err) != VG_OK)
 		goto out;
 	for (uint32_t k = 0; k < n_belts; k++) {
 		double share = 0, km2 = 0;

@@ -816,6 +816,15 @@ static vg_status push_change(struct obs_ctx *c, uint32_t si, int type, int64_t t
 	return push(c, &o);
 }
 
+/* FNV-1a of a sensor id: its random streams' numbers. */
+static uint64_t id_hash(const char *id)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	for (const char *p = id; *p; p++)
+		h = (h ^ (uint8_t)*p) * UINT64_C(0x100000001b3);
+	return h;
+}
+
 /* A scene: the band |v| < H along the whole front (L km), cut into cells
  * of cell km, clear[] per cell (SAR: all clear). */
 struct scene {
@@ -872,8 +881,9 @@ static vg_status observe_sats(struct obs_ctx *c)
 		if (!clear)
 			return vg_err_set(c->err, VG_ERR_NOMEM, "cloud cells");
 		st = VG_OK;
+		uint64_t pass = 0;
 		for (int64_t tp = w->t0 + NS(p->first_pass_h * 3600.0); tp < w->t1;
-		     tp += NS(p->revisit_h * 3600.0)) {
+		     tp += NS(p->revisit_h * 3600.0), pass++) {
 			int64_t tprev = tp - NS(p->revisit_h * 3600.0);
 			double lat_s = vg_rng_range(r, p->latency_h.lo, p->latency_h.hi) * 3600.0;
 			int64_t send = tp;
@@ -996,9 +1006,12 @@ static vg_status observe_sats(struct obs_ctx *c)
 			/* Imagery fine enough to tell a gun from a truck (class_correct >
 			 * 0: optical at 1 m or finer by default): every object under
 			 * clear sky is a classified `detection`, whether it moved or
-			 * not, with the vehicle detection probability; drawn after the
-			 * changes, so a scene's changes do not depend on it. */
+			 * not, with the vehicle detection probability; drawn from a
+			 * stream of their own per pass, so the changes of this and
+			 * later passes do not depend on them. */
 			if (p->class_correct > 0) {
+				struct vg_rng ro;
+				vg_rng_seed(&ro, w->seed, RS_SAT_OBJECTS ^ (pass << 48) ^ (id_hash(s->id) >> 16));
 				for (uint32_t oi = 0; oi < w->n_obj; oi++) {
 					const struct sim_object *ob = &w->obj[oi];
 					double x, y;
@@ -1006,7 +1019,7 @@ static vg_status observe_sats(struct obs_ctx *c)
 						continue;
 					bool ok = scene_seen(&sn, x, y);
 					double lr = sc->weapons[ob->cls].length_m / p->resolution_m;
-					if (!ok || vg_rng_uniform(r) >= p->pd_vehicle * (1.0 - exp(-lr * lr)))
+					if (!ok || vg_rng_uniform(&ro) >= p->pd_vehicle * (1.0 - exp(-lr * lr)))
 						continue;
 					double la, lo, conf;
 					sim_frame_to_ll(&w->fr, x, y, &la, &lo);
@@ -1017,20 +1030,20 @@ static vg_status observe_sats(struct obs_ctx *c)
 					o.sensor = si;
 					o.obj = oi + 1;
 					o.u.det.t = tp;
-					offset_ll(w, la, lo, sig * vg_rng_normal(r), sig * vg_rng_normal(r), &o.u.det.lat,
+					offset_ll(w, la, lo, sig * vg_rng_normal(&ro), sig * vg_rng_normal(&ro), &o.u.det.lat,
 					          &o.u.det.lon);
 					o.u.det.sigma_m = (float)sig;
-					o.cls = (uint8_t)confuse_obj(r, ob->cls, p->class_correct, &conf);
+					o.cls = (uint8_t)confuse_obj(&ro, ob->cls, p->class_correct, &conf);
 					o.u.det.conf = (float)conf;
 					o.t_send = send;
 					o.latency_s = (float)lat_s;
 					if ((st = push(c, &o)))
 						goto out;
 				}
-				uint64_t nfo = vg_rng_poisson(r, p->false_objects_per_1000km2 * clear_km2 / 1000.0);
+				uint64_t nfo = vg_rng_poisson(&ro, p->false_objects_per_1000km2 * clear_km2 / 1000.0);
 				for (uint64_t k = 0; k < nfo; k++) {
 					double x, y;
-					if (!scene_random_clear(&sn, r, &x, &y))
+					if (!scene_random_clear(&sn, &ro, &x, &y))
 						continue;
 					struct sim_obs o;
 					memset(&o, 0, sizeof o);
@@ -1040,8 +1053,8 @@ static vg_status observe_sats(struct obs_ctx *c)
 					o.u.det.t = tp;
 					sim_frame_to_ll(&w->fr, x, y, &o.u.det.lat, &o.u.det.lon);
 					o.u.det.sigma_m = (float)sig;
-					o.cls = (uint8_t)vehicle_classes[vg_rng_below(r, 7)];
-					o.u.det.conf = (float)vg_rng_range(r, 0.3, 0.7);
+					o.cls = (uint8_t)vehicle_classes[vg_rng_below(&ro, 7)];
+					o.u.det.conf = (float)vg_rng_range(&ro, 0.3, 0.7);
 					o.t_send = send;
 					o.latency_s = (float)lat_s;
 					if ((st = push(c, &o)))
@@ -1237,12 +1250,8 @@ vg_status sim_observe(struct sim_world *w, struct vg_err *err)
 		return vg_err_set(err, VG_ERR_NOMEM, "sensor streams");
 	/* A sensor's stream depends on its id only (FNV-1a), so adding or
 	 * reordering sensors leaves the others' reports unchanged. */
-	for (uint32_t i = 0; i < w->n_sen; i++) {
-		uint64_t h = UINT64_C(0xcbf29ce484222325);
-		for (const char *p = w->sen[i].id; *p; p++)
-			h = (h ^ (uint8_t)*p) * UINT64_C(0x100000001b3);
-		vg_rng_seed(&c.rng[i], w->seed, RS_SENSOR_BASE + (h >> 16));
-	}
+	for (uint32_t i = 0; i < w->n_sen; i++)
+		vg_rng_seed(&c.rng[i], w->seed, RS_SENSOR_BASE + (id_hash(w->sen[i].id) >> 16));
 	vg_status st;
 	if ((st = observe_acoustic(&c)) || (st = observe_radars(&c)) || (st = observe_drones(&c)) ||
 	    (st = observe_sats(&c)) || (st = observe_firms(&c)) || (st = deliver(w, err)))

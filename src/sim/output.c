@@ -930,8 +930,9 @@ static vg_status write_truth(struct sim_world *w, const char *dir, struct vg_err
 		} else if (v->rule == VR_WITHDRAWAL) {
 			sim_buf_puts(&b, ",\"unit\":");
 			sim_buf_str(&b, w->units[v->ref].id);
-			/* how often the unit's weapons were reported (true drone
-			 * detections) during the violation: 0 means no sensor saw it,
+			/* how often the unit's weapons were reported (true detections
+			 * by drones and satellites) during the violation: 0 means no
+			 * sensor saw it,
 			 * which the scorer tells apart (docs/scoring.md) */
 			uint32_t seen = 0;
 			const struct sim_unit *un = &w->units[v->ref];

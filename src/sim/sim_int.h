@@ -546,5 +546,9 @@ enum {
 	RS_SENSOR_LAYOUT = 6, RS_ACOUSTIC_FA = 7, RS_KEYS = 8,
 	RS_SENSOR_BASE = 1000 /* + hash of the sensor id */
 };
+/* A satellite's classified detections of one pass: RS_SAT_OBJECTS ^ (pass
+ * << 48) ^ the sensor id's hash >> 16 (so its changes, drawn from the
+ * sensor's own stream, do not depend on them). */
+#define RS_SAT_OBJECTS (UINT64_C(1) << 63)
 
 #endif

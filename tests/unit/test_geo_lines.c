@@ -354,6 +354,7 @@ static double band_check(const vg_geo_area *band, const vg_geo_area *side, const
 static void band(void **state)
 {
 	(void)state;
+	geod_init(&G, 6378137.0, 1 / 298.257223563);
 	struct vg_err e;
 	static const double cl[4][2] = {{37.0, 47.2}, {37.4, 48.1}, {37.3, 48.9}, {38.0, 49.8}};
 	uint32_t pl = 4;
@@ -372,11 +373,31 @@ static void band(void **state)
 	assert_int_equal(vg_geo_band_new(side, l, 50000, ex, 1, &b, &e), VG_OK);
 	const double box[4] = {36.5, 47.0, 40.2, 50.0};
 	int judged, inside;
-	double worst = band_check(b, side, l, 50000, ha, box, 50, 40000, &judged, &inside);
+	double worst = band_check(b, side, l, 50000, ha, box, 15, 40000, &judged, &inside);
 	printf("50 km belt: %d points judged, %d inside, worst disagreement %.1f m from the edge\n", judged,
 	       inside, worst);
 	assert_true(judged > 35000 && inside > 5000);
 	assert_true(worst == 0);
+	/* round joins and caps: points 15 m inside and outside the edge around
+	 * the line's bend at (37.4, 48.1) and its end at (38.0, 49.8) (the
+	 * buffer's chords and the plane's distortion stay under 15 m) */
+	int ring_judged = 0, ring_wrong = 0;
+	for (int v = 0; v < 2; v++)
+		for (int az = 0; az < 360; az++)
+			for (int sgn = -1; sgn <= 1; sgn += 2) {
+				double la, lo;
+				geod_direct(&G, cl[1 + 2 * v][1], cl[1 + 2 * v][0], az, 50000 + sgn * 15, &la, &lo, NULL);
+				double d = vg_geo_line_distance(l, la, lo, NULL);
+				if (fabs(d - 50000) < 12 || !vg_geo_area_contains(side, la, lo) ||
+				    vg_geo_area_contains(ha, la, lo))
+					continue;
+				ring_judged++;
+				ring_wrong += vg_geo_area_contains(b, la, lo) != (d < 50000);
+			}
+	printf("joins and caps: %d points 15 m from the edge judged, %d on the wrong side\n", ring_judged,
+	       ring_wrong);
+	assert_true(ring_judged > 300);
+	assert_int_equal(ring_wrong, 0);
 	/* the holding area is out; a point of it is not in the belt */
 	assert_false(vg_geo_area_contains(b, 48.45, 37.95));
 	assert_true(vg_geo_area_contains(b, 48.45, 37.8));

@@ -174,8 +174,8 @@ static int64_t T(const char *s)
 	return t;
 }
 
-static vg_status add_det(vg_adjudicator *adj, int64_t idx, const char *sensor, const char *when,
-                         double lat, double lon, int cls)
+static vg_status add_det_conf(vg_adjudicator *adj, int64_t idx, const char *sensor, const char *when,
+                              double lat, double lon, int cls, double conf)
 {
 	struct vg_obs o;
 	memset(&o, 0, sizeof o);
@@ -186,7 +186,15 @@ static vg_status add_det(vg_adjudicator *adj, int64_t idx, const char *sensor, c
 	o.u.detection.lon_deg = lon;
 	o.u.detection.sigma_m = 20;
 	o.u.detection.cls = cls;
+	o.u.detection.class_conf = conf;
 	return vg_adj_add_obs(adj, idx, &o, NULL);
+}
+
+/* A detection its detector is fairly sure of (class_conf 0.8). */
+static vg_status add_det(vg_adjudicator *adj, int64_t idx, const char *sensor, const char *when,
+                         double lat, double lon, int cls)
+{
+	return add_det_conf(adj, idx, sensor, when, lat, lon, cls, 0.8);
 }
 
 /* An adjudicator of ag. */
@@ -281,10 +289,12 @@ static void adjudicate_withdrawal(void **state)
 }
 
 /* Generic `vehicle` detections in the frame of a withdrawal group's own
- * detections are sightings of it (a weapon the detector could not type):
- * one gun and two vehicles in one drone frame are a finding; the gun alone
- * is not (min_sightings 2), nor vehicles alone, nor a vehicle in another
- * frame or seen by another sensor. */
+ * detections are sightings of it (a weapon the detector could not type),
+ * counted with min_sightings; but the class confidences of the group's own
+ * sightings must add up to one weapon: one gun (0.8) and two vehicles in a
+ * drone frame are no finding, two guns (0.55 each) and two vehicles are,
+ * the vehicles its evidence; vehicles alone, a vehicle in another frame or
+ * seen by another sensor, or in a holding area support nothing. */
 static void adjudicate_withdrawal_vehicle_support(void **state)
 {
 	(void)state;
@@ -295,7 +305,14 @@ static void adjudicate_withdrawal_vehicle_support(void **state)
 	 * The vehicles come first in the log, as they may in a frame. */
 	assert_int_equal(add_det(adj, 200, "uav-1", "2026-03-01T09:00:00Z", 48.201, 37.5, VG_CLS_VEHICLE), VG_OK);
 	assert_int_equal(add_det(adj, 201, "uav-1", "2026-03-01T09:00:00Z", 48.202, 37.5, VG_CLS_VEHICLE), VG_OK);
-	assert_int_equal(add_det(adj, 202, "uav-1", "2026-03-01T09:00:00Z", 48.2, 37.5, VG_CLS_ARTILLERY), VG_OK);
+	assert_int_equal(add_det_conf(adj, 202, "uav-1", "2026-03-01T09:00:00Z", 48.2, 37.5, VG_CLS_ARTILLERY, 0.55),
+	                 VG_OK);
+	assert_int_equal(add_det_conf(adj, 203, "uav-1", "2026-03-01T09:00:00Z", 48.1995, 37.5, VG_CLS_ARTILLERY, 0.55),
+	                 VG_OK);
+	/* one gun the detector is fairly sure of, two vehicles in its frame */
+	assert_int_equal(add_det(adj, 205, "uav-1", "2026-03-01T09:20:00Z", 48.3, 37.5, VG_CLS_VEHICLE), VG_OK);
+	assert_int_equal(add_det(adj, 206, "uav-1", "2026-03-01T09:20:00Z", 48.301, 37.5, VG_CLS_VEHICLE), VG_OK);
+	assert_int_equal(add_det(adj, 207, "uav-1", "2026-03-01T09:20:00Z", 48.3005, 37.5, VG_CLS_ARTILLERY), VG_OK);
 	/* a gun, and a vehicle there five minutes later (the next pass) */
 	assert_int_equal(add_det(adj, 210, "uav-1", "2026-03-01T09:30:00Z", 48.4, 37.5, VG_CLS_ARTILLERY), VG_OK);
 	assert_int_equal(add_det(adj, 211, "uav-1", "2026-03-01T09:35:00Z", 48.401, 37.5, VG_CLS_VEHICLE), VG_OK);
@@ -314,14 +331,50 @@ static void adjudicate_withdrawal_vehicle_support(void **state)
 	const struct vg_finding *f = &fs.v[0];
 	assert_string_equal(f->rule_id, "wd-art");
 	assert_string_equal(f->party, "A");
-	/* the place, time and count are the gun's; the vehicles are evidence */
+	/* the place, time and count are the guns'; the vehicles are evidence */
 	assert_int_equal(f->from_ns, T("2026-03-01T09:00:00Z"));
 	assert_int_equal(f->until_ns, T("2026-03-01T09:00:00Z"));
 	assert_float_equal(f->lat_deg, 48.2, 1e-9);
-	assert_int_equal(f->count, 1);
-	assert_int_equal(f->n_evidence, 3);
+	assert_int_equal(f->count, 2);
+	assert_int_equal(f->n_evidence, 4);
 	assert_int_equal(f->evidence[0], 200);
-	assert_int_equal(f->evidence[2], 202);
+	assert_int_equal(f->evidence[3], 203);
+	vg_findings_free(&fs);
+	vg_adj_free(adj);
+	vg_agreement_free(ag);
+}
+
+/* Doubtful reports (satellite-wide imagery names a gun among hundreds of
+ * vehicles now and then): two guns at 0.39 and 0.52 in a column of APCs
+ * are no finding (together less than one weapon); a gun at 0.54 next to a
+ * tank at 0.78 and a vehicle is none either (the tank weighs more), but
+ * guns at 0.9 and 0.6 next to that tank are a battery. */
+static void adjudicate_withdrawal_class_confidence(void **state)
+{
+	(void)state;
+	struct vg_agreement *ag = parse_ok(RULES);
+	vg_adjudicator *adj = new_adj(ag);
+	add_uav_sat(adj);
+	assert_int_equal(add_det_conf(adj, 300, "sat-1", "2026-03-01T09:00:00Z", 48.2, 37.5, VG_CLS_ARTILLERY, 0.39),
+	                 VG_OK);
+	assert_int_equal(add_det_conf(adj, 301, "sat-1", "2026-03-01T09:00:00Z", 48.201, 37.5, VG_CLS_ARTILLERY, 0.52),
+	                 VG_OK);
+	assert_int_equal(add_det_conf(adj, 302, "sat-1", "2026-03-01T09:00:00Z", 48.202, 37.5, VG_CLS_APC, 0.8), VG_OK);
+	assert_int_equal(add_det_conf(adj, 310, "sat-1", "2026-03-01T09:00:00Z", 48.4, 37.5, VG_CLS_ARTILLERY, 0.54),
+	                 VG_OK);
+	assert_int_equal(add_det_conf(adj, 311, "sat-1", "2026-03-01T09:00:00Z", 48.401, 37.5, VG_CLS_TANK, 0.78), VG_OK);
+	assert_int_equal(add_det_conf(adj, 312, "sat-1", "2026-03-01T09:00:00Z", 48.402, 37.5, VG_CLS_VEHICLE, 0.4),
+	                 VG_OK);
+	assert_int_equal(add_det_conf(adj, 320, "sat-1", "2026-03-01T09:00:00Z", 48.6, 37.5, VG_CLS_ARTILLERY, 0.9),
+	                 VG_OK);
+	assert_int_equal(add_det_conf(adj, 321, "sat-1", "2026-03-01T09:00:00Z", 48.601, 37.5, VG_CLS_ARTILLERY, 0.6),
+	                 VG_OK);
+	assert_int_equal(add_det_conf(adj, 322, "sat-1", "2026-03-01T09:00:00Z", 48.602, 37.5, VG_CLS_TANK, 0.78), VG_OK);
+	struct vg_findings fs;
+	run_print(adj, &fs);
+	assert_int_equal(fs.n, 1);
+	assert_float_equal(fs.v[0].lat_deg, 48.6, 1e-9);
+	assert_int_equal(fs.v[0].count, 2);
 	vg_findings_free(&fs);
 	vg_adj_free(adj);
 	vg_agreement_free(ag);
@@ -728,6 +781,7 @@ int main(void)
 		cmocka_unit_test(parse_bad_inputs),
 		cmocka_unit_test(adjudicate_withdrawal),
 		cmocka_unit_test(adjudicate_withdrawal_vehicle_support),
+		cmocka_unit_test(adjudicate_withdrawal_class_confidence),
 		cmocka_unit_test(adjudicate_withdrawal_launches),
 		cmocka_unit_test(finding_parse_ranges),
 		cmocka_unit_test(adjudicate_no_fire),

@@ -517,6 +517,28 @@ static int vhr_obs(const struct vg_obs *obs, void *ctx)
 	return 0;
 }
 
+/* The changes and coverage of a run, as a count and an order-sensitive
+ * hash of their times and places; and the count of detections. */
+struct chg {
+	uint32_t n, n_det;
+	uint64_t h;
+};
+
+static int chg_obs(const struct vg_obs *obs, void *ctx)
+{
+	struct chg *c = ctx;
+	if (obs->kind == VG_OBS_DETECTION)
+		c->n_det++;
+	if (obs->kind != VG_OBS_CHANGE && obs->kind != VG_OBS_COVERAGE)
+		return 0;
+	double v[3] = {(double)obs->t_ns, obs->min_lat_deg, obs->min_lon_deg};
+	const unsigned char *b = (const unsigned char *)v;
+	for (size_t i = 0; i < sizeof v; i++)
+		c->h = (c->h ^ b[i]) * UINT64_C(0x100000001b3);
+	c->n++;
+	return 0;
+}
+
 /* Satellites that identify weapons: a 0.5 m optical scene under a clear sky
  * reports each gun of a parked battery as a classified `detection` (no
  * platform position, no speed), near its place; a 10 m optical scene, a
@@ -567,6 +589,34 @@ static void test_vhr_detections(void **state)
 	assert_true(v.n_art >= 1);
 	assert_int_equal(v.n_other, 0);
 	tu_rmdir(d);
+
+	/* Two passes: the scene's changes (craters, vehicles, false ones) and
+	 * coverage are the same whether it also identifies weapons or not
+	 * (its detections draw from a stream of their own per pass). */
+	static const char two[] =
+	    "{\"name\":\"vhr2\",\"start\":\"2026-03-01T00:00:00Z\",\"duration_h\":3,"
+	    "\"environment\":{\"cloud_prob\":0.5},"
+	    "\"front\":{\"center\":{\"lat\":48.0,\"lon\":37.8},\"length_km\":40,\"depth_km\":60},"
+	    "\"forces\":[{\"party\":\"A\",\"units\":[{\"id\":\"A-art\",\"class\":\"artillery\",\"count\":4,\"size\":6,"
+	    "\"placement\":{\"along_km\":[5,35],\"distance_km\":[10,40]},\"moves_per_day\":24}]}],"
+	    "\"sensors\":{\"satellites\":[{\"id\":\"vhr\",\"type\":\"optical\",\"first_pass_h\":0.5,"
+	    "\"revisit_h\":1,\"resolution_m\":0.5,\"scene_half_km\":50,\"false_per_1000km2\":5%s}],"
+	    "\"firms\":{\"enabled\":false}}}";
+	char txt[2][2048];
+	struct chg c2[2] = {{0}, {0}};
+	for (int q = 0; q < 2; q++) {
+		snprintf(txt[q], sizeof txt[q], two, q ? ",\"class_correct\":0" : "");
+		char dq[64];
+		json_decref(run_text(txt[q], 4, dq));
+		each_obs(dq, chg_obs, &c2[q]);
+		tu_rmdir(dq);
+	}
+	print_message("two passes: %u changes and coverage with detections (%u detections), %u without\n", c2[0].n,
+	              c2[0].n_det, c2[1].n);
+	assert_true(c2[0].n_det > 0 && c2[1].n_det == 0);
+	assert_true(c2[0].n > 10);
+	assert_int_equal(c2[0].n, c2[1].n);
+	assert_int_equal(c2[0].h, c2[1].h);
 
 	/* class_correct out of range: refused, the member named */
 	static const char bad[] =
