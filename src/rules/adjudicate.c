@@ -47,6 +47,16 @@ struct loc_item {
 #define PLACE_M 300.0
 #define PLACE_S (6 * 3600)
 #define PLACE_GAP_NS ((int64_t)24 * 3600 * 1000000000)
+/* Weapons on the move (withdrawal): a detection reporting at least
+ * MOVING_MPS with a heading. A group seen only on the move is a column
+ * driving somewhere; the first group of its party formed after it, within
+ * TRANSIT_GAP_NS, ahead of it (bearing within TRANSIT_DEG of its last
+ * heading) and within reach (ROAD_MPS), is where it went: the same
+ * weapons (docs/rules.md). */
+#define MOVING_MPS 3.0
+#define TRANSIT_DEG 45.0
+#define ROAD_MPS 20.0
+#define TRANSIT_GAP_NS PLACE_GAP_NS
 /* a sighting launch within SPOT_M of one whose distance to the line was
  * measured takes that distance (place_classes) */
 #define SPOT_M 5.0
@@ -61,6 +71,7 @@ struct pt_item {
 	int64_t log_index;
 	uint32_t count;           /* items the detection stands for (1: one object) */
 	double conf;              /* detection: class_conf; else 1 */
+	double speed, heading;    /* detection: m/s and degrees, NAN if not reported */
 };
 
 struct log_sensor {
@@ -221,7 +232,8 @@ static vg_status add_fire_point(vg_adjudicator *a, int type, const struct vg_fir
 }
 
 static vg_status add_pt(vg_adjudicator *a, int kind, int64_t t, double lat, double lon, double sigma,
-                        int cls, double conf, int sensor, int64_t log_index, struct vg_err *err)
+                        int cls, double conf, double speed, double heading, int sensor, int64_t log_index,
+                        struct vg_err *err)
 {
 	GROW(a->pts, a->n_pts, a->cap_pts);
 	struct pt_item *P = &a->pts[a->n_pts++];
@@ -235,6 +247,8 @@ static vg_status add_pt(vg_adjudicator *a, int kind, int64_t t, double lat, doub
 	P->log_index = log_index;
 	P->count = 1; /* the codec's detections name one object each */
 	P->conf = conf;
+	P->speed = speed;
+	P->heading = heading;
 	return VG_OK;
 }
 
@@ -260,8 +274,9 @@ vg_status vg_adj_add_obs(vg_adjudicator *a, int64_t log_index, const struct vg_o
 		return VG_OK;
 	case VG_OBS_DETECTION:
 		return add_pt(a, VG_OBS_DETECTION, o->t_ns, o->u.detection.lat_deg, o->u.detection.lon_deg,
-		              o->u.detection.sigma_m, o->u.detection.cls, o->u.detection.class_conf, s, log_index,
-		              err);
+		              o->u.detection.sigma_m, o->u.detection.cls, o->u.detection.class_conf,
+		              o->u.detection.has_speed ? o->u.detection.speed_mps : NAN,
+		              o->u.detection.has_heading ? o->u.detection.heading_deg : NAN, s, log_index, err);
 	case VG_OBS_CHANGE: {
 		double lat, lon, sig;
 		if (o->u.change.has_point) {
@@ -279,7 +294,8 @@ vg_status vg_adj_add_obs(vg_adjudicator *a, int64_t log_index, const struct vg_o
 			lon = so / n;
 			sig = o->u.change.resolution_m;
 		}
-		return add_pt(a, VG_OBS_CHANGE, o->t_ns, lat, lon, sig, o->u.change.type, 1.0, s, log_index, err);
+		return add_pt(a, VG_OBS_CHANGE, o->t_ns, lat, lon, sig, o->u.change.type, 1.0, NAN, NAN, s, log_index,
+		              err);
 	}
 	default:
 		return VG_OK;
@@ -398,6 +414,8 @@ struct acc {
 	bool pseudo_acoustic; /* events without evidence: an acoustic network fix */
 	uint32_t cls_votes[VG_CLS_COUNT_];
 	double conf_own;      /* presence rules: class_conf of its sightings (a launch: 1) */
+	bool transit;         /* withdrawal: every sighting so far a weapon on the move */
+	double heading;       /* and the last one's heading, degrees */
 	bool open;
 	/* presence rules: where the group's launches were located (launch
 	 * sightings; spots PLACE_M apart, the first ACC_SPOTS) and when the
@@ -1024,6 +1042,36 @@ static int vehicle_support(const vg_adjudicator *a, const struct vg_ag_rule *r, 
 	return best;
 }
 
+/* The group in transit that sighting P continues, -1 none: of party,
+ * seen only on the move, its last sighting before P within TRANSIT_GAP_NS,
+ * P within reach of it at ROAD_MPS and, unless within cluster_m, ahead of
+ * its heading; the most recent such group. */
+static int transit_group(const struct acc *accs, const int *acc_party, uint32_t n, int party,
+                         const struct pt_item *P, double cluster_m)
+{
+	int best = -1;
+	int64_t bdt = INT64_MAX;
+	for (uint32_t k = 0; k < n; k++) {
+		const struct acc *c = &accs[k];
+		int64_t dt = P->t - c->last_t;
+		if (!c->open || !c->transit || acc_party[k] != party || dt <= 0 || dt > TRANSIT_GAP_NS || dt >= bdt)
+			continue;
+		double d = near_m(c->last_lat, c->last_lon, P->lat, P->lon);
+		if (d > ROAD_MPS * (double)dt / 1e9 + cluster_m)
+			continue;
+		if (d > cluster_m) {
+			double az;
+			vg_geo_inverse(c->last_lat, c->last_lon, P->lat, P->lon, &az);
+			double off = fabs(fmod(az - c->heading + 540.0, 360.0) - 180.0);
+			if (off > TRANSIT_DEG)
+				continue;
+		}
+		best = (int)k;
+		bdt = dt;
+	}
+	return best;
+}
+
 static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, int vi,
                                struct vg_findings *out, struct vg_err *err)
 {
@@ -1103,6 +1151,8 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 				best = (int)k;
 			}
 		}
+		if (best < 0 && r->type == VG_RULE_WITHDRAWAL)
+			best = transit_group(accs, acc_party, n, party, P, r->cluster_m);
 		if (best < 0) {
 			if (n == cap) {
 				uint32_t nc = cap ? cap * 2 : 64;
@@ -1149,6 +1199,11 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 		double cv[2][2] = {{P->sigma * P->sigma, 0}, {0, P->sigma * P->sigma}};
 		if (take_loc)
 			memcpy(cv, L->cov, sizeof cv);
+		bool moving = !take_loc && P->kind == VG_OBS_DETECTION && P->speed >= MOVING_MPS &&
+		              isfinite(P->heading);
+		c->transit = (c->n_pos == 0 || c->transit) && moving;
+		if (moving)
+			c->heading = P->heading;
 		acc_pos(c, P->lat, P->lon, cv);
 		c->conf_own += take_loc ? 1.0 : P->conf;
 		if ((P->kind == VG_OBS_DETECTION || take_loc) && P->cls > 0 && P->cls < VG_CLS_COUNT_)

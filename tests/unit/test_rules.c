@@ -380,6 +380,67 @@ static void adjudicate_withdrawal_class_confidence(void **state)
 	vg_agreement_free(ag);
 }
 
+/* Two guns driving (8 m/s, heading hd), both seen in one frame. */
+static void add_column(vg_adjudicator *adj, int64_t idx, const char *when, double lat, double lon, double hd)
+{
+	for (int g = 0; g < 2; g++) {
+		struct vg_obs o;
+		memset(&o, 0, sizeof o);
+		o.kind = VG_OBS_DETECTION;
+		snprintf(o.sensor, sizeof o.sensor, "uav-1");
+		o.t_ns = o.t_end_ns = T(when);
+		o.u.detection.lat_deg = lat + g * 0.001;
+		o.u.detection.lon_deg = lon;
+		o.u.detection.sigma_m = 20;
+		o.u.detection.cls = VG_CLS_ARTILLERY;
+		o.u.detection.class_conf = 0.8;
+		o.u.detection.has_speed = o.u.detection.has_heading = true;
+		o.u.detection.speed_mps = 8;
+		o.u.detection.heading_deg = hd;
+		assert_int_equal(vg_adj_add_obs(adj, idx + g, &o, NULL), VG_OK);
+	}
+}
+
+/* Weapons seen on the move are the weapons found parked where they were
+ * heading: a column of A's guns seen at 02:00 37 km from the line driving
+ * east, and two guns parked 11 km ahead of it at 10:30 (beyond gap_h), are
+ * one finding from 02:00 to 10:30, its place where the column was seen.
+ * Parked 11 km behind the column, or ahead but out of reach (11 km a
+ * minute later), they are two findings. */
+static void adjudicate_withdrawal_transit(void **state)
+{
+	(void)state;
+	struct vg_agreement *ag = parse_ok(RULES);
+	vg_adjudicator *adj = new_adj(ag);
+	add_uav_sat(adj);
+	add_column(adj, 400, "2026-03-01T02:00:00Z", 48.2, 37.3, 90);
+	assert_int_equal(add_det(adj, 402, "uav-1", "2026-03-01T10:30:00Z", 48.2, 37.45, VG_CLS_ARTILLERY), VG_OK);
+	assert_int_equal(add_det(adj, 403, "uav-1", "2026-03-01T10:30:00Z", 48.201, 37.45, VG_CLS_ARTILLERY), VG_OK);
+	add_column(adj, 410, "2026-03-01T02:10:00Z", 48.5, 37.4, 90);
+	assert_int_equal(add_det(adj, 412, "uav-1", "2026-03-01T10:40:00Z", 48.5, 37.25, VG_CLS_ARTILLERY), VG_OK);
+	assert_int_equal(add_det(adj, 413, "uav-1", "2026-03-01T10:40:00Z", 48.501, 37.25, VG_CLS_ARTILLERY), VG_OK);
+	add_column(adj, 420, "2026-03-01T03:00:00Z", 48.8, 37.3, 90);
+	assert_int_equal(add_det(adj, 422, "uav-1", "2026-03-01T03:01:00Z", 48.8, 37.45, VG_CLS_ARTILLERY), VG_OK);
+	assert_int_equal(add_det(adj, 423, "uav-1", "2026-03-01T03:01:00Z", 48.801, 37.45, VG_CLS_ARTILLERY), VG_OK);
+	struct vg_findings fs;
+	run_print(adj, &fs);
+	assert_int_equal(fs.n, 5);
+	const struct vg_finding *f = &fs.v[0];
+	assert_int_equal(f->from_ns, T("2026-03-01T02:00:00Z"));
+	assert_int_equal(f->until_ns, T("2026-03-01T10:30:00Z"));
+	assert_float_equal(f->lat_deg, 48.2, 1e-9);
+	assert_float_equal(f->lon_deg, 37.3, 1e-9);
+	assert_int_equal(f->count, 2);
+	assert_int_equal(f->n_evidence, 4);
+	/* the smallest distance is the parked guns' (26 km), not the column's */
+	assert_true(f->line_dist_m > 25000 && f->line_dist_m < 27000);
+	for (uint32_t i = 1; i < fs.n; i++)
+		assert_true(fs.v[i].n_evidence == 2);
+	vg_findings_free(&fs);
+	vg_adj_free(adj);
+	vg_agreement_free(ag);
+}
+
 static void add_event(vg_adjudicator *adj, const char *line)
 {
 	struct vg_rule_event ev;
@@ -782,6 +843,7 @@ int main(void)
 		cmocka_unit_test(adjudicate_withdrawal),
 		cmocka_unit_test(adjudicate_withdrawal_vehicle_support),
 		cmocka_unit_test(adjudicate_withdrawal_class_confidence),
+		cmocka_unit_test(adjudicate_withdrawal_transit),
 		cmocka_unit_test(adjudicate_withdrawal_launches),
 		cmocka_unit_test(finding_parse_ranges),
 		cmocka_unit_test(adjudicate_no_fire),
