@@ -57,6 +57,10 @@ struct loc_item {
 #define TRANSIT_DEG 45.0
 #define ROAD_MPS 20.0
 #define TRANSIT_GAP_NS PLACE_GAP_NS
+/* Sightings corroborate each other (withdrawal's min_sightings) when two
+ * of them lie within CORROB_M: a battery's guns stand within a few hundred
+ * metres; two lone reports 1 km apart are two things seen once each. */
+#define CORROB_M 500.0
 /* a sighting launch within SPOT_M of one whose distance to the line was
  * measured takes that distance (place_classes) */
 #define SPOT_M 5.0
@@ -1042,6 +1046,34 @@ static int vehicle_support(const vg_adjudicator *a, const struct vg_ag_rule *r, 
 	return best;
 }
 
+/* Whether group k's sightings (its detections, the generic vehicles that
+ * support it, its launches) include two within CORROB_M of each other;
+ * pos is scratch for all of them. */
+static bool corroborated(const vg_adjudicator *a, const int *assign, const int *sup, const int *assign_loc,
+                         int k, double (*pos)[2])
+{
+	uint32_t m = 0;
+	for (uint32_t i = 0; i < a->n_pts; i++)
+		if (assign[i] == k || sup[i] == k) {
+			pos[m][0] = a->pts[i].lat;
+			pos[m][1] = a->pts[i].lon;
+			m++;
+		}
+	for (uint32_t j = 0; j < a->n_loc; j++)
+		if (assign_loc[j] == k) {
+			pos[m][0] = a->loc[j].lat;
+			pos[m][1] = a->loc[j].lon;
+			m++;
+		}
+	/* a pair is usually found among the first few (a battery's guns, a
+	 * gun's rounds located within metres); the rest only when none is */
+	for (uint32_t i = 0; i < m; i++)
+		for (uint32_t j = i + 1; j < m; j++)
+			if (near_m(pos[i][0], pos[i][1], pos[j][0], pos[j][1]) <= CORROB_M)
+				return true;
+	return false;
+}
+
 /* The group in transit that sighting P continues, -1 none: of party,
  * seen only on the move, its last sighting before P within TRANSIT_GAP_NS,
  * P within reach of it at ROAD_MPS and, unless within cluster_m, ahead of
@@ -1237,6 +1269,12 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 	}
 	/* Generic vehicles in a group's frames: sightings of it (withdrawal). */
 	uint32_t *n_support = calloc(n + 1, sizeof *n_support);
+	int *sup = malloc((a->n_pts + 1) * sizeof *sup);
+	double (*gpos)[2] = malloc((a->n_pts + a->n_loc + 1) * sizeof *gpos);
+	if ((!sup || !gpos) && !st)
+		st = vg_err_set(err, VG_ERR_NOMEM, "clusters");
+	for (uint32_t i = 0; sup && i < a->n_pts; i++)
+		sup[i] = -1;
 	uint32_t *assign_loc_tmp = malloc((a->n_loc + 1) * sizeof *assign_loc_tmp);
 	if ((!n_support || !assign_loc_tmp) && !st)
 		st = vg_err_set(err, VG_ERR_NOMEM, "clusters");
@@ -1248,6 +1286,7 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 		if (k < 0)
 			continue;
 		n_support[k]++;
+		sup[i] = k;
 		mark_sensor(a, &accs[k], P->sensor);
 		st = acc_evidence(&accs[k], P->log_index, err);
 	}
@@ -1260,6 +1299,8 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 		bool keep = !st && c->n_pos + n_support[k] >= min_s &&
 		            (r->type != VG_RULE_WITHDRAWAL || c->conf_own >= 1.0) &&
 		            (double)(c->f.until_ns - c->f.from_ns) / 1e9 >= r->min_duration_s;
+		if (keep && r->type == VG_RULE_WITHDRAWAL && min_s > 1)
+			keep = corroborated(a, assign, sup, assign_loc, (int)k, gpos);
 		if (keep && !fort && (r->type != VG_RULE_DISENGAGEMENT)) {
 			/* Class vote: detections of other specific classes at the same
 			 * place and time, weighed by their class confidence, must weigh
@@ -1342,6 +1383,8 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 	free(assign_loc);
 	free(assign_loc_tmp);
 	free(n_support);
+	free(sup);
+	free(gpos);
 	return st;
 }
 

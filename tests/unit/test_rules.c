@@ -348,7 +348,8 @@ static void adjudicate_withdrawal_vehicle_support(void **state)
  * vehicles now and then): two guns at 0.39 and 0.52 in a column of APCs
  * are no finding (together less than one weapon); a gun at 0.54 next to a
  * tank at 0.78 and a vehicle is none either (the tank weighs more), but
- * guns at 0.9 and 0.6 next to that tank are a battery. */
+ * guns at 0.9 and 0.6 next to that tank are a battery. Sightings must
+ * corroborate each other: two within 500 m. */
 static void adjudicate_withdrawal_class_confidence(void **state)
 {
 	(void)state;
@@ -370,11 +371,22 @@ static void adjudicate_withdrawal_class_confidence(void **state)
 	assert_int_equal(add_det_conf(adj, 321, "sat-1", "2026-03-01T09:00:00Z", 48.601, 37.5, VG_CLS_ARTILLERY, 0.6),
 	                 VG_OK);
 	assert_int_equal(add_det_conf(adj, 322, "sat-1", "2026-03-01T09:00:00Z", 48.602, 37.5, VG_CLS_TANK, 0.78), VG_OK);
+	/* two lone reports in consecutive drone frames 1.1 km apart are two
+	 * things seen once each; 300 m apart they corroborate each other */
+	assert_int_equal(add_det_conf(adj, 330, "uav-1", "2026-03-01T09:34:04Z", 48.8, 37.5, VG_CLS_ARTILLERY, 0.65),
+	                 VG_OK);
+	assert_int_equal(add_det_conf(adj, 331, "uav-1", "2026-03-01T09:35:48Z", 48.81, 37.5, VG_CLS_ARTILLERY, 0.61),
+	                 VG_OK);
+	assert_int_equal(add_det_conf(adj, 340, "uav-1", "2026-03-01T10:04:04Z", 48.9, 37.5, VG_CLS_ARTILLERY, 0.65),
+	                 VG_OK);
+	assert_int_equal(add_det_conf(adj, 341, "uav-1", "2026-03-01T10:05:48Z", 48.9027, 37.5, VG_CLS_ARTILLERY, 0.61),
+	                 VG_OK);
 	struct vg_findings fs;
 	run_print(adj, &fs);
-	assert_int_equal(fs.n, 1);
+	assert_int_equal(fs.n, 2);
 	assert_float_equal(fs.v[0].lat_deg, 48.6, 1e-9);
 	assert_int_equal(fs.v[0].count, 2);
+	assert_float_equal(fs.v[1].lat_deg, 48.9, 1e-9);
 	vg_findings_free(&fs);
 	vg_adj_free(adj);
 	vg_agreement_free(ag);
