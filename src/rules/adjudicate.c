@@ -49,13 +49,15 @@ struct loc_item {
 #define PLACE_GAP_NS ((int64_t)24 * 3600 * 1000000000)
 /* Weapons on the move (withdrawal): a detection reporting at least
  * MOVING_MPS with a heading. A group seen only on the move is a column
- * driving somewhere; the first group of its party formed after it, within
- * TRANSIT_GAP_NS, ahead of it (bearing within TRANSIT_DEG of its last
- * heading) and within reach (ROAD_MPS), is where it went: the same
+ * driving somewhere; a sighting that would start a group of its party
+ * within TRANSIT_GAP_NS after it, within reach (ROAD_MPS, at most
+ * TRANSIT_MAX_M) and on its way (ahead, at most TRANSIT_CROSS_M off the
+ * line of its last heading; transit_group) is where it went: the same
  * weapons (docs/rules.md). */
 #define MOVING_MPS 3.0
-#define TRANSIT_DEG 45.0
 #define ROAD_MPS 20.0
+#define TRANSIT_MAX_M 50000.0
+#define TRANSIT_CROSS_M 5000.0
 #define TRANSIT_GAP_NS PLACE_GAP_NS
 /* Sightings corroborate each other (withdrawal's min_sightings) when two
  * of them lie within CORROB_M: a battery's guns stand within a few hundred
@@ -1046,15 +1048,15 @@ static int vehicle_support(const vg_adjudicator *a, const struct vg_ag_rule *r, 
 	return best;
 }
 
-/* Whether group k's sightings (its detections, the generic vehicles that
- * support it, its launches) include two within CORROB_M of each other;
- * pos is scratch for all of them. */
-static bool corroborated(const vg_adjudicator *a, const int *assign, const int *sup, const int *assign_loc,
-                         int k, double (*pos)[2])
+/* The places of group k's sightings into pos: its detections and launches
+ * first (the count returned in *n_own), then, with sup, the generic
+ * vehicles that support it. Returns the total. */
+static uint32_t group_places(const vg_adjudicator *a, const int *assign, const int *sup,
+                             const int *assign_loc, int k, double (*pos)[2], uint32_t *n_own)
 {
 	uint32_t m = 0;
 	for (uint32_t i = 0; i < a->n_pts; i++)
-		if (assign[i] == k || sup[i] == k) {
+		if (assign[i] == k) {
 			pos[m][0] = a->pts[i].lat;
 			pos[m][1] = a->pts[i].lon;
 			m++;
@@ -1065,8 +1067,21 @@ static bool corroborated(const vg_adjudicator *a, const int *assign, const int *
 			pos[m][1] = a->loc[j].lon;
 			m++;
 		}
-	/* a pair is usually found among the first few (a battery's guns, a
-	 * gun's rounds located within metres); the rest only when none is */
+	*n_own = m;
+	for (uint32_t i = 0; sup && i < a->n_pts; i++)
+		if (sup[i] == k) {
+			pos[m][0] = a->pts[i].lat;
+			pos[m][1] = a->pts[i].lon;
+			m++;
+		}
+	return m;
+}
+
+/* Whether two of the m places lie within CORROB_M of each other (a pair is
+ * usually among the first few: a battery's guns, a gun's rounds located
+ * within metres; the whole square only when there is none). */
+static bool corroborated(const double (*pos)[2], uint32_t m)
+{
 	for (uint32_t i = 0; i < m; i++)
 		for (uint32_t j = i + 1; j < m; j++)
 			if (near_m(pos[i][0], pos[i][1], pos[j][0], pos[j][1]) <= CORROB_M)
@@ -1076,30 +1091,39 @@ static bool corroborated(const vg_adjudicator *a, const int *assign, const int *
 
 /* The group in transit that sighting P continues, -1 none: of party,
  * seen only on the move, its last sighting before P within TRANSIT_GAP_NS,
- * P within reach of it at ROAD_MPS and, unless within cluster_m, ahead of
- * its heading; the most recent such group. */
+ * P within reach of it (ROAD_MPS for the time between, at most
+ * TRANSIT_MAX_M) and on its way: ahead of its last heading and at most
+ * TRANSIT_CROSS_M to either side of that line, unless within PLACE_M of
+ * where it was seen. The most recent such group, then the one P lies
+ * nearest the line of. */
 static int transit_group(const struct acc *accs, const int *acc_party, uint32_t n, int party,
-                         const struct pt_item *P, double cluster_m)
+                         const struct pt_item *P)
 {
 	int best = -1;
 	int64_t bdt = INT64_MAX;
+	double bx = INFINITY;
 	for (uint32_t k = 0; k < n; k++) {
 		const struct acc *c = &accs[k];
 		int64_t dt = P->t - c->last_t;
-		if (!c->open || !c->transit || acc_party[k] != party || dt <= 0 || dt > TRANSIT_GAP_NS || dt >= bdt)
+		if (!c->open || !c->transit || acc_party[k] != party || dt <= 0 || dt > TRANSIT_GAP_NS || dt > bdt)
 			continue;
 		double d = near_m(c->last_lat, c->last_lon, P->lat, P->lon);
-		if (d > ROAD_MPS * (double)dt / 1e9 + cluster_m)
+		if (d > fmin(ROAD_MPS * (double)dt / 1e9, TRANSIT_MAX_M) + PLACE_M)
 			continue;
-		if (d > cluster_m) {
+		double cross = 0;
+		if (d > PLACE_M) {
 			double az;
 			vg_geo_inverse(c->last_lat, c->last_lon, P->lat, P->lon, &az);
-			double off = fabs(fmod(az - c->heading + 540.0, 360.0) - 180.0);
-			if (off > TRANSIT_DEG)
+			double off = (az - c->heading) * DEG;
+			cross = fabs(d * sin(off));
+			if (d * cos(off) <= 0 || cross > TRANSIT_CROSS_M)
 				continue;
 		}
+		if (dt == bdt && cross >= bx)
+			continue;
 		best = (int)k;
 		bdt = dt;
+		bx = cross;
 	}
 	return best;
 }
@@ -1184,7 +1208,7 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 			}
 		}
 		if (best < 0 && r->type == VG_RULE_WITHDRAWAL)
-			best = transit_group(accs, acc_party, n, party, P, r->cluster_m);
+			best = transit_group(accs, acc_party, n, party, P);
 		if (best < 0) {
 			if (n == cap) {
 				uint32_t nc = cap ? cap * 2 : 64;
@@ -1269,9 +1293,9 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 	}
 	/* Generic vehicles in a group's frames: sightings of it (withdrawal). */
 	uint32_t *n_support = calloc(n + 1, sizeof *n_support);
-	int *sup = malloc((a->n_pts + 1) * sizeof *sup);
-	double (*gpos)[2] = malloc((a->n_pts + a->n_loc + 1) * sizeof *gpos);
-	if ((!sup || !gpos) && !st)
+	int *sup = launches ? malloc((a->n_pts + 1) * sizeof *sup) : NULL;
+	double (*gpos)[2] = launches ? malloc((a->n_pts + a->n_loc + 1) * sizeof *gpos) : NULL;
+	if (launches && (!sup || !gpos) && !st)
 		st = vg_err_set(err, VG_ERR_NOMEM, "clusters");
 	for (uint32_t i = 0; sup && i < a->n_pts; i++)
 		sup[i] = -1;
@@ -1297,27 +1321,43 @@ static vg_status rule_presence(vg_adjudicator *a, const struct vg_ag_rule *r, in
 		 * 1) must add up to one weapon of the class at least: two
 		 * doubtful reports of a gun among a column of APCs are not one */
 		bool keep = !st && c->n_pos + n_support[k] >= min_s &&
-		            (r->type != VG_RULE_WITHDRAWAL || c->conf_own >= 1.0) &&
+		            (r->type != VG_RULE_WITHDRAWAL || c->conf_own >= 1.0 - 1e-9) &&
 		            (double)(c->f.until_ns - c->f.from_ns) / 1e9 >= r->min_duration_s;
-		if (keep && r->type == VG_RULE_WITHDRAWAL && min_s > 1)
-			keep = corroborated(a, assign, sup, assign_loc, (int)k, gpos);
+		uint32_t n_own = 0, n_all = 0;
+		if (keep && launches) {
+			n_all = group_places(a, assign, sup, assign_loc, (int)k, gpos, &n_own);
+			if (min_s > 1)
+				keep = corroborated((const double (*)[2])gpos, n_all);
+		}
 		if (keep && !fort && (r->type != VG_RULE_DISENGAGEMENT)) {
 			/* Class vote: detections of other specific classes at the same
-			 * place and time, weighed by their class confidence, must weigh
-			 * less than the group's own (a located launch weighs 1): one
-			 * vehicle of a tank company called artillery, the others tanks
-			 * or just vehicles, is not a battery. */
+			 * place and time must not outnumber this class (no_fly), or for
+			 * withdrawal, weighed by their class confidence, must weigh less
+			 * than the group's own (a located launch weighs 1): one vehicle
+			 * of a tank company called artillery, the others tanks or just
+			 * vehicles, is not a battery. */
 			double other = 0;
+			uint32_t n_other = 0;
+			double cl = c->sum_lat / c->n_pos, co = c->sum_lon / c->n_pos;
 			for (uint32_t i = 0; i < a->n_pts; i++) {
 				const struct pt_item *P = &a->pts[i];
 				if (P->kind != VG_OBS_DETECTION || P->t < c->f.from_ns || P->t > c->f.until_ns ||
 				    P->cls <= 0 || P->cls == VG_CLS_VEHICLE || (r->classes & VG_CLASS_BIT(P->cls)))
 					continue;
-				double cl = c->sum_lat / c->n_pos, co = c->sum_lon / c->n_pos;
-				if (near_m(P->lat, P->lon, cl, co) <= r->cluster_m)
+				/* withdrawal: near any of its sightings (a column and where
+				 * it parked are not one place); no_fly: near its mean */
+				bool near = false;
+				if (launches)
+					for (uint32_t q = 0; q < n_own && !near; q++)
+						near = near_m(P->lat, P->lon, gpos[q][0], gpos[q][1]) <= r->cluster_m;
+				else
+					near = near_m(P->lat, P->lon, cl, co) <= r->cluster_m;
+				if (near) {
 					other += P->conf;
+					n_other++;
+				}
 			}
-			if (other > 0 && other >= c->conf_own)
+			if (launches ? other > 0 && other >= c->conf_own : n_other > c->n_pos)
 				keep = false;
 		}
 		if (!keep) {

@@ -346,10 +346,10 @@ static void adjudicate_withdrawal_vehicle_support(void **state)
 
 /* Doubtful reports (satellite-wide imagery names a gun among hundreds of
  * vehicles now and then): two guns at 0.39 and 0.52 in a column of APCs
- * are no finding (together less than one weapon); a gun at 0.54 next to a
- * tank at 0.78 and a vehicle is none either (the tank weighs more), but
- * guns at 0.9 and 0.6 next to that tank are a battery. Sightings must
- * corroborate each other: two within 500 m. */
+ * are no finding (together less than one weapon); guns whose confidences
+ * weigh no more than the tanks' beside them are none either, but guns at
+ * 0.9 and 0.6 next to a tank at 0.78 are a battery. Two sightings must lie
+ * within 500 m of each other. */
 static void adjudicate_withdrawal_class_confidence(void **state)
 {
 	(void)state;
@@ -361,11 +361,18 @@ static void adjudicate_withdrawal_class_confidence(void **state)
 	assert_int_equal(add_det_conf(adj, 301, "sat-1", "2026-03-01T09:00:00Z", 48.201, 37.5, VG_CLS_ARTILLERY, 0.52),
 	                 VG_OK);
 	assert_int_equal(add_det_conf(adj, 302, "sat-1", "2026-03-01T09:00:00Z", 48.202, 37.5, VG_CLS_APC, 0.8), VG_OK);
-	assert_int_equal(add_det_conf(adj, 310, "sat-1", "2026-03-01T09:00:00Z", 48.4, 37.5, VG_CLS_ARTILLERY, 0.54),
-	                 VG_OK);
-	assert_int_equal(add_det_conf(adj, 311, "sat-1", "2026-03-01T09:00:00Z", 48.401, 37.5, VG_CLS_TANK, 0.78), VG_OK);
-	assert_int_equal(add_det_conf(adj, 312, "sat-1", "2026-03-01T09:00:00Z", 48.402, 37.5, VG_CLS_VEHICLE, 0.4),
-	                 VG_OK);
+	/* the vote: guns at 0.6 + 0.6 beside tanks at 0.7 + 0.7 (outweighed),
+	 * guns at 0.7 + 0.7 beside tanks at 0.7 + 0.7 (a tie: not a battery) */
+	static const double vote[2][2] = {{0.6, 0.7}, {0.7, 0.7}};
+	for (int q = 0; q < 2; q++)
+		for (int g = 0; g < 2; g++) {
+			assert_int_equal(add_det_conf(adj, 310 + 4 * q + g, "sat-1", "2026-03-01T09:00:00Z", 48.4 + 0.05 * q,
+			                              37.5 + 0.001 * g, VG_CLS_ARTILLERY, vote[q][0]),
+			                 VG_OK);
+			assert_int_equal(add_det_conf(adj, 312 + 4 * q + g, "sat-1", "2026-03-01T09:00:00Z",
+			                              48.401 + 0.05 * q, 37.5 + 0.001 * g, VG_CLS_TANK, vote[q][1]),
+			                 VG_OK);
+		}
 	assert_int_equal(add_det_conf(adj, 320, "sat-1", "2026-03-01T09:00:00Z", 48.6, 37.5, VG_CLS_ARTILLERY, 0.9),
 	                 VG_OK);
 	assert_int_equal(add_det_conf(adj, 321, "sat-1", "2026-03-01T09:00:00Z", 48.601, 37.5, VG_CLS_ARTILLERY, 0.6),
@@ -434,9 +441,52 @@ static void adjudicate_withdrawal_transit(void **state)
 	add_column(adj, 420, "2026-03-01T03:00:00Z", 48.8, 37.3, 90);
 	assert_int_equal(add_det(adj, 422, "uav-1", "2026-03-01T03:01:00Z", 48.8, 37.45, VG_CLS_ARTILLERY), VG_OK);
 	assert_int_equal(add_det(adj, 423, "uav-1", "2026-03-01T03:01:00Z", 48.801, 37.45, VG_CLS_ARTILLERY), VG_OK);
+	/* a column of B's driving west, A's guns parked ahead of it: two */
+	add_column(adj, 430, "2026-03-01T04:00:00Z", 48.35, 38.3, 270);
+	assert_int_equal(add_det(adj, 432, "uav-1", "2026-03-01T11:00:00Z", 48.35, 37.75, VG_CLS_ARTILLERY), VG_OK);
+	assert_int_equal(add_det(adj, 433, "uav-1", "2026-03-01T11:00:00Z", 48.351, 37.75, VG_CLS_ARTILLERY), VG_OK);
+	/* a column driving north, guns parked 56 km straight ahead (beyond any
+	 * march the rule assumes): two */
+	add_column(adj, 440, "2026-03-01T04:00:00Z", 47.1, 37.5, 0);
+	assert_int_equal(add_det(adj, 442, "uav-1", "2026-03-01T11:00:00Z", 47.6, 37.5, VG_CLS_ARTILLERY), VG_OK);
+	assert_int_equal(add_det(adj, 443, "uav-1", "2026-03-01T11:00:00Z", 47.6, 37.501, VG_CLS_ARTILLERY), VG_OK);
+	/* guns seen parked, then driving east, then parked 11 km on 9 h later:
+	 * a group first seen standing is no column; two */
+	assert_int_equal(add_det(adj, 450, "uav-1", "2026-03-01T02:00:00Z", 48.95, 37.28, VG_CLS_ARTILLERY), VG_OK);
+	assert_int_equal(add_det(adj, 451, "uav-1", "2026-03-01T02:00:00Z", 48.951, 37.28, VG_CLS_ARTILLERY), VG_OK);
+	add_column(adj, 452, "2026-03-01T02:30:00Z", 48.95, 37.3, 90);
+	assert_int_equal(add_det(adj, 454, "uav-1", "2026-03-01T11:30:00Z", 48.95, 37.45, VG_CLS_ARTILLERY), VG_OK);
+	assert_int_equal(add_det(adj, 455, "uav-1", "2026-03-01T11:30:00Z", 48.951, 37.45, VG_CLS_ARTILLERY), VG_OK);
+	/* one doubtful moving gun (0.6), then guns at 0.55 among tanks at 0.8
+	 * 11 km on: joined, but the tanks outweigh the guns where they stand
+	 * (not where the column's mean lies): none */
+	{
+		struct vg_obs o;
+		memset(&o, 0, sizeof o);
+		o.kind = VG_OBS_DETECTION;
+		snprintf(o.sensor, sizeof o.sensor, "uav-1");
+		o.t_ns = o.t_end_ns = T("2026-03-01T02:00:00Z");
+		o.u.detection.lat_deg = 47.3;
+		o.u.detection.lon_deg = 37.2;
+		o.u.detection.sigma_m = 20;
+		o.u.detection.cls = VG_CLS_ARTILLERY;
+		o.u.detection.class_conf = 0.6;
+		o.u.detection.has_speed = o.u.detection.has_heading = true;
+		o.u.detection.speed_mps = 8;
+		o.u.detection.heading_deg = 90;
+		assert_int_equal(vg_adj_add_obs(adj, 460, &o, NULL), VG_OK);
+		for (int g = 0; g < 2; g++)
+			assert_int_equal(add_det_conf(adj, 461 + g, "uav-1", "2026-03-01T10:00:00Z", 47.3 + 0.001 * g, 37.35,
+			                              VG_CLS_ARTILLERY, 0.55),
+			                 VG_OK);
+		for (int g = 0; g < 3; g++)
+			assert_int_equal(add_det_conf(adj, 463 + g, "uav-1", "2026-03-01T10:00:00Z", 47.302 + 0.001 * g, 37.351,
+			                              VG_CLS_TANK, 0.8),
+			                 VG_OK);
+	}
 	struct vg_findings fs;
 	run_print(adj, &fs);
-	assert_int_equal(fs.n, 5);
+	assert_int_equal(fs.n, 11);
 	const struct vg_finding *f = &fs.v[0];
 	assert_int_equal(f->from_ns, T("2026-03-01T02:00:00Z"));
 	assert_int_equal(f->until_ns, T("2026-03-01T10:30:00Z"));
@@ -446,8 +496,14 @@ static void adjudicate_withdrawal_transit(void **state)
 	assert_int_equal(f->n_evidence, 4);
 	/* the smallest distance is the parked guns' (26 km), not the column's */
 	assert_true(f->line_dist_m > 25000 && f->line_dist_m < 27000);
-	for (uint32_t i = 1; i < fs.n; i++)
-		assert_true(fs.v[i].n_evidence == 2);
+	/* the others rest on their own two sightings, but the group seen
+	 * parked and then driving off (four) */
+	uint32_t four = 0;
+	for (uint32_t i = 1; i < fs.n; i++) {
+		assert_true(fs.v[i].n_evidence == 2 || fs.v[i].n_evidence == 4);
+		four += fs.v[i].n_evidence == 4;
+	}
+	assert_int_equal(four, 1);
 	vg_findings_free(&fs);
 	vg_adj_free(adj);
 	vg_agreement_free(ag);
@@ -547,6 +603,11 @@ static void adjudicate_no_fly_disengagement(void **state)
 	assert_int_equal(vg_adj_add_obs(adj, 99, &st, NULL), VG_OK);
 	assert_int_equal(add_det(adj, idx++, "radar-1", "2026-03-01T03:10:30Z", 48.1005, 37.8 - 5 / 74.6, VG_CLS_UAV),
 	                 VG_OK);
+	/* a UAV 12 km west over a tank at the same confidence, later: still a
+	 * violation (no_fly's vote counts detections: one against one) */
+	assert_int_equal(add_det(adj, idx++, "radar-1", "2026-03-01T05:00:00Z", 48.3, 37.8 - 12 / 74.6, VG_CLS_UAV), VG_OK);
+	assert_int_equal(add_det(adj, idx++, "radar-1", "2026-03-01T05:00:00Z", 48.301, 37.8 - 12 / 74.6, VG_CLS_TANK),
+	                 VG_OK);
 	/* a UAV 12 km east (B's side, limit 10): none */
 	assert_int_equal(add_det(adj, idx++, "radar-1", "2026-03-01T03:05:00Z", 48.2, 37.8 + 12 / 74.6, VG_CLS_UAV), VG_OK);
 	/* two tanks of B inside the zone (0.1 deg east of the line): disengagement */
@@ -557,13 +618,15 @@ static void adjudicate_no_fly_disengagement(void **state)
 	assert_int_equal(add_det(adj, idx++, "radar-1", "2026-03-01T04:10:30Z", 48.701, 38.3, VG_CLS_TANK), VG_OK);
 	struct vg_findings fs;
 	run_print(adj, &fs);
-	assert_int_equal(fs.n, 2);
+	assert_int_equal(fs.n, 3);
 	assert_int_equal(fs.v[0].rule, VG_RULE_NO_FLY);
 	assert_string_equal(fs.v[0].party, "A");
 	assert_true(fabs(fs.v[0].line_dist_m - 12000) < 300);
 	assert_int_equal(fs.v[1].rule, VG_RULE_DISENGAGEMENT);
 	assert_string_equal(fs.v[1].party, "B");
 	assert_int_equal(fs.v[1].count, 2); /* two detections by one sensor within a minute: two tanks */
+	assert_int_equal(fs.v[2].rule, VG_RULE_NO_FLY);
+	assert_int_equal(fs.v[2].from_ns, T("2026-03-01T05:00:00Z"));
 	vg_findings_free(&fs);
 	vg_adj_free(adj);
 	vg_agreement_free(ag);
