@@ -68,6 +68,7 @@ struct oev {
 };
 
 struct tviol {
+	char id[VG_ID_MAX + 1], cls[VG_ID_MAX + 1];
 	int rule;
 	int party;
 	int64_t from, until;
@@ -416,6 +417,10 @@ static vg_status load_truth(struct scorer *sc, const char *path, struct vg_err *
 		}
 		v->party = party_index(sc, party);
 		v->unit = -1;
+		const char *vid = json_string_value(json_object_get(e, "id"));
+		const char *vcls = json_string_value(json_object_get(e, "class"));
+		snprintf(v->id, sizeof v->id, "%s", vid ? vid : "");
+		snprintf(v->cls, sizeof v->cls, "%s", vcls ? vcls : "");
 		/* observations of it: "detections", and for a withdrawal the
 		 * unit's launches the sensors could locate (its weapons heard) */
 		int64_t heard = -1;
@@ -1038,8 +1043,20 @@ static vg_status score_findings(struct scorer *sc, const struct vg_score_options
 	}
 	for (uint32_t i = 0; i < sc->n_v; i++)
 		if (!sc->v[i].matched) {
-			r->rules[sc->v[i].rule].fn++;
+			const struct tviol *v = &sc->v[i];
+			r->rules[v->rule].fn++;
 			r->rules[VG_SCORE_RULE_ALL].fn++;
+			if (r->n_missed < VG_SCORE_MISSED_MAX) {
+				struct vg_score_missed *m = &r->missed[r->n_missed];
+				snprintf(m->id, sizeof m->id, "%s", v->id);
+				snprintf(m->unit, sizeof m->unit, "%s", v->unit >= 0 ? sc->units[v->unit] : "");
+				snprintf(m->cls, sizeof m->cls, "%s", v->cls);
+				m->rule = v->rule;
+				m->from_ns = v->from;
+				m->until_ns = v->until;
+				m->seen = v->seen;
+			}
+			r->n_missed++;
 		}
 	/* recall among the violations some sensor observed (the truth's
 	 * "detections" + "launches_heard" > 0, or not stated): what the system missed, apart
@@ -1225,7 +1242,35 @@ findings:
 				        r->seen_n[k] ? "" : " -",
 				        (unsigned long long)(r->rules[k].tp + r->rules[k].fn - r->seen_n[k]));
 	}
+	if (r->n_missed) {
+		fprintf(f, "  violations missed: %llu%s\n", (unsigned long long)r->n_missed,
+		        r->n_missed > VG_SCORE_MISSED_MAX ? " (the first 64)" : "");
+		for (uint64_t i = 0; i < r->n_missed && i < VG_SCORE_MISSED_MAX; i++) {
+			const struct vg_score_missed *m = &r->missed[i];
+			char ta[VG_TIME_STR_MAX], tb[VG_TIME_STR_MAX], seen[48];
+			vg_time_format(m->from_ns, ta);
+			vg_time_format(m->until_ns, tb);
+			if (m->seen < 0)
+				snprintf(seen, sizeof seen, "observed: not stated");
+			else if (m->seen == 0)
+				snprintf(seen, sizeof seen, "observed by no sensor");
+			else
+				snprintf(seen, sizeof seen, "observed %lld time%s", (long long)m->seen, m->seen == 1 ? "" : "s");
+			fprintf(f, "    %-12s %-20s %-16s %-12s %s .. %s  %s\n", m->id[0] ? m->id : "-",
+			        rule_names[m->rule], m->cls[0] ? m->cls : "-", m->unit[0] ? m->unit : "-", ta, tb, seen);
+		}
+	}
 	dist_line(f, "latency after violation start", &r->finding_latency_s, "s");
+}
+
+/* A JSON string (escaped by jansson). */
+static void jstr(FILE *f, const char *x)
+{
+	json_t *j = json_string(x);
+	char *d = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	fputs(d ? d : "\"\"", f);
+	free(d);
+	json_decref(j);
 }
 
 static void jnum(FILE *f, double x)
@@ -1314,5 +1359,24 @@ void vg_score_print_json(const struct vg_score_result *r, FILE *f)
 		fprintf(f, "%s\"%s\":{\"observed\":%llu,\"found\":%llu}", k ? "," : "", rule_names[k],
 		        (unsigned long long)r->seen_n[k], (unsigned long long)r->seen_tp[k]);
 	fprintf(f, "},\"colocated_withdrawals\":%llu", (unsigned long long)r->n_colocated);
-	fputs("}\n", f);
+	fprintf(f, ",\"missed\":{\"n\":%llu,\"first\":[", (unsigned long long)r->n_missed);
+	for (uint64_t i = 0; i < r->n_missed && i < VG_SCORE_MISSED_MAX; i++) {
+		const struct vg_score_missed *m = &r->missed[i];
+		char ta[VG_TIME_STR_MAX], tb[VG_TIME_STR_MAX];
+		vg_time_format(m->from_ns, ta);
+		vg_time_format(m->until_ns, tb);
+		/* ids, units and classes come from the truth file: JSON-escaped */
+		fputs(i ? ",{\"id\":" : "{\"id\":", f);
+		jstr(f, m->id);
+		fprintf(f, ",\"rule\":\"%s\",\"class\":", rule_names[m->rule]);
+		jstr(f, m->cls);
+		fputs(",\"unit\":", f);
+		jstr(f, m->unit);
+		fprintf(f, ",\"from\":\"%s\",\"until\":\"%s\",\"observed\":", ta, tb);
+		if (m->seen < 0)
+			fputs("null}", f);
+		else
+			fprintf(f, "%lld}", (long long)m->seen);
+	}
+	fputs("]}}\n", f);
 }

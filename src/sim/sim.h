@@ -260,6 +260,18 @@ struct vg_score_pbin {
 	double mean_p;       /* mean stated p_party; NaN when n == 0 */
 };
 
+/* A violation no finding matched (the first VG_SCORE_MISSED_MAX of them, in
+ * truth order): what it was, and whether a sensor observed it. */
+#define VG_SCORE_MISSED_MAX 64
+struct vg_score_missed {
+	char id[65];              /* the truth's id ("" if none; longer ones cut) */
+	char unit[65];            /* withdrawal: the unit ("" if none) */
+	char cls[65];             /* its class ("" if none) */
+	int rule;                 /* enum vg_score_rule */
+	int64_t from_ns, until_ns;
+	int64_t seen;             /* "detections" + "launches_heard"; -1 not stated */
+};
+
 struct vg_score_result {
 	struct vg_score_counts events[VG_SCORE_EV_COUNT_];
 	struct vg_score_counts rules[VG_SCORE_RULE_COUNT_];
@@ -282,6 +294,8 @@ struct vg_score_result {
 	/* per rule: violations some sensor observed (truth "detections" > 0 or
 	 * not stated) and how many of those were found */
 	uint64_t seen_n[VG_SCORE_RULE_COUNT_], seen_tp[VG_SCORE_RULE_COUNT_];
+	uint64_t n_missed;                   /* violations no finding matched */
+	struct vg_score_missed missed[VG_SCORE_MISSED_MAX]; /* the first of them */
 	bool scored_events, scored_findings; /* which inputs were given */
 };
 

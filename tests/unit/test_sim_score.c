@@ -267,11 +267,26 @@ static void test_withdrawal_tracks(void **state)
 	                 &r);
 	assert_int_equal(r.rules[VG_SCORE_RULE_WITHDRAWAL].tp, 1);
 	assert_int_equal(r.rules[VG_SCORE_RULE_WITHDRAWAL].fp, 0);
+	assert_int_equal(r.n_missed, 0);
 	/* Without tracks, the crossing point (22 km away) decides: no match. */
 	score_withdrawal("", &r);
 	assert_int_equal(r.rules[VG_SCORE_RULE_WITHDRAWAL].tp, 0);
 	assert_int_equal(r.rules[VG_SCORE_RULE_WITHDRAWAL].fp, 1);
 	assert_int_equal(r.rules[VG_SCORE_RULE_WITHDRAWAL].fn, 1);
+	/* the missed violation is listed: id, rule, unit, window, observed */
+	assert_int_equal(r.n_missed, 1);
+	assert_string_equal(r.missed[0].id, "v1");
+	assert_string_equal(r.missed[0].unit, "U1");
+	assert_int_equal(r.missed[0].rule, VG_SCORE_RULE_WITHDRAWAL);
+	assert_int_equal(r.missed[0].seen, -1);
+	char buf[16384];
+	printed(&r, true, buf, sizeof buf);
+	assert_non_null(strstr(buf, "violations missed: 1\n    v1           withdrawal"));
+	assert_non_null(strstr(buf, "2026-03-01T01:00:00Z .. 2026-03-01T05:00:00Z  observed: not stated"));
+	printed(&r, false, buf, sizeof buf);
+	assert_non_null(strstr(buf, "\"missed\":{\"n\":1,\"first\":[{\"id\":\"v1\",\"rule\":\"withdrawal\",\"class\":\"\","
+	                            "\"unit\":\"U1\",\"from\":\"2026-03-01T01:00:00Z\",\"until\":\"2026-03-01T05:00:00Z\","
+	                            "\"observed\":null}]}"));
 	tu_rmdir(g_dir);
 }
 
