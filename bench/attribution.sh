@@ -21,12 +21,8 @@ set -eu
 B=${1:?usage: attribution.sh BUILD [SEEDS...]}
 shift
 [ $# -gt 0 ] || set -- 1
-V=$B/vigil
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-W=${VG_BENCH_DIR:-$(mktemp -d /tmp/vigil-attribution.XXXXXX)}
-mkdir -p "$W"
-echo "attribution near the line: work in $W"
-command -v python3 >/dev/null || { echo "attribution.sh: needs python3 (scripts/deps.sh)" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+bench_setup attribution "attribution near the line"
 
 python3 - "$SRC/scenarios/quiet.json" "$W/nearline.json" <<'PY'
 import json, random, sys
@@ -50,10 +46,12 @@ PY
 for seed in "$@"; do
 	D=$W/seed-$seed
 	rm -rf "$D"
-	"$V" -q sim "$W/nearline.json" --seed "$seed" --out "$D"
-	"$V" -q sensor import --db "$D/v.db" "$D/sensors.ndjson"
-	"$V" -q ingest "$D/observations.ndjson" --db "$D/v.db"
-	"$V" -q fuse --db "$D/v.db" --out "$D/events.ndjson"
+	L=$W/seed-$seed.log
+	: >"$L"
+	step "$L" "$V" -q sim "$W/nearline.json" --seed "$seed" --out "$D"
+	step "$L" "$V" -q sensor import --db "$D/v.db" "$D/sensors.ndjson"
+	step "$L" "$V" -q ingest "$D/observations.ndjson" --db "$D/v.db"
+	step "$L" "$V" -q fuse --db "$D/v.db" --out "$D/events.ndjson"
 	"$V" -q adjudicate --db "$D/v.db" --agreement "$D/agreement.geojson" --no-store >"$D/findings.ndjson"
 	"$V" score --truth "$D/truth.json" --events "$D/events.ndjson" --findings "$D/findings.ndjson" >"$D/score.txt"
 	"$V" score --truth "$D/truth.json" --findings "$D/findings.ndjson" --json >"$D/score.json"

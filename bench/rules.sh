@@ -22,18 +22,8 @@ set -eu
 B=${1:?usage: rules.sh BUILD [SCENARIO...]}
 shift
 [ $# -gt 0 ] || set -- quiet withdrawal
-V=$B/vigil
-SRC=$(cd "$(dirname "$0")/.." && pwd)
-W=${VG_BENCH_DIR:-$(mktemp -d /tmp/vigil-rules.XXXXXX)}
-mkdir -p "$W"
-echo "rules on the shipped scenarios: work in $W"
-command -v python3 >/dev/null || { echo "rules.sh: needs python3 (scripts/deps.sh)" >&2; exit 1; }
-# step LOG CMD...: run a pipeline step, its chatter to LOG; on failure show it
-step() {
-	log=$1
-	shift
-	"$@" >>"$log" 2>&1 || { echo "rules.sh: failed: $*" >&2; tail -20 "$log" >&2; exit 1; }
-}
+. "$(dirname "$0")/lib.sh"
+bench_setup rules "rules on the shipped scenarios"
 now() { python3 -c 'import time; print("%.3f" % time.time())'; }
 : >"$W/summary"
 for sc in "$@"; do

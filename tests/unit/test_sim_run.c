@@ -71,9 +71,12 @@ static json_t *run_text(const char *json, uint64_t seed, char dir[64])
 	return t;
 }
 
-/* Decode every line of dir/observations.ndjson (each must decode) and
- * call fn with it until fn returns non-zero. */
-static void each_obs(const char *dir, int (*fn)(const struct vg_obs *obs, void *ctx), void *ctx)
+/* Decode every line of dir/observations.ndjson (each must decode; a line
+ * that does not is printed) and call fn with its envelope and observation
+ * until fn returns non-zero. Returns the lines read. */
+static uint64_t each_obs(const char *dir,
+                         int (*fn)(const struct vg_envelope *env, const struct vg_obs *obs, void *ctx),
+                         void *ctx)
 {
 	char path[4200];
 	snprintf(path, sizeof path, "%s/observations.ndjson", dir);
@@ -82,20 +85,29 @@ static void each_obs(const char *dir, int (*fn)(const struct vg_obs *obs, void *
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
+	uint64_t count = 0;
 	struct vg_arena a;
 	vg_arena_init(&a, 1 << 20);
 	while ((n = getline(&line, &cap, f)) > 0) {
+		count++;
+		if (line[n - 1] == '\n')
+			n--;
 		struct vg_envelope env;
 		struct vg_obs obs;
 		struct vg_err err;
 		vg_arena_reset(&a);
-		assert_int_equal(vg_observation_decode(line, (size_t)n - 1, &a, &env, &obs, &err), VG_OK);
-		if (fn(&obs, ctx))
+		if (vg_observation_decode(line, (size_t)n, &a, &env, &obs, &err) != VG_OK) {
+			fprintf(stderr, "line %llu: %s\n%.*s\n", (unsigned long long)count, err.msg,
+			        (int)(env.payload_len < 2000 ? env.payload_len : 2000), (const char *)env.payload);
+			fail();
+		}
+		if (fn(&env, &obs, ctx))
 			break;
 	}
 	free(line);
 	fclose(f);
 	vg_arena_release(&a);
+	return count;
 }
 
 static void file_sha(const char *dir, const char *name, uint8_t out[VG_SHA256_BYTES])
@@ -152,48 +164,33 @@ static int find_sensor(const struct reg *r, const char *id)
 	return -1;
 }
 
+struct check {
+	struct reg *r;
+	uint64_t *kinds, *n_fort;
+};
+
+static int check_one(const struct vg_envelope *env, const struct vg_obs *obs, void *ctx)
+{
+	struct check *c = ctx;
+	int si = find_sensor(c->r, obs->sensor);
+	assert_true(si >= 0);
+	assert_true(vg_envelope_verify(env, c->r->s[si].pk));
+	assert_true(obs->seq > c->r->last_seq[si]);
+	c->r->last_seq[si] = obs->seq;
+	assert_true(obs->kind >= 1 && obs->kind <= 6);
+	c->kinds[obs->kind]++;
+	if (c->n_fort && obs->kind == VG_OBS_CHANGE && obs->u.change.type == VG_CHG_FORTIFICATION)
+		(*c->n_fort)++;
+	return 0;
+}
+
 /* Decode, verify, check seq; returns the number of lines. kinds[k] counts
  * kind k; *n_fort (if given) the change reports of fortifications. */
 static uint64_t check_observations(const char *dir, struct reg *r, uint64_t kinds[7],
                                    uint64_t *n_fort)
 {
-	char path[4200];
-	snprintf(path, sizeof path, "%s/observations.ndjson", dir);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	uint64_t count = 0;
-	struct vg_arena a;
-	vg_arena_init(&a, 1 << 20);
-	while ((n = getline(&line, &cap, f)) > 0) {
-		count++;
-		if (line[n - 1] == '\n')
-			n--;
-		struct vg_envelope env;
-		struct vg_obs obs;
-		struct vg_err err;
-		vg_arena_reset(&a);
-		if (vg_observation_decode(line, (size_t)n, &a, &env, &obs, &err) != VG_OK) {
-			fprintf(stderr, "line %llu: %s\n%.*s\n", (unsigned long long)count, err.msg,
-			        (int)(env.payload_len < 2000 ? env.payload_len : 2000), (const char *)env.payload);
-			fail();
-		}
-		int si = find_sensor(r, obs.sensor);
-		assert_true(si >= 0);
-		assert_true(vg_envelope_verify(&env, r->s[si].pk));
-		assert_true(obs.seq > r->last_seq[si]);
-		r->last_seq[si] = obs.seq;
-		assert_true(obs.kind >= 1 && obs.kind <= 6);
-		kinds[obs.kind]++;
-		if (n_fort && obs.kind == VG_OBS_CHANGE && obs.u.change.type == VG_CHG_FORTIFICATION)
-			(*n_fort)++;
-	}
-	free(line);
-	fclose(f);
-	vg_arena_release(&a);
-	return count;
+	struct check c = {r, kinds, n_fort};
+	return each_obs(dir, check_one, &c);
 }
 
 static void test_small_decodes_and_verifies(void **state)
@@ -344,8 +341,9 @@ struct spot {
 	bool found;
 };
 
-static int spot_impulse(const struct vg_obs *obs, void *ctx)
+static int spot_impulse(const struct vg_envelope *env, const struct vg_obs *obs, void *ctx)
 {
+	(void)env;
 	struct spot *sp = ctx;
 	if (obs->kind != VG_OBS_IMPULSE)
 		return 0;
@@ -492,8 +490,9 @@ struct vhr {
 	int n_vhr, n_art, n_other, n_near;
 };
 
-static int vhr_obs(const struct vg_obs *obs, void *ctx)
+static int vhr_obs(const struct vg_envelope *env, const struct vg_obs *obs, void *ctx)
 {
+	(void)env;
 	struct vhr *v = ctx;
 	if (obs->kind != VG_OBS_DETECTION)
 		return 0;
@@ -524,8 +523,9 @@ struct chg {
 	uint64_t h;
 };
 
-static int chg_obs(const struct vg_obs *obs, void *ctx)
+static int chg_obs(const struct vg_envelope *env, const struct vg_obs *obs, void *ctx)
 {
+	(void)env;
 	struct chg *c = ctx;
 	if (obs->kind == VG_OBS_DETECTION)
 		c->n_det++;
