@@ -66,3 +66,21 @@ done
 echo "== summary: per run and rule (observed: found of the violations some sensor observed)"
 printf '%-10s %4s  %-21s %5s %5s %5s  %-5s  %-5s  %s\n' scenario seed rule tp fp fn P R observed
 cat "$W/summary"
+# the seeds pooled, per scenario and rule
+python3 - "$W/summary" <<'PY'
+import sys
+pool = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    sc, rule, tp, fp, fn = f[0], f[2], int(f[3]), int(f[4]), int(f[5])
+    found, observed = (int(f[8]), int(f[10])) if f[8] != "-" else (0, 0)
+    p = pool.setdefault((sc, rule), [0, 0, 0, 0, 0, 0])
+    for i, x in enumerate((tp, fp, fn, found, observed, 1)):
+        p[i] += x
+print("== the seeds pooled")
+print("%-10s %-21s %5s %5s %5s %6s %6s  %-14s %s" % ("scenario", "rule", "tp", "fp", "fn", "P", "R", "observed", "runs"))
+for (sc, rule), (tp, fp, fn, found, observed, runs) in pool.items():
+    P = "%.3f" % (tp / (tp + fp)) if tp + fp else "    -"
+    R = "%.3f" % (tp / (tp + fn)) if tp + fn else "    -"
+    print("%-10s %-21s %5d %5d %5d %6s %6s  %-14s %d" % (sc, rule, tp, fp, fn, P, R, "%d of %d" % (found, observed), runs))
+PY
