@@ -17,7 +17,8 @@
  *     in the hour of max(from, start of day);
  *   - an event whose origin time lies in the day;
  *   - a coverage footprint whose time overlaps the day (as `vigil
- *     coverage`), measured with vg_geo_covered_share (equal-area).
+ *     coverage`, through vg_coverage: one load for the areas, the
+ *     withdrawal belts and the map), measured equal-area.
  * The day is [00:00:00, 24:00:00) UTC, i.e. the closed interval up to one
  * nanosecond before midnight.
  *
@@ -138,10 +139,7 @@ struct day {
 	int64_t *refs;            /* event seqs named by findings, sorted */
 	uint32_t nrefs, caprefs;
 	uint32_t y_rule[N_RULES], y_total, y_evt[EV_N];
-	double (**rings)[2];      /* coverage footprints (one orientation) */
-	uint32_t *ring_n;
-	uint32_t nfp, cap_rings, cap_ring_n;
-	struct vg_arena arena;
+	struct vg_coverage *cov;  /* the day's coverage footprints (shares, belts, the map) */
 	char (*party)[VG_ID_MAX + 1];
 	uint32_t nparty;
 	struct area *areas;
@@ -327,37 +325,6 @@ static int on_event_yesterday(void *ctx, const struct vg_event_row *r)
 	return 0;
 }
 
-static int on_coverage(void *ctx, const struct vg_obs_stored *o)
-{
-	struct day *d = ctx;
-	struct vg_envelope env;
-	struct vg_obs obs;
-	vg_arena_reset(&d->arena);
-	if (vg_observation_decode(o->envelope, o->envelope_len, &d->arena, &env, &obs, NULL) != VG_OK ||
-	    obs.kind != VG_OBS_COVERAGE)
-		return 0; /* stored envelopes were validated on ingest */
-	if (!grow((void **)&d->rings, &d->cap_rings, d->nfp, sizeof *d->rings, d) ||
-	    !grow((void **)&d->ring_n, &d->cap_ring_n, d->nfp, sizeof *d->ring_n, d))
-		return 1;
-	uint32_t n = obs.u.coverage.poly.n;
-	double (*r)[2] = malloc((size_t)n * sizeof *r);
-	if (!r) {
-		d->st = vg_err_set(&d->err, VG_ERR_NOMEM, "report");
-		return 1;
-	}
-	/* one orientation for all, so that the map's single path of every
-	 * footprint paints their union evenly (nonzero fill rule) */
-	double s = 0;
-	for (uint32_t i = 0; i + 1 < n; i++)
-		s += obs.u.coverage.poly.pts[i][0] * obs.u.coverage.poly.pts[i + 1][1] -
-		     obs.u.coverage.poly.pts[i + 1][0] * obs.u.coverage.poly.pts[i][1];
-	for (uint32_t i = 0; i < n; i++)
-		memcpy(r[i], obs.u.coverage.poly.pts[s < 0 ? n - 1 - i : i], sizeof r[i]);
-	d->rings[d->nfp] = r;
-	d->ring_n[d->nfp++] = n;
-	return 0;
-}
-
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -495,9 +462,8 @@ static vg_status gather_areas(struct day *d)
 		}
 	}
 	for (uint32_t i = 0; i < d->nareas; i++) {
-		vg_status st = vg_geo_covered_share(d->areas[i].a, (const double (*const *)[2])d->rings,
-		                                    d->ring_n, d->nfp, &d->areas[i].share,
-		                                    &d->areas[i].km2, &d->err);
+		vg_status st = vg_coverage_share(d->cov, d->areas[i].a, d->t0, d->t1, &d->areas[i].share,
+		                                 &d->areas[i].km2, &d->err);
 		if (st != VG_OK) {
 			vg_err_prefix(&d->err, "coverage of %s", d->areas[i].name);
 			return st;
@@ -542,7 +508,7 @@ static vg_status gather_checkpoint(struct day *d, const struct vg_report_daily_o
 /* Withdrawal belts and the share of each that a sensor able to identify
  * weapons watched during the day (vg_coverage_share_by, as `vigil
  * coverage` reports it). */
-static vg_status gather_belts(vg_store *st, struct day *d)
+static vg_status gather_belts(struct day *d)
 {
 	if (!d->ag)
 		return VG_OK;
@@ -553,13 +519,9 @@ static vg_status gather_belts(vg_store *st, struct day *d)
 	d->belt_km2 = calloc(d->nbelts, sizeof *d->belt_km2);
 	if (!d->belt_share || !d->belt_km2)
 		return vg_err_set(&d->err, VG_ERR_NOMEM, "withdrawal belts");
-	struct vg_coverage *c = NULL;
-	if ((rc = vg_coverage_load(st, d->t0, d->t1, &c, &d->err)) != VG_OK)
-		return rc;
 	for (uint32_t i = 0; i < d->nbelts && rc == VG_OK; i++)
-		rc = vg_coverage_share_by(c, d->belts[i].area, d->t0, d->t1, true, &d->belt_share[i],
+		rc = vg_coverage_share_by(d->cov, d->belts[i].area, d->t0, d->t1, true, &d->belt_share[i],
 		                          &d->belt_km2[i], &d->err);
-	vg_coverage_free(c);
 	return rc;
 }
 
@@ -592,10 +554,8 @@ static vg_status gather(vg_store *st, const struct vg_report_daily_opts *o, stru
 	ef.t1_ns = d->t0 - 1;
 	if ((rc = vg_store_event_query(st, &ef, on_event_yesterday, d, &d->err)) != VG_OK)
 		return rc;
-	struct vg_obs_filter of = {.kind = VG_OBS_COVERAGE, .has_time = true, .t0_ns = d->t0,
-	                           .t1_ns = d->t1};
-	if ((rc = vg_store_obs_query(st, &of, on_coverage, d, &d->err)) != VG_OK || d->st)
-		return rc ? rc : d->st;
+	if ((rc = vg_coverage_load(st, d->t0, d->t1, &d->cov, &d->err)) != VG_OK)
+		return rc;
 	if (d->nrefs)
 		qsort(d->refs, d->nrefs, sizeof *d->refs, cmp_i64);
 	for (uint32_t k = 0; k < d->ne; k++)
@@ -605,7 +565,7 @@ static vg_status gather(vg_store *st, const struct vg_report_daily_opts *o, stru
 		return rc;
 	if ((rc = gather_areas(d)) != VG_OK)
 		return rc;
-	return gather_belts(st, d);
+	return gather_belts(d);
 }
 
 static void day_release(struct day *d)
@@ -616,15 +576,11 @@ static void day_release(struct day *d)
 	vg_belts_free(d->belts, d->nbelts);
 	free(d->belt_share);
 	free(d->belt_km2);
-	for (uint32_t i = 0; i < d->nfp; i++)
-		free(d->rings[i]);
-	free(d->rings);
-	free(d->ring_n);
+	vg_coverage_free(d->cov);
 	free(d->f);
 	free(d->e);
 	free(d->refs);
 	free(d->party);
-	vg_arena_release(&d->arena);
 	vg_agreement_free(d->ag);
 	json_decref(d->agj);
 }
@@ -943,10 +899,14 @@ static void write_map(struct vg_buf *b, const struct day *d)
 	}
 	rp_map_graticule(b, &p);
 	/* the observed area: every footprint of the day in one path */
-	if (d->nfp) {
+	uint32_t nfp = d->cov ? vg_coverage_count(d->cov) : 0;
+	if (nfp) {
 		vg_buf_str(b, "<path class=\"seen\" d=\"");
-		for (uint32_t i = 0; i < d->nfp; i++)
-			rp_path(b, &p, (const double (*)[2])d->rings[i], d->ring_n[i], true);
+		for (uint32_t i = 0; i < nfp; i++) {
+			uint32_t rn;
+			const double (*ring)[2] = vg_coverage_ring(d->cov, i, &rn);
+			rp_path(b, &p, ring, rn, true);
+		}
 		vg_buf_str(b, "\"/>\n");
 	}
 	/* zones, reference lines, the contact line */
@@ -1406,7 +1366,7 @@ static void write_restrictions(struct vg_buf *b, const struct day *d)
 	             "frames, satellite scenes) overlap the day. For each area, the share inside at "
 	             "least one of them (measured equal-area) and the share no footprint saw: there, "
 	             "\"no finding\" says nothing.</p>\n",
-	          d->nfp);
+	          d->cov ? vg_coverage_count(d->cov) : 0);
 	vg_buf_str(b, "<table id=\"t-coverage\"><thead><tr><th>Area</th><th>kind</th><th>party</th>"
 	          "<th>area (km&#178;)</th><th>observed (%)</th><th>unobserved (%)</th></tr></thead>"
 	          "<tbody>\n");
@@ -1607,7 +1567,6 @@ vg_status vg_report_daily(vg_store *st, const struct vg_report_daily_opts *o, ch
 		return vg_err_set(err, VG_ERR_NOMEM, "report");
 	d->t0 = o->day_ns;
 	d->t1 = o->day_ns + VG_NS_PER_DAY - 1;
-	vg_arena_init(&d->arena, 1u << 20);
 	vg_status rc = gather(st, o, d);
 	if (rc != VG_OK) {
 		if (err) {

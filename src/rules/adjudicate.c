@@ -1812,10 +1812,7 @@ static vg_status place_classes(vg_adjudicator *a, struct vg_err *err)
 			 * does (line_err_m; launch_forbidden measures again where a
 			 * limit is that close) */
 			const struct vg_agreement *ag = a->ag;
-			L->side = -1;
-			for (uint32_t p = 0; p < ag->n_parties && L->side < 0; p++)
-				if (vg_geo_area_contains(ag->features[ag->side[p]].area, L->lat, L->lon))
-					L->side = (int)p;
+			L->side = vg_agreement_side(ag, L->lat, L->lon);
 			L->holding = L->side >= 0 && in_holding(ag, L->side, L->lat, L->lon);
 			const struct loc_item *S = NULL;
 			double ds = SPOT_M;

@@ -986,14 +986,17 @@ const struct vg_ag_version *vg_agreement_version_at(const struct vg_agreement *a
 	return v;
 }
 
+int vg_agreement_side(const struct vg_agreement *ag, double lat, double lon)
+{
+	for (uint32_t p = 0; p < ag->n_parties; p++)
+		if (vg_geo_area_contains(ag->features[ag->side[p]].area, lat, lon))
+			return (int)p;
+	return -1;
+}
+
 void vg_agreement_place(const struct vg_agreement *ag, double lat, double lon, struct vg_place *pl)
 {
-	pl->side = -1;
-	for (uint32_t p = 0; p < ag->n_parties; p++)
-		if (vg_geo_area_contains(ag->features[ag->side[p]].area, lat, lon)) {
-			pl->side = (int)p;
-			break;
-		}
+	pl->side = vg_agreement_side(ag, lat, lon);
 	struct vg_geo_foot ft;
 	pl->line_dist_m = vg_geo_line_distance(ag->features[ag->contact_line].line, lat, lon, &ft);
 	pl->line_az_deg = ft.az_deg;

@@ -77,9 +77,9 @@ static int on_sensor(void *ctx, const struct vg_sensor *s)
 	return s->modality == VG_MOD_DRONE ? ident_add(ctx, s->id) : 0;
 }
 
-static int on_det(void *ctx, const struct vg_obs_stored *o)
+static int on_det(void *ctx, const char *sensor)
 {
-	return ident_add(ctx, o->sensor);
+	return ident_add(ctx, sensor);
 }
 
 static int on_cov(void *ctx, const struct vg_obs_stored *o)
@@ -114,7 +114,15 @@ static int on_cov(void *ctx, const struct vg_obs_stored *o)
 		c->nomem = true;
 		return 1;
 	}
-	memcpy(f->pts, obs.u.coverage.poly.pts, f->n * sizeof *f->pts);
+	/* one orientation for all (counter-clockwise in lon/lat), so that a
+	 * map's single path of every footprint paints their union evenly
+	 * (nonzero fill rule); the shares do not depend on it */
+	const double (*q)[2] = obs.u.coverage.poly.pts;
+	double a2 = 0;
+	for (uint32_t i = 0; i + 1 < f->n; i++)
+		a2 += q[i][0] * q[i + 1][1] - q[i + 1][0] * q[i][1];
+	for (uint32_t i = 0; i < f->n; i++)
+		memcpy(f->pts[i], q[a2 < 0 ? f->n - 1 - i : i], sizeof f->pts[i]);
 	c->n++;
 	return 0;
 }
@@ -129,12 +137,11 @@ vg_status vg_coverage_load(vg_store *st, int64_t t0_ns, int64_t t1_ns, struct vg
 	/* identifying sensors: drones, and any that ever reported a detection
 	 * (over the whole store, so a footprint is one or the other whatever
 	 * the range asked about) */
-	struct vg_obs_filter fd = {.kind = VG_OBS_DETECTION};
 	struct vg_obs_filter f = {.kind = VG_OBS_COVERAGE, .has_time = true, .t0_ns = t0_ns,
 	                          .t1_ns = t1_ns};
 	vg_status s = vg_store_sensor_each(st, on_sensor, c, err);
-	if (!s && !c->nomem)
-		s = vg_store_obs_query(st, &fd, on_det, c, err);
+	if (!s && !c->nomem) /* sensor ids only, no envelope read */
+		s = vg_store_kind_sensors(st, VG_OBS_DETECTION, on_det, c, err);
 	if (!s && !c->nomem)
 		s = vg_store_obs_query(st, &f, on_cov, c, err);
 	if (!s && c->nomem)
@@ -150,6 +157,12 @@ vg_status vg_coverage_load(vg_store *st, int64_t t0_ns, int64_t t1_ns, struct vg
 uint32_t vg_coverage_count(const struct vg_coverage *c)
 {
 	return c->n;
+}
+
+const double (*vg_coverage_ring(const struct vg_coverage *c, uint32_t i, uint32_t *n))[2]
+{
+	*n = c->v[i].n;
+	return (const double (*)[2])c->v[i].pts;
 }
 
 vg_status vg_coverage_share(const struct vg_coverage *c, const vg_geo_area *a, int64_t t0_ns,

@@ -173,6 +173,9 @@ struct vg_place {
 	double line_az_deg;          /* azimuth of the line at the closest point */
 };
 void vg_agreement_place(const struct vg_agreement *ag, double lat, double lon, struct vg_place *pl);
+/* The side (party index) a point lies on, -1 none: vg_agreement_place's
+ * side without the distance to the line. */
+int vg_agreement_side(const struct vg_agreement *ag, double lat, double lon);
 
 /* Attribution: p[i] = probability that the point lies on party i's side. */
 void vg_agreement_attribute(const struct vg_agreement *ag, double lat, double lon,
@@ -304,6 +307,9 @@ struct vg_coverage;
 vg_status vg_coverage_load(vg_store *st, int64_t t0_ns, int64_t t1_ns, struct vg_coverage **out,
                            struct vg_err *err) VG_WUR;
 uint32_t vg_coverage_count(const struct vg_coverage *c);
+/* Footprint i (< count): its closed lon/lat ring of *n vertices, counter-
+ * clockwise (all in one orientation, for drawing their union). */
+const double (*vg_coverage_ring(const struct vg_coverage *c, uint32_t i, uint32_t *n))[2];
 /* Observed share in [0, 1] of a (and its area) by the footprints overlapping [t0, t1]. */
 vg_status vg_coverage_share(const struct vg_coverage *c, const vg_geo_area *a, int64_t t0_ns,
                             int64_t t1_ns, double *share, double *area_km2,

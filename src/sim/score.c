@@ -417,8 +417,15 @@ static vg_status load_truth(struct scorer *sc, const char *path, struct vg_err *
 		}
 		v->party = party_index(sc, party);
 		v->unit = -1;
-		const char *vid = json_string_value(json_object_get(e, "id"));
-		const char *vcls = json_string_value(json_object_get(e, "class"));
+		const char *vid, *vcls;
+		if ((st = get_str(&s, e, p, "id", false, &vid)) || (st = get_str(&s, e, p, "class", false, &vcls)))
+			goto out;
+		if ((vid && strlen(vid) > VG_ID_MAX) || (vcls && strlen(vcls) > VG_ID_MAX)) {
+			char m[64];
+			snprintf(m, sizeof m, "%s.%s", p, vid && strlen(vid) > VG_ID_MAX ? "id" : "class");
+			st = fail(&s, VG_ERR_RANGE, m, "longer than 64 characters");
+			goto out;
+		}
 		snprintf(v->id, sizeof v->id, "%s", vid ? vid : "");
 		snprintf(v->cls, sizeof v->cls, "%s", vcls ? vcls : "");
 		/* observations of it: "detections", and for a withdrawal the

@@ -1256,6 +1256,23 @@ vg_status vg_store_ext_query(vg_store *st, int64_t t0_ns, int64_t t1_ns,
 	return s;
 }
 
+vg_status vg_store_kind_sensors(vg_store *st, int kind, int (*fn)(void *ctx, const char *sensor),
+                                void *ctx, struct vg_err *err)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(st->db, "SELECT DISTINCT sensor FROM observations WHERE kind = ?1 ORDER BY sensor",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return db_err(st, err, "preparing kind sensors");
+	sqlite3_bind_int64(q, 1, kind);
+	int rc;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		if (fn(ctx, (const char *)sqlite3_column_text(q, 0)))
+			break;
+	vg_status s = rc == SQLITE_ROW || rc == SQLITE_DONE ? VG_OK : db_err(st, err, "reading kind sensors");
+	sqlite3_finalize(q);
+	return s;
+}
+
 vg_status vg_store_log_sensors(vg_store *st, int kind,
                                int (*fn)(void *ctx, int64_t log_index, const char *sensor),
                                void *ctx, struct vg_err *err)

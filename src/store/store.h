@@ -284,6 +284,11 @@ vg_status vg_store_ext_query(vg_store *st, int64_t t0_ns, int64_t t1_ns,
                              int (*fn)(void *ctx, const struct vg_ext_obs *x), void *ctx,
                              struct vg_err *err) VG_WUR;
 
+/* Every sensor with at least one stored observation of kind, logged or
+ * not, in id order; fn returns non-zero to stop. No envelope is read. */
+vg_status vg_store_kind_sensors(vg_store *st, int kind, int (*fn)(void *ctx, const char *sensor),
+                                void *ctx, struct vg_err *err) VG_WUR;
+
 /* (log index, sensor) of every logged observation of kind, in log order;
  * fn returns non-zero to stop. No envelope is read. */
 vg_status vg_store_log_sensors(vg_store *st, int kind,

@@ -427,6 +427,20 @@ static int qcount(void *ctx, const struct vg_obs_stored *o)
 	return 0;
 }
 
+struct kind_sensors {
+	char (*id)[VG_ID_MAX + 1];
+	int n;
+};
+
+static int kind_sensor(void *ctx, const char *sensor)
+{
+	struct kind_sensors *k = ctx;
+	if (k->n < 4)
+		snprintf(k->id[k->n], sizeof k->id[0], "%s", sensor);
+	k->n++;
+	return 0;
+}
+
 static void query_filters(void **state)
 {
 	struct fx *f = *state;
@@ -470,6 +484,17 @@ static void query_filters(void **state)
 	fl = (struct vg_obs_filter){.limit = 2};
 	assert_int_equal(vg_store_obs_query(f->st, &fl, qcount, &c, &e), VG_OK);
 	assert_int_equal(c, 2);
+
+	/* the sensors of a kind, once each, whether logged or not (this store
+	 * has no journal: no log indices) */
+	char who[4][VG_ID_MAX + 1];
+	struct kind_sensors ks = {who, 0};
+	assert_int_equal(vg_store_kind_sensors(f->st, VG_OBS_DETECTION, kind_sensor, &ks, &e), VG_OK);
+	assert_int_equal(ks.n, 1);
+	assert_string_equal(who[0], "ac-1");
+	ks.n = 0;
+	assert_int_equal(vg_store_kind_sensors(f->st, VG_OBS_COVERAGE, kind_sensor, &ks, &e), VG_OK);
+	assert_int_equal(ks.n, 0);
 
 	/* Impulses carry no position: found at the sensor's registered one
 	 * (48.0 N, 37.7 E), which is not copied into the R*Tree. */

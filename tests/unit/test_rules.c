@@ -399,10 +399,11 @@ static void adjudicate_withdrawal_class_confidence(void **state)
 	vg_agreement_free(ag);
 }
 
-/* Two guns driving (8 m/s, heading hd), both seen in one frame. */
-static void add_column(vg_adjudicator *adj, int64_t idx, const char *when, double lat, double lon, double hd)
+/* n guns driving (8 m/s, heading hd), all seen in one frame at conf. */
+static void add_moving(vg_adjudicator *adj, int64_t idx, const char *when, double lat, double lon, double hd,
+                       int n, double conf)
 {
-	for (int g = 0; g < 2; g++) {
+	for (int g = 0; g < n; g++) {
 		struct vg_obs o;
 		memset(&o, 0, sizeof o);
 		o.kind = VG_OBS_DETECTION;
@@ -412,12 +413,18 @@ static void add_column(vg_adjudicator *adj, int64_t idx, const char *when, doubl
 		o.u.detection.lon_deg = lon;
 		o.u.detection.sigma_m = 20;
 		o.u.detection.cls = VG_CLS_ARTILLERY;
-		o.u.detection.class_conf = 0.8;
+		o.u.detection.class_conf = conf;
 		o.u.detection.has_speed = o.u.detection.has_heading = true;
 		o.u.detection.speed_mps = 8;
 		o.u.detection.heading_deg = hd;
 		assert_int_equal(vg_adj_add_obs(adj, idx + g, &o, NULL), VG_OK);
 	}
+}
+
+/* Two guns driving, fairly sure (0.8). */
+static void add_column(vg_adjudicator *adj, int64_t idx, const char *when, double lat, double lon, double hd)
+{
+	add_moving(adj, idx, when, lat, lon, hd, 2, 0.8);
 }
 
 /* Weapons seen on the move are the weapons found parked where they were
@@ -461,20 +468,7 @@ static void adjudicate_withdrawal_transit(void **state)
 	 * 11 km on: joined, but the tanks outweigh the guns where they stand
 	 * (not where the column's mean lies): none */
 	{
-		struct vg_obs o;
-		memset(&o, 0, sizeof o);
-		o.kind = VG_OBS_DETECTION;
-		snprintf(o.sensor, sizeof o.sensor, "uav-1");
-		o.t_ns = o.t_end_ns = T("2026-03-01T02:00:00Z");
-		o.u.detection.lat_deg = 47.3;
-		o.u.detection.lon_deg = 37.2;
-		o.u.detection.sigma_m = 20;
-		o.u.detection.cls = VG_CLS_ARTILLERY;
-		o.u.detection.class_conf = 0.6;
-		o.u.detection.has_speed = o.u.detection.has_heading = true;
-		o.u.detection.speed_mps = 8;
-		o.u.detection.heading_deg = 90;
-		assert_int_equal(vg_adj_add_obs(adj, 460, &o, NULL), VG_OK);
+		add_moving(adj, 460, "2026-03-01T02:00:00Z", 47.3, 37.2, 90, 1, 0.6);
 		for (int g = 0; g < 2; g++)
 			assert_int_equal(add_det_conf(adj, 461 + g, "uav-1", "2026-03-01T10:00:00Z", 47.3 + 0.001 * g, 37.35,
 			                              VG_CLS_ARTILLERY, 0.55),

@@ -539,6 +539,13 @@ static void test_bad_inputs_named(void **state)
 		snprintf(t, sizeof t, "%.*s\"lat\":48.3,\"lon\":37.5,\"detections\":0,\"launches_heard\":1.5}%s",
 		         (int)(at - TRUTH), TRUTH, at + strlen("\"lat\":48.3,\"lon\":37.5}"));
 		expect_fail(t, "", VG_ERR_RANGE, "violations[1].launches_heard");
+		/* its id and class, listed when missed: strings of at most 64 */
+		snprintf(t, sizeof t, "%.*s\"lat\":48.3,\"lon\":37.5,\"class\":7}%s", (int)(at - TRUTH), TRUTH,
+		         at + strlen("\"lat\":48.3,\"lon\":37.5}"));
+		expect_fail(t, "", VG_ERR_TYPE, "violations[1].class: must be a string");
+		snprintf(t, sizeof t, "%.*s\"lat\":48.3,\"lon\":37.5,\"class\":\"%065d\"}%s", (int)(at - TRUTH),
+		         TRUTH, 0, at + strlen("\"lat\":48.3,\"lon\":37.5}"));
+		expect_fail(t, "", VG_ERR_RANGE, "violations[1].class: longer than 64 characters");
 	}
 	tu_rmdir(g_dir);
 }
