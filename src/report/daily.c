@@ -819,14 +819,16 @@ static void fnd_marker(struct vg_buf *b, const struct rp_proj *p, const struct f
 	rp_hms(b, f->until);
 	vg_buf_str(b, " UTC</title></circle>\n");
 	if (label) {
-		const char *num = f->id;
-		while (*num && (*num < '1' || *num > '9'))
-			num++; /* "f-000012" -> "12" */
+		/* the first 6 hex digits of "f-3fa92c0d..." (a whole id, if
+		 * it is not of that form) */
+		char lab[8];
+		bool hex = !strncmp(f->id, "f-", 2) && strlen(f->id) > 8;
+		snprintf(lab, sizeof lab, "%.6s", hex ? f->id + 2 : "");
 		vg_buf_str(b, "<text class=\"fl\"");
 		rp_attr(b, "x", x + 8, 1);
 		rp_attr(b, "y", y + 4, 1);
 		vg_buf_str(b, ">");
-		rp_escs(b, *num ? num : f->id);
+		rp_escs(b, hex ? lab : f->id);
 		vg_buf_str(b, "</text>\n");
 	}
 }
@@ -956,7 +958,8 @@ static void write_map(struct vg_buf *b, const struct day *d)
 		          " <span class=\"key\"><span class=\"line holding\"></span>holding area</span>");
 	vg_buf_str(b, "<br>Equirectangular projection about ");
 	rp_num(b, (p.min_lat + p.max_lat) / 2, 3);
-	vg_buf_str(b, "&#176; latitude, fitted to what was located on the day; numbers label findings.");
+	vg_buf_str(b, "&#176; latitude, fitted to what was located on the day; labels are the first "
+	              "six digits of the findings' ids.");
 	vg_buf_str(b, "</figcaption></figure></section>\n");
 }
 

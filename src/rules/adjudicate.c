@@ -2,6 +2,8 @@
  * (docs/rules.md). */
 #include "rules/rules.h"
 
+#include "crypto/crypto.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1838,6 +1840,78 @@ static vg_status place_classes(vg_adjudicator *a, struct vg_err *err)
 	return VG_OK;
 }
 
+/* A finding's id names what it rests on, not its place in the list, so that
+ * it names the same finding in every later run over a grown log, in the
+ * transparency log's statements, in reports and in the analysts' notes:
+ * "f-" and 16 hex digits of the SHA-256 of the agreement version, the rule,
+ * the class and the finding's anchor, its first observation (the lowest log
+ * index of its evidence; without logged evidence, its first event, else its
+ * start and place). Observations that arrive later have higher log indices
+ * and leave the anchor alone; only evidence older than the anchor, joining
+ * the finding, gives it a new id. Two findings of one run with the same key
+ * (not seen; one observation is the evidence of one finding per rule and
+ * class) are told apart by their order: the k-th repeat hashes k too. */
+static void finding_key_id(const struct vg_finding *f, uint32_t k, char id[24])
+{
+	char key[3 * VG_ID_MAX + 128];
+	int n = snprintf(key, sizeof key, "v%d|%s|%s|", f->agreement_version, f->rule_id, f->class_name);
+	if (f->n_evidence)
+		n += snprintf(key + n, sizeof key - (size_t)n, "e%lld", (long long)f->evidence[0]);
+	else if (f->n_events)
+		n += snprintf(key + n, sizeof key - (size_t)n, "ev%s", f->events[0]);
+	else
+		n += snprintf(key + n, sizeof key - (size_t)n, "t%lld|%.7f|%.7f", (long long)f->from_ns,
+		              f->lat_deg, f->lon_deg);
+	if (k)
+		n += snprintf(key + n, sizeof key - (size_t)n, "|%u", k);
+	uint8_t h[VG_SHA256_BYTES];
+	vg_sha256((const uint8_t *)key, (size_t)n, h);
+	memcpy(id, "f-", 2);
+	vg_hex_encode(h, 8, id + 2);
+}
+
+/* Ids, then places in the list (the pointers' order). */
+static int cmp_id_at(const void *x, const void *y)
+{
+	const struct vg_finding *a = *(const struct vg_finding *const *)x,
+	                        *b = *(const struct vg_finding *const *)y;
+	int c = strcmp(a->id, b->id);
+	return c ? c : (a > b) - (a < b);
+}
+
+static vg_status name_findings(struct vg_findings *out, struct vg_err *err)
+{
+	if (!out->n)
+		return VG_OK;
+	struct vg_finding **ord = malloc(out->n * sizeof *ord);
+	uint32_t *rep = calloc(out->n, sizeof *rep);
+	if (!ord || !rep) {
+		free(ord);
+		free(rep);
+		vg_findings_free(out);
+		return vg_err_set(err, VG_ERR_NOMEM, "finding ids");
+	}
+	for (uint32_t i = 0; i < out->n; i++) {
+		finding_key_id(&out->v[i], 0, out->v[i].id);
+		ord[i] = &out->v[i];
+	}
+	/* Repeats: sorted by (id, place), the later of two equal ones hashes
+	 * one more repeat; again until none are left. */
+	for (bool again = true; again;) {
+		again = false;
+		qsort(ord, out->n, sizeof *ord, cmp_id_at);
+		for (uint32_t i = 1; i < out->n; i++)
+			if (!strcmp(ord[i]->id, ord[i - 1]->id)) {
+				uint32_t k = ++rep[ord[i] - out->v];
+				finding_key_id(ord[i], k, ord[i]->id);
+				again = true;
+			}
+	}
+	free(ord);
+	free(rep);
+	return VG_OK;
+}
+
 vg_status vg_adj_run(vg_adjudicator *a, struct vg_findings *out, struct vg_err *err)
 {
 	memset(out, 0, sizeof *out);
@@ -1872,7 +1946,5 @@ vg_status vg_adj_run(vg_adjudicator *a, struct vg_findings *out, struct vg_err *
 	}
 	if (out->n)
 		qsort(out->v, out->n, sizeof *out->v, cmp_finding);
-	for (uint32_t i = 0; i < out->n; i++)
-		snprintf(out->v[i].id, sizeof out->v[i].id, "f-%06u", i + 1);
-	return VG_OK;
+	return name_findings(out, err);
 }

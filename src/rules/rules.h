@@ -283,7 +283,10 @@ vg_status vg_adj_add_external_fire(vg_adjudicator *adj, const char *id, int64_t 
 /* An event (copied; evidence taken over: ev->evidence is set to NULL). */
 vg_status vg_adj_add_event(vg_adjudicator *adj, struct vg_rule_event *ev, struct vg_err *err) VG_WUR;
 /* Apply the rules (once per adjudicator); findings sorted by (from, rule,
- * rule_id, lat, lon, until, class), ids f-000001... in that order. */
+ * rule_id, lat, lon, until, class). Ids ("f-" and 16 hex digits) come from
+ * what a finding rests on (agreement version, rule, class, first
+ * observation), not its place: a later run over a grown log gives an
+ * unchanged finding the same id (adjudicate.c, finding_key_id). */
 vg_status vg_adj_run(vg_adjudicator *adj, struct vg_findings *out, struct vg_err *err) VG_WUR;
 
 /* ---- Real data --------------------------------------------------------------- */

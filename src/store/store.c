@@ -174,7 +174,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX observations_kind ON observations(kind);",
 	/* 5 -> 6: rule findings (src/rules, `vigil adjudicate`): the
 	 * deterministic NDJSON line of each finding of the last run plus
-	 * columns for queries (seq is the finding's order, id f-%06d). */
+	 * columns for queries (seq is the finding's order). */
 	"CREATE TABLE findings("
 	" seq INTEGER PRIMARY KEY,"
 	" id TEXT NOT NULL UNIQUE,"

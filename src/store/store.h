@@ -300,7 +300,7 @@ vg_status vg_store_log_sensors(vg_store *st, int kind,
  * (vg_finding_write_ndjson, no newline) plus columns for queries. */
 struct vg_finding_row {
 	int64_t seq;                  /* 1, 2, ... in output order (pagination key) */
-	const char *id;               /* "f-000001" */
+	const char *id;               /* "f-" and 16 hex digits (rules.h) */
 	const char *rule;             /* rule type name: no_fire, withdrawal, ... */
 	const char *rule_id;
 	const char *party;            /* "" or NULL: none (queries return "") */

@@ -342,9 +342,14 @@ async function auditorPage(ctx) {
 		await count(page, `#alert-list li.alert-finding[data-finding="${NEW_ID}"]`) === 1, 5000);
 	check(`${NEW_ID} appears in the alert list (a "finding" frame of /v1/alerts)`, inList,
 	      `${await count(page, '#alert-list li.alert-finding')} finding alerts (before: ${before})`);
-	if (inList)
+	if (inList) {
 		check('... on top', await page.evaluate((id) =>
 			document.querySelector('#alert-list li.alert-finding')?.dataset.finding === id, NEW_ID));
+		// the earlier findings kept their ids and records: none published again
+		await new Promise((r) => setTimeout(r, 1000));
+		const n = await count(page, '#alert-list li.alert-finding');
+		check(`... the only new finding alert (${n}, before ${before})`, n === before + 1);
+	}
 	const n2 = await poll(async () => await count(page, 'path.vg-finding') === after.length, 10000);
 	check(`the map again has as many findings as the API (${after.length})`, n2);
 	if (inList) {

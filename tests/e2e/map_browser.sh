@@ -51,13 +51,24 @@ expect_exit 0 "adjudicate" "$VIGIL" adjudicate --db "$DB" --agreement "$WORK/ag.
 N=$(wc -l <"$WORK/f.ndjson")
 check "there are findings ($N)" [ "$N" -gt 2 ]
 # The finding injected while the page is open: a three-round mission on
-# side A an hour after the last one (sorted last, so the earlier ids stay).
+# side A at 00:20, before every other finding. Its id, and that the
+# earlier findings keep theirs (ids name what a finding rests on, not its
+# place in the list: positional ids would all move), from a dry run that
+# stores nothing.
 cp "$WORK/events.ndjson" "$WORK/events2.ndjson"
 for k in 0 1 2; do
-	printf '{"id":"ev-live-%d","type":"launch","time":"2026-03-01T03:45:%d0Z","lat":48.006%d,"lon":37.755%d,"class":"mortar","cov_m2":[[900,0],[0,900]]}\n' \
+	printf '{"id":"ev-live-%d","type":"launch","time":"2026-03-01T00:20:%d0Z","lat":48.006%d,"lon":37.755%d,"class":"mortar","cov_m2":[[900,0],[0,900]]}\n' \
 		"$k" "$((k + 1))" "$k" "$k" >>"$WORK/events2.ndjson"
 done
-NEW_ID=$(printf 'f-%06d' $((N + 1)))
+expect_exit 0 "adjudicate with the new mission, --no-store" "$VIGIL" adjudicate --db "$DB" \
+	--agreement "$WORK/ag.geojson" --events "$WORK/events2.ndjson" --with-radar --no-store \
+	--out "$WORK/f2-dry.ndjson"
+jq -r .id "$WORK/f.ndjson" | sort >"$T/ids1"
+jq -r .id "$WORK/f2-dry.ndjson" | sort >"$T/ids2"
+NEW_ID=$(comm -13 "$T/ids1" "$T/ids2")
+check "one new finding id ($NEW_ID), of the form f-<16 hex digits>" sh -c \
+	"[ \"\$(printf '%s\n' '$NEW_ID' | grep -c '^f-[0-9a-f]\{16\}\$')\" = 1 ]"
+check "every earlier finding keeps its id" sh -c "[ -z \"\$(comm -23 '$T/ids1' '$T/ids2')\" ]"
 
 tok() { "$VIGIL" token create --db "$DB" --member "$1" --role "$2" 2>/dev/null; }
 AUD=$(tok UN auditor); NOR=$(tok NOR member)
@@ -168,7 +179,7 @@ check "... application/geo+json" grep -qi '^content-type: application/geo+json' 
 want 400 "/v1/agreement takes no parameters" "$AUD" "/v1/agreement?x=1"
 
 # ?log_index=N: the observation at that log index, the same bytes as by id
-IDX=$(jq -r 'select(.id == "f-000001") | .evidence[0]' "$WORK/f.ndjson")
+IDX=$(head -1 "$WORK/f.ndjson" | jq -r '.evidence[0]')
 want 200 "observation at log index $IDX (auditor)" "$AUD" "/v1/observations?log_index=$IDX"
 cp "$T/body" "$T/by_index"
 ROW=$(jq -r .id "$T/by_index")

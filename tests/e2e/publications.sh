@@ -60,7 +60,7 @@ sqlite3 "$DB" 'SELECT record FROM findings ORDER BY seq' >"$T/findings_before"
 expect_exit 1 "adjudicate with foreign evidence refuses" "$VIGIL" adjudicate --db "$DB" \
 	--agreement "$T/ag.geojson" --events "$T/foreign.ndjson" --out "$T/fx.ndjson"
 check "the message names the finding, the member and the index" \
-	grep -q 'finding f-[0-9]*: "evidence"\[[0-9]*\] = 1 is not an observation of this store.s log' "$T/err"
+	grep -q 'finding f-[0-9a-f]\{16\}: "evidence"\[[0-9]*\] = 1 is not an observation of this store.s log' "$T/err"
 check "nothing of it was published" \
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM publications WHERE kind='finding'")" = "$NF" ]
 check "nor stored: the findings are the previous run's" \

@@ -99,7 +99,7 @@ UN=$(jq -r .until "$T/f.ndjson" | sort | sed -n "$(( (N + 1) / 2 ))p")
 [ "$UN" \< "$F" ] && UN=$F
 same "from=$F until=$UN" "&from=$F&until=$UN" ".from <= \"$UN\" and .until >= \"$F\""
 # a box around the first finding
-BOX=$(jq -r 'select(.id == "f-000001") | "\(.lon - 0.0001),\(.lat - 0.0001),\(.lon + 0.0001),\(.lat + 0.0001)"' "$T/f.ndjson")
+BOX=$(head -1 "$T/f.ndjson" | jq -r '"\(.lon - 0.0001),\(.lat - 0.0001),\(.lon + 0.0001),\(.lat + 0.0001)"')
 jq -c --arg b "$BOX" '($b | split(",") | map(tonumber)) as $x | select(.lon >= $x[0] and .lat >= $x[1] and .lon <= $x[2] and .lat <= $x[3])' \
 	"$T/f.ndjson" >"$T/want"
 want 200 "bbox=$BOX" "$A" "/v1/findings?limit=1000&bbox=$BOX"

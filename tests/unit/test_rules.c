@@ -221,6 +221,17 @@ static void run_print(vg_adjudicator *adj, struct vg_findings *fs)
 		vg_finding_write_ndjson(stdout, &fs->v[i]);
 }
 
+/* "f-" and 16 lowercase hex digits. */
+static bool is_finding_id(const char *id)
+{
+	if (strncmp(id, "f-", 2) || strlen(id) != 18)
+		return false;
+	for (const char *c = id + 2; *c; c++)
+		if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f')))
+			return false;
+	return true;
+}
+
 static void adjudicate_withdrawal(void **state)
 {
 	(void)state;
@@ -267,7 +278,7 @@ static void adjudicate_withdrawal(void **state)
 	run_print(adj, &fs);
 	assert_int_equal(fs.n, 3);
 	const struct vg_finding *f = &fs.v[0];
-	assert_string_equal(f->id, "f-000001");
+	assert_true(is_finding_id(f->id));
 	assert_string_equal(f->rule_id, "wd-art");
 	assert_string_equal(f->party, "A");
 	assert_true(f->p_party > 0.999);
@@ -285,6 +296,73 @@ static void adjudicate_withdrawal(void **state)
 	assert_int_equal(fs.v[2].agreement_version, 1);
 	vg_findings_free(&fs);
 	vg_adj_free(adj);
+	vg_agreement_free(ag);
+}
+
+/* The batteries of adjudicate_withdrawal (the A battery, the B pair), and
+ * with more: an earlier A battery reported later (higher log indices). */
+static void id_batteries(vg_adjudicator *adj, bool more)
+{
+	add_uav_sat(adj);
+	int64_t idx = 100;
+	for (int pass = 0; pass < 2; pass++)
+		for (int g = 0; g < 3; g++)
+			assert_int_equal(add_det(adj, idx++, "uav-1", pass ? "2026-03-01T10:00:00Z" : "2026-03-01T09:00:00Z",
+			                         48.0 + g * 0.001, 37.5, VG_CLS_ARTILLERY),
+			                 VG_OK);
+	for (int g = 0; g < 2; g++)
+		assert_int_equal(add_det(adj, idx++, "uav-1", "2026-03-01T09:20:00Z", 48.3 + g * 0.001, 38.05,
+		                         VG_CLS_ARTILLERY),
+		                 VG_OK);
+	if (more)
+		for (int g = 0; g < 3; g++)
+			assert_int_equal(add_det(adj, 200 + g, "uav-1", "2026-03-01T08:00:00Z", 48.2 + g * 0.001, 37.45,
+			                         VG_CLS_ARTILLERY),
+			                 VG_OK);
+}
+
+/* A finding's id names what it rests on, not its place in the list: a
+ * later run over more observations (a finding earlier than all the others,
+ * reported late) gives every earlier finding the same id and the new one
+ * a new id, although all of them moved down one place. The same run twice
+ * gives the same ids. */
+static void finding_ids_stable(void **state)
+{
+	(void)state;
+	struct vg_agreement *ag = parse_ok(RULES);
+	struct vg_findings a, b, c;
+	vg_adjudicator *adj = new_adj(ag);
+	id_batteries(adj, false);
+	run_print(adj, &a);
+	vg_adj_free(adj);
+	adj = new_adj(ag);
+	id_batteries(adj, false);
+	run_print(adj, &c);
+	vg_adj_free(adj);
+	adj = new_adj(ag);
+	id_batteries(adj, true);
+	run_print(adj, &b);
+	vg_adj_free(adj);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(b.n, 3);
+	assert_string_not_equal(a.v[0].id, a.v[1].id);
+	for (uint32_t i = 0; i < a.n; i++) {
+		assert_true(is_finding_id(a.v[i].id));
+		assert_string_equal(a.v[i].id, c.v[i].id);
+		/* one place down, the same id and the same finding */
+		assert_string_equal(b.v[i + 1].id, a.v[i].id);
+		assert_int_equal(b.v[i + 1].from_ns, a.v[i].from_ns);
+		assert_int_equal(b.v[i + 1].evidence[0], a.v[i].evidence[0]);
+	}
+	assert_int_equal(b.v[0].from_ns, T("2026-03-01T08:00:00Z"));
+	assert_int_equal(b.v[0].evidence[0], 200);
+	assert_true(is_finding_id(b.v[0].id));
+	assert_string_not_equal(b.v[0].id, a.v[0].id);
+	assert_string_not_equal(b.v[0].id, a.v[1].id);
+	vg_findings_free(&a);
+	vg_findings_free(&b);
+	vg_findings_free(&c);
 	vg_agreement_free(ag);
 }
 
@@ -910,6 +988,7 @@ int main(void)
 		cmocka_unit_test(parse_valid),
 		cmocka_unit_test(parse_bad_inputs),
 		cmocka_unit_test(adjudicate_withdrawal),
+		cmocka_unit_test(finding_ids_stable),
 		cmocka_unit_test(adjudicate_withdrawal_vehicle_support),
 		cmocka_unit_test(adjudicate_withdrawal_class_confidence),
 		cmocka_unit_test(adjudicate_withdrawal_transit),
