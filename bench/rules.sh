@@ -16,6 +16,11 @@
 # withdrawal (about 10 s a run); collapse takes about 6 minutes a run
 # (fusion of 1.3 M observations).
 #
+# CLOUD=P runs each scenario with its cloud probability set to P (a copy
+# of the scenario in the work directory, nothing else changed): with
+# CLOUD=0 the sharp optical satellites see every place at every pass, which
+# shows how much of what is missed is cloud (docs/rules.md, Measurements).
+#
 # Prints figures; never fails on them (benchmarks do not gate CI).
 # Example: SEEDS="1 2 3 4" sh bench/rules.sh build quiet withdrawal collapse
 set -eu
@@ -27,13 +32,27 @@ bench_setup rules "rules on the shipped scenarios"
 now() { python3 -c 'import time; print("%.3f" % time.time())'; }
 : >"$W/summary"
 for sc in "$@"; do
+	SC=$SRC/scenarios/$sc.json
+	if [ -n "${CLOUD:-}" ]; then
+		SC=$W/$sc-cloud.json
+		python3 - "$SRC/scenarios/$sc.json" "$CLOUD" "$SC" <<'PY' || exit 1
+import json, sys
+s = json.load(open(sys.argv[1]))
+p = float(sys.argv[2])
+if not 0 <= p <= 1:
+    sys.exit("rules.sh: CLOUD must be a probability in [0, 1], not %s" % sys.argv[2])
+s.setdefault("environment", {})["cloud_prob"] = p
+json.dump(s, open(sys.argv[3], "w"), indent=1)
+PY
+		echo "== $sc with cloud_prob $CLOUD ($SC)"
+	fi
 	for seed in ${SEEDS:-1}; do
 		D=$W/$sc-$seed
 		rm -rf "$D"
 		mkdir -p "$D"
 		L=$W/$sc-$seed.log
 		: >"$L"
-		step "$L" "$V" -q sim "$SRC/scenarios/$sc.json" --seed "$seed" --out "$D"
+		step "$L" "$V" -q sim "$SC" --seed "$seed" --out "$D"
 		step "$L" "$V" -q sensor import --db "$D/v.db" "$D/sensors.ndjson"
 		step "$L" "$V" -q ingest "$D/observations.ndjson" --db "$D/v.db"
 		step "$L" "$V" -q fuse --db "$D/v.db" --out "$D/events.ndjson"

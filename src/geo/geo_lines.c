@@ -92,6 +92,8 @@ void vg_geo_line_free(vg_geo_line *l)
 /* Read a GeoJSON geometry with GEOS; the caller destroys it. */
 static GEOSGeometry *read_geojson(GEOSContextHandle_t h, const char *geom, struct vg_err *err)
 {
+	if (vg_geo_geojson_check(geom, strlen(geom), "", err) != VG_OK)
+		return NULL;
 	GEOSGeoJSONReader *r = GEOSGeoJSONReader_create_r(h);
 	if (!r) {
 		vg_err_set(err, VG_ERR_NOMEM, "GEOS GeoJSON reader");

@@ -187,7 +187,9 @@ static vg_status parse_weapon_classes(struct vg_agreement *ag, json_t *wc, struc
 		vg_status st = check_members(v, path, allowed, err);
 		if (st)
 			return st;
-		struct vg_weapon_class *w = &ag->classes[ag->n_classes];
+		/* counted now: vg_agreement_free frees its aliases if what
+		 * follows fails (fuzz_agreement found the leak) */
+		struct vg_weapon_class *w = &ag->classes[ag->n_classes++];
 		snprintf(w->name, sizeof w->name, "%s", k);
 		char first[VG_ID_MAX + 1];
 		/* Only built-in classes inside a weapon class (no chains). */
@@ -211,7 +213,6 @@ static vg_status parse_weapon_classes(struct vg_agreement *ag, json_t *wc, struc
 				snprintf(w->aliases[w->n_aliases++], VG_ID_MAX + 1, "%s", json_string_value(e));
 			}
 		}
-		ag->n_classes++;
 	}
 	/* Names and aliases must not collide across classes. */
 	for (uint32_t i = 0; i < ag->n_classes; i++)

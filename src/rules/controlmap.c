@@ -14,6 +14,10 @@ static void geos_quiet(const char *fmt, ...) { (void)fmt; }
 static GEOSGeometry *read_area(GEOSContextHandle_t h, const char *text, const char *what,
                                struct vg_err *err)
 {
+	if (vg_geo_geojson_check(text, strlen(text), "", err) != VG_OK) {
+		vg_err_prefix(err, "%s", what);
+		return NULL;
+	}
 	GEOSGeoJSONReader *r = GEOSGeoJSONReader_create_r(h);
 	if (!r) {
 		vg_err_set(err, VG_ERR_NOMEM, "GEOS reader");

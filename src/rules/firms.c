@@ -60,6 +60,10 @@ vg_status vg_firms_parse(FILE *in, const char *name,
 			line[--len] = '\0';
 		if (len == 0)
 			continue;
+		if (strlen(line) != (size_t)len) {
+			st = vg_err_set(err, VG_ERR_RANGE, "%s:%lld: a NUL byte in the line", name, (long long)lineno);
+			break;
+		}
 		char *nraw = realloc(raw, (size_t)len + 1);
 		if (!nraw) {
 			st = vg_err_set(err, VG_ERR_NOMEM, "%s", name);
@@ -72,25 +76,28 @@ vg_status vg_firms_parse(FILE *in, const char *name,
 			st = vg_err_set(err, VG_ERR_RANGE, "%s:%lld: more than %d columns", name, (long long)lineno, MAXCOL);
 			break;
 		}
-		if (lineno == 1) {
+		if (!ncol) { /* the header: the first line that is not blank */
 			ncol = n;
-			for (int i = 0; i < n; i++) {
-				const char *h = cols[i];
-				if (!strcmp(h, "latitude")) c_lat = i;
-				else if (!strcmp(h, "longitude")) c_lon = i;
-				else if (!strcmp(h, "acq_date")) c_date = i;
-				else if (!strcmp(h, "acq_time")) c_time = i;
-				else if (!strcmp(h, "frp")) c_frp = i;
-				else if (!strcmp(h, "scan")) c_scan = i;
-				else if (!strcmp(h, "track")) c_track = i;
-				else if (!strcmp(h, "satellite")) c_sat = i;
-				else if (!strcmp(h, "instrument")) c_ins = i;
-				else if (!strcmp(h, "confidence")) c_conf = i;
-			}
+			static const char *const known[] = {"latitude", "longitude", "acq_date", "acq_time",
+			                                    "frp", "scan", "track", "satellite", "instrument",
+			                                    "confidence"};
+			int *at[] = {&c_lat, &c_lon, &c_date, &c_time, &c_frp, &c_scan, &c_track, &c_sat, &c_ins, &c_conf};
+			for (int i = 0; i < n && !st; i++)
+				for (size_t k = 0; k < sizeof known / sizeof *known; k++)
+					if (!strcmp(cols[i], known[k])) {
+						if (*at[k] >= 0)
+							st = vg_err_set(err, VG_ERR_INCONSISTENT,
+							                "%s:%lld: column \"%s\" twice (columns %d and %d)", name,
+							                (long long)lineno, known[k], *at[k] + 1, i + 1);
+						*at[k] = i;
+					}
+			if (st)
+				break;
 			const char *miss = c_lat < 0 ? "latitude" : c_lon < 0 ? "longitude" : c_date < 0 ? "acq_date"
 			                   : c_time < 0 ? "acq_time" : NULL;
 			if (miss) {
-				st = vg_err_set(err, VG_ERR_MISSING, "%s:1: no column \"%s\" (not a FIRMS CSV?)", name, miss);
+				st = vg_err_set(err, VG_ERR_MISSING, "%s:%lld: no column \"%s\" (not a FIRMS CSV?)", name,
+				                (long long)lineno, miss);
 				break;
 			}
 			continue;
@@ -108,32 +115,57 @@ vg_status vg_firms_parse(FILE *in, const char *name,
 			                name, (long long)lineno, cols[c_lat], cols[c_lon]);
 			break;
 		}
-		/* time: HHMM or HH:MM[:SS] */
+		/* time: HHMM (1 to 4 digits, FIRMS drops leading zeros) or
+		 * HH:MM[:SS]; date: YYYY-MM-DD, nothing after it */
 		const char *t = cols[c_time];
-		int hh = -1, mm = -1, ss = 0;
-		if (strlen(t) <= 4 && strspn(t, "0123456789") == strlen(t) && *t) {
+		int hh = -1, mm = -1, ss = 0, used = 0;
+		size_t tl = strlen(t);
+		if (tl >= 1 && tl <= 4 && strspn(t, "0123456789") == tl) {
 			int v = atoi(t);
 			hh = v / 100;
 			mm = v % 100;
-		} else if (sscanf(t, "%2d:%2d:%2d", &hh, &mm, &ss) < 2) {
+		} else if (!((sscanf(t, "%2d:%2d%n", &hh, &mm, &used) == 2 && (size_t)used == tl) ||
+		             (sscanf(t, "%2d:%2d:%2d%n", &hh, &mm, &ss, &used) == 3 && (size_t)used == tl)) ||
+		           strspn(t, "0123456789:") != tl) {
 			hh = -1;
 		}
 		char iso[64];
 		snprintf(iso, sizeof iso, "%.10sT%02d:%02d:%02dZ", cols[c_date], hh, mm, ss);
-		if (hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 59 ||
-		    vg_time_parse(iso, strlen(iso), &r.t_ns, err) != VG_OK) {
+		if (strlen(cols[c_date]) != 10 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 ||
+		    ss > 59 || vg_time_parse(iso, strlen(iso), &r.t_ns, err) != VG_OK) {
 			st = vg_err_set(err, VG_ERR_TIME, "%s:%lld: acq_date, acq_time = %s, %s: not a time", name,
 			                (long long)lineno, cols[c_date], t);
 			break;
 		}
+		/* optional columns: empty is missing (frp unknown, the VIIRS
+		 * pixel of 375 m); anything else must be a number in range (a
+		 * pixel of 0.1 to 20 km: VIIRS 0.375-0.8, MODIS 1-4.8; FRP up to
+		 * 1e6 MW, above the largest fires measured) or a short word */
 		r.frp_mw = NAN;
-		if (c_frp >= 0)
-			num(cols[c_frp], &r.frp_mw);
 		r.scan_km = r.track_km = 0.375;
-		if (c_scan >= 0)
-			num(cols[c_scan], &r.scan_km);
-		if (c_track >= 0)
-			num(cols[c_track], &r.track_km);
+		static const char *const want_px = "want a pixel size in [0.1, 20] km",
+		                         *const want_word = "longer than 15 characters";
+		const char *bad = NULL, *want = NULL;
+		int bc = -1;
+		if (c_frp >= 0 && *cols[c_frp] && !(num(cols[c_frp], &r.frp_mw) && r.frp_mw >= 0 && r.frp_mw <= 1e6))
+			bad = "frp", bc = c_frp, want = "want a number of MW in [0, 1e6]";
+		else if (c_scan >= 0 && *cols[c_scan] &&
+		         !(num(cols[c_scan], &r.scan_km) && r.scan_km >= 0.1 && r.scan_km <= 20))
+			bad = "scan", bc = c_scan, want = want_px;
+		else if (c_track >= 0 && *cols[c_track] &&
+		         !(num(cols[c_track], &r.track_km) && r.track_km >= 0.1 && r.track_km <= 20))
+			bad = "track", bc = c_track, want = want_px;
+		else if (c_sat >= 0 && strlen(cols[c_sat]) >= sizeof r.satellite)
+			bad = "satellite", bc = c_sat, want = want_word;
+		else if (c_ins >= 0 && strlen(cols[c_ins]) >= sizeof r.instrument)
+			bad = "instrument", bc = c_ins, want = want_word;
+		else if (c_conf >= 0 && strlen(cols[c_conf]) >= sizeof r.confidence)
+			bad = "confidence", bc = c_conf, want = want_word;
+		if (bad) {
+			st = vg_err_set(err, VG_ERR_RANGE, "%s:%lld: %s = %.40s: %s", name, (long long)lineno, bad,
+			                cols[bc], want);
+			break;
+		}
 		if (c_sat >= 0)
 			snprintf(r.satellite, sizeof r.satellite, "%s", cols[c_sat]);
 		if (c_ins >= 0)
@@ -141,14 +173,14 @@ vg_status vg_firms_parse(FILE *in, const char *name,
 		if (c_conf >= 0)
 			snprintf(r.confidence, sizeof r.confidence, "%s", cols[c_conf]);
 		/* the fire is somewhere in the pixel: uniform, sigma = size / sqrt 12 */
-		r.sigma_m = 1000.0 * sqrt(fmax(r.scan_km, 0.01) * fmax(r.track_km, 0.01)) / sqrt(12.0);
+		r.sigma_m = 1000.0 * sqrt(r.scan_km * r.track_km) / sqrt(12.0);
 		r.raw = raw;
 		if ((st = fn(ctx, &r, err))) {
 			vg_err_prefix(err, "%s:%lld", name, (long long)lineno);
 			break;
 		}
 	}
-	if (!st && lineno == 0)
+	if (!st && !ncol)
 		st = vg_err_set(err, VG_ERR_MISSING, "%s: empty file", name);
 	free(line);
 	free(raw);

@@ -70,6 +70,20 @@ tail -n +2 "$T/vigil.csv" | paste -d, - "$T/gdal.csv" | awk -F, '
 "$VIGIL" import firms "$FIRMS" --db "$T/r.db" 2> "$T/imp2"
 grep -q "$n_v new" "$T/imp1" || { echo "FAIL: first import"; cat "$T/imp1"; exit 1; }
 grep -q " 0 new, $n_v already stored" "$T/imp2" || { echo "FAIL: re-import added rows"; cat "$T/imp2"; exit 1; }
+# A file of new rows (the same, years later) ending in a bad one (FRP below
+# zero): refused naming the line and the field, and none of it stored.
+FRPC=$(head -1 "$FIRMS" | tr -d '\r' | tr ',' '\n' | grep -n '^frp$' | cut -d: -f1)
+nl=$(wc -l < "$FIRMS")
+{ head -1 "$FIRMS"; sed '1d' "$FIRMS" | sed 's/,20[0-9][0-9]-[0-9][0-9]-[0-9][0-9],/,2030-01-02,/'
+  sed -n '2p' "$FIRMS" | awk -F, -v OFS=, -v c="$FRPC" '{ $c = "-1" } 1'; } > "$T/bad.csv"
+rows() { sqlite3 "$T/r.db" 'SELECT count(*) FROM external_observations'; }
+before=$(rows)
+if "$VIGIL" import firms "$T/bad.csv" --db "$T/r.db" 2> "$T/imp3"; then
+	echo "FAIL: a file with a bad row was imported"; exit 1
+fi
+grep -q "bad.csv:$((nl + 1)): frp = -1: want a number of MW" "$T/imp3" ||
+	{ echo "FAIL: the refusal does not name the line and the field"; cat "$T/imp3"; exit 1; }
+[ "$(rows)" = "$before" ] || { echo "FAIL: rows of a refused file were stored"; exit 1; }
 jq '.agreement.rules = [{"id": "thermal", "type": "no_fire", "types": ["fire"], "min_reports": 1}]' \
 	"$T/ag.geojson" > "$T/ag-rules.geojson"
 "$VIGIL" adjudicate --db "$T/r.db" --agreement "$T/ag-rules.geojson" --out "$T/f.ndjson"
