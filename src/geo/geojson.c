@@ -19,15 +19,19 @@
 #define PATH_MAX_ 160
 #define DEPTH_MAX 8
 
+/* Paths longer than PATH_MAX_ are cut (the message still names the
+ * start of the place). */
 static void child(char *out, const char *p, size_t i)
 {
-	snprintf(out, PATH_MAX_, "%s[%zu]", p, i);
+	if (snprintf(out, PATH_MAX_, "%s[%zu]", p, i) >= PATH_MAX_)
+		out[PATH_MAX_ - 1] = '\0';
 }
 
 /* p.name, or name at the root (p "") */
 static void member(char *out, const char *p, const char *name)
 {
-	snprintf(out, PATH_MAX_, "%s%s%s", p, *p ? "." : "", name);
+	if (snprintf(out, PATH_MAX_, "%s%s%s", p, *p ? "." : "", name) >= PATH_MAX_)
+		out[PATH_MAX_ - 1] = '\0';
 }
 
 /* A position: 2 or 3 finite numbers. */
