@@ -819,10 +819,11 @@ static void fnd_marker(struct vg_buf *b, const struct rp_proj *p, const struct f
 	rp_hms(b, f->until);
 	vg_buf_str(b, " UTC</title></circle>\n");
 	if (label) {
-		/* the first 6 hex digits of "f-3fa92c0d..." (a whole id, if
-		 * it is not of that form) */
+		/* the first 6 hex digits of "f-3fa92c0d..." (f- and 16 hex
+		 * digits; another id is shown whole) */
 		char lab[8];
-		bool hex = !strncmp(f->id, "f-", 2) && strlen(f->id) > 8;
+		bool hex = !strncmp(f->id, "f-", 2) && strlen(f->id) == 18 &&
+		           strspn(f->id + 2, "0123456789abcdef") == 16;
 		snprintf(lab, sizeof lab, "%.6s", hex ? f->id + 2 : "");
 		vg_buf_str(b, "<text class=\"fl\"");
 		rp_attr(b, "x", x + 8, 1);

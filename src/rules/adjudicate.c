@@ -5,6 +5,7 @@
 #include "crypto/crypto.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -651,6 +652,16 @@ static vg_status add_loc_to(vg_adjudicator *a, struct acc *c, const struct loc_i
 	if (L->t > c->f.until_ns)
 		c->f.until_ns = L->t;
 	if (pos) {
+		/* the anchor of its id: the lowest log index of the items that
+		 * place it (name_findings) */
+		int64_t lo = L->log_index;
+		for (uint32_t i = 0; i < L->n_ev; i++)
+			if (L->ev[i] >= 0 && (lo < 0 || L->ev[i] < lo))
+				lo = L->ev[i];
+		if (lo >= 0 && (!c->f.anchor_type || lo < c->f.anchor)) {
+			c->f.anchor = lo;
+			c->f.anchor_type = L->type;
+		}
 		acc_pos(c, L->lat, L->lon, L->cov);
 		c->last_t = L->t;
 		c->last_lat = c->sum_lat / c->n_pos;
@@ -1842,30 +1853,60 @@ static vg_status place_classes(vg_adjudicator *a, struct vg_err *err)
 
 /* A finding's id names what it rests on, not its place in the list, so that
  * it names the same finding in every later run over a grown log, in the
- * transparency log's statements, in reports and in the analysts' notes:
- * "f-" and 16 hex digits of the SHA-256 of the agreement version, the rule,
- * the class and the finding's anchor, its first observation (the lowest log
- * index of its evidence; without logged evidence, its first event, else its
- * start and place). Observations that arrive later have higher log indices
- * and leave the anchor alone; only evidence older than the anchor, joining
- * the finding, gives it a new id. Two findings of one run with the same key
- * (not seen; one observation is the evidence of one finding per rule and
- * class) are told apart by their order: the k-th repeat hashes k too. */
+ * transparency log's statements, in reports and in analysts' notes: "f-"
+ * and the first 16 hex digits of the SHA-256 of
+ *
+ *   v<agreement version>|<rule id>|<cap>|<anchor>[|<k>]
+ *
+ * <cap> the zone_cap cap's name ("" for other rules: the rule id and the
+ * version name its classes; a finding's own class, a vote, may change as it
+ * grows). <anchor> its first observation: for no_fire, the type and lowest
+ * log index of the items that placed it ("launch:e1234"; one radar report
+ * places a launch and an impact, two clusters); for the others, the lowest
+ * log index of its evidence ("e1234"); without logged evidence, its
+ * smallest event id ("ev<id>"); without events either, its start and place
+ * ("t<ns>|<lat>|<lon>", 7 decimals). Observations logged later have higher
+ * indices and leave the anchor alone. <k>: findings of one run with the same
+ * key are numbered 1, 2, ... after the first, in output order. docs/rules.md
+ * (Findings) says when an id does change. */
+static void key_add(char *key, size_t cap, size_t *n, const char *fmt, ...) VG_PRINTF(4, 5);
+static void key_add(char *key, size_t cap, size_t *n, const char *fmt, ...)
+{
+	if (*n >= cap - 1)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(key + *n, cap - *n, fmt, ap);
+	va_end(ap);
+	if (w > 0)
+		*n = *n + (size_t)w < cap - 1 ? *n + (size_t)w : cap - 1; /* cut, never past the end */
+}
+
+static const char *const anchor_type_name[] = {"", "launch", "impact", "explosion", "fire"};
+
 static void finding_key_id(const struct vg_finding *f, uint32_t k, char id[24])
 {
 	char key[3 * VG_ID_MAX + 128];
-	int n = snprintf(key, sizeof key, "v%d|%s|%s|", f->agreement_version, f->rule_id, f->class_name);
-	if (f->n_evidence)
-		n += snprintf(key + n, sizeof key - (size_t)n, "e%lld", (long long)f->evidence[0]);
-	else if (f->n_events)
-		n += snprintf(key + n, sizeof key - (size_t)n, "ev%s", f->events[0]);
-	else
-		n += snprintf(key + n, sizeof key - (size_t)n, "t%lld|%.7f|%.7f", (long long)f->from_ns,
-		              f->lat_deg, f->lon_deg);
+	size_t n = 0;
+	key_add(key, sizeof key, &n, "v%d|%s|%s|", f->agreement_version, f->rule_id,
+	        f->rule == VG_RULE_ZONE_CAP ? f->class_name : "");
+	if (f->anchor_type > 0 && f->anchor_type <= VG_EVT_FIRE)
+		key_add(key, sizeof key, &n, "%s:e%lld", anchor_type_name[f->anchor_type], (long long)f->anchor);
+	else if (f->n_evidence)
+		key_add(key, sizeof key, &n, "e%lld", (long long)f->evidence[0]);
+	else if (f->n_events) {
+		const char *lo = f->events[0];
+		for (uint32_t i = 1; i < f->n_events; i++)
+			if (strcmp(f->events[i], lo) < 0)
+				lo = f->events[i];
+		key_add(key, sizeof key, &n, "ev%s", lo);
+	} else {
+		key_add(key, sizeof key, &n, "t%lld|%.7f|%.7f", (long long)f->from_ns, f->lat_deg, f->lon_deg);
+	}
 	if (k)
-		n += snprintf(key + n, sizeof key - (size_t)n, "|%u", k);
+		key_add(key, sizeof key, &n, "|%u", k);
 	uint8_t h[VG_SHA256_BYTES];
-	vg_sha256((const uint8_t *)key, (size_t)n, h);
+	vg_sha256((const uint8_t *)key, n, h);
 	memcpy(id, "f-", 2);
 	vg_hex_encode(h, 8, id + 2);
 }
@@ -1895,15 +1936,24 @@ static vg_status name_findings(struct vg_findings *out, struct vg_err *err)
 		finding_key_id(&out->v[i], 0, out->v[i].id);
 		ord[i] = &out->v[i];
 	}
-	/* Repeats: sorted by (id, place), the later of two equal ones hashes
-	 * one more repeat; again until none are left. */
+	/* Repeats of a key, in output order: 1, 2, ... after the first. */
+	qsort(ord, out->n, sizeof *ord, cmp_id_at);
+	for (uint32_t i = 1, k = 0; i < out->n; i++) {
+		k = strcmp(ord[i]->id, ord[i - 1]->id) ? 0 : k + 1;
+		rep[ord[i] - out->v] = k;
+	}
+	for (uint32_t i = 0; i < out->n; i++)
+		if (rep[i])
+			finding_key_id(&out->v[i], rep[i], out->v[i].id);
+	/* A numbered repeat meeting another key's id (a 64-bit coincidence):
+	 * the later takes the next number until none are left. */
 	for (bool again = true; again;) {
 		again = false;
 		qsort(ord, out->n, sizeof *ord, cmp_id_at);
 		for (uint32_t i = 1; i < out->n; i++)
 			if (!strcmp(ord[i]->id, ord[i - 1]->id)) {
-				uint32_t k = ++rep[ord[i] - out->v];
-				finding_key_id(ord[i], k, ord[i]->id);
+				uint32_t j = (uint32_t)(ord[i] - out->v);
+				finding_key_id(ord[i], ++rep[j], ord[i]->id);
 				again = true;
 			}
 	}

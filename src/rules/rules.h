@@ -231,6 +231,11 @@ struct vg_finding {
 	char (*events)[VG_ID_MAX + 1];
 	uint32_t n_evidence;
 	int64_t *evidence;             /* observation log indices, ascending */
+	/* the adjudicator's, for the id (not in the record): no_fire's items
+	 * that placed it (launches, or a cluster's impacts, explosions,
+	 * fires; not attached impacts), their type and lowest log index */
+	int anchor_type;               /* enum vg_event_type, 0 none */
+	int64_t anchor;
 };
 
 struct vg_findings {

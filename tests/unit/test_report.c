@@ -134,7 +134,7 @@ static int setup(void **state)
 #define H (3600 * S)
 		{"f-000001", VG_RULE_NO_FIRE, "B", VG_GRADE_CONFIRMED, T0 - 5 * H, T0 - 5 * H + 60 * S, 48.1, 38.0},
 		{"f-000002", VG_RULE_WITHDRAWAL, "A", VG_GRADE_PROBABLE, T0 - H, T0 + 2 * H, 48.2, 37.5},
-		{"f-000003", VG_RULE_NO_FIRE, "B", VG_GRADE_POSSIBLE, T0 + 4 * H, T0 + 4 * H + 9 * S, 48.0, 38.2},
+		{"f-3fa92c0d41b7e659", VG_RULE_NO_FIRE, "B", VG_GRADE_POSSIBLE, T0 + 4 * H, T0 + 4 * H + 9 * S, 48.0, 38.2},
 		{"f-000004", VG_RULE_NO_FIRE, "", VG_GRADE_CONFIRMED, T0 + 23 * H, T0 + DAY + 60 * S, 47.5, 37.0},
 #undef H
 	};
@@ -254,6 +254,10 @@ static void test_page(void **state)
 	assert_int_equal(cell(a, "wd/f-000002/count"), 3);
 	assert_int_equal(cell(a, "wd/all/weapons"), 3);
 	assert_int_equal(cell(a, "log/size/entries"), 7);
+	/* map labels: an id of the adjudicator's form by its first six hex
+	 * digits, another one whole */
+	assert_non_null(strstr(a, ">3fa92c</text>"));
+	assert_non_null(strstr(a, ">f-000004</text>"));
 	/* no coverage: everything unobserved */
 	assert_non_null(strstr(a, "data-k=\"cov/side-A/unobserved\">100.0<"));
 	/* escaped, self-contained */

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "crypto/crypto.h"
 #include "rules/rules.h"
 
 #include <geodesic.h>
@@ -299,6 +300,17 @@ static void adjudicate_withdrawal(void **state)
 	vg_agreement_free(ag);
 }
 
+/* "f-" and 16 hex digits of SHA-256(key): a finding id by hand. */
+static const char *id_of(const char *key)
+{
+	static char id[24];
+	uint8_t h[VG_SHA256_BYTES];
+	vg_sha256((const uint8_t *)key, strlen(key), h);
+	memcpy(id, "f-", 2);
+	vg_hex_encode(h, 8, id + 2);
+	return id;
+}
+
 /* The batteries of adjudicate_withdrawal (the A battery, the B pair), and
  * with more: an earlier A battery reported later (higher log indices). */
 static void id_batteries(vg_adjudicator *adj, bool more)
@@ -355,14 +367,142 @@ static void finding_ids_stable(void **state)
 		assert_int_equal(b.v[i + 1].from_ns, a.v[i].from_ns);
 		assert_int_equal(b.v[i + 1].evidence[0], a.v[i].evidence[0]);
 	}
+	/* the documented preimage: v<version>|<rule>|<cap>|e<first index> */
+	assert_string_equal(a.v[0].id, id_of("v1|wd-art||e100"));
 	assert_int_equal(b.v[0].from_ns, T("2026-03-01T08:00:00Z"));
 	assert_int_equal(b.v[0].evidence[0], 200);
+	assert_string_equal(b.v[0].id, id_of("v1|wd-art||e200"));
 	assert_true(is_finding_id(b.v[0].id));
 	assert_string_not_equal(b.v[0].id, a.v[0].id);
 	assert_string_not_equal(b.v[0].id, a.v[1].id);
 	vg_findings_free(&a);
 	vg_findings_free(&b);
 	vg_findings_free(&c);
+	vg_agreement_free(ag);
+}
+
+static void add_event(vg_adjudicator *adj, const char *line);
+
+/* A counter-battery report at index idx: a launch of class cls at (lat,
+ * lon), and its impact 120 s later at (ilat, ilon) if ilat. */
+static void add_radar(vg_adjudicator *adj, int64_t idx, const char *when, double lat, double lon, int cls,
+                      double ilat, double ilon)
+{
+	struct vg_obs o;
+	memset(&o, 0, sizeof o);
+	o.kind = VG_OBS_FIRE;
+	snprintf(o.sensor, sizeof o.sensor, "cbr-1");
+	o.t_ns = o.t_end_ns = T(when);
+	o.u.fire.cls = cls;
+	if (lat) {
+		o.u.fire.has_launch = true;
+		o.u.fire.launch = (struct vg_fire_point){o.t_ns, lat, lon, 50};
+	}
+	if (ilat) {
+		o.u.fire.has_impact = true;
+		o.u.fire.impact = (struct vg_fire_point){o.t_ns + 120 * VG_NS_PER_S, ilat, ilon, 50};
+	}
+	assert_int_equal(vg_adj_add_obs(adj, idx, &o, NULL), VG_OK);
+}
+
+static vg_adjudicator *radar_adj(struct vg_agreement *ag)
+{
+	vg_adjudicator *adj = new_adj(ag);
+	assert_int_equal(vg_adj_add_sensor(adj, "cbr-1", "OSCE", VG_MOD_COUNTER_BATTERY, NULL), VG_OK);
+	return adj;
+}
+
+/* no_fire ids (second review of the ids): a mission keeps its id when
+ * later reports change its class by vote; one radar report placing a
+ * launch and, 110 km away, an impact that joins no mission anchors two
+ * findings told apart by what placed them, and they keep their ids when a
+ * later-logged report sorts the impacts first; findings with one key (events
+ * without evidence sharing ids) are numbered in output order, each id the
+ * SHA-256 of the documented preimage. */
+static void finding_ids_anchor(void **state)
+{
+	(void)state;
+	struct vg_agreement *ag = parse_ok(RULES);
+	struct vg_findings a, b;
+	/* a mortar mission of B; then three more reports the radar calls
+	 * artillery: the class changes, the id does not */
+	vg_adjudicator *adj = radar_adj(ag);
+	add_radar(adj, 10, "2026-03-01T10:00:00Z", 48.0, 38.2, VG_CLS_MORTAR, 0, 0);
+	add_radar(adj, 11, "2026-03-01T10:00:10Z", 48.0005, 38.2, VG_CLS_MORTAR, 0, 0);
+	run_print(adj, &a);
+	vg_adj_free(adj);
+	adj = radar_adj(ag);
+	add_radar(adj, 10, "2026-03-01T10:00:00Z", 48.0, 38.2, VG_CLS_MORTAR, 0, 0);
+	add_radar(adj, 11, "2026-03-01T10:00:10Z", 48.0005, 38.2, VG_CLS_MORTAR, 0, 0);
+	for (int k = 0; k < 3; k++) {
+		char t[32];
+		snprintf(t, sizeof t, "2026-03-01T10:00:%02dZ", 20 + 10 * k);
+		add_radar(adj, 20 + k, t, 48.0, 38.2005, VG_CLS_ARTILLERY, 0, 0);
+	}
+	run_print(adj, &b);
+	vg_adj_free(adj);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(b.n, 1);
+	assert_string_equal(a.v[0].class_name, "mortar");
+	assert_string_equal(b.v[0].class_name, "artillery");
+	assert_string_equal(a.v[0].id, b.v[0].id);
+	assert_string_equal(a.v[0].id, id_of("v1|nf||launch:e10"));
+	vg_findings_free(&a);
+	vg_findings_free(&b);
+
+	/* launches at 38.5 E, impacts at 37.0 E (110 km: beyond a mission's
+	 * reach), the same two reports; then an impact-only report logged
+	 * later (index 30) 30 s before the salvo: the impacts' cluster sorts
+	 * first, the ids stay with their places */
+	struct vg_agreement *ag600 =
+	    parse_ok("\"effective\":\"2026-02-15T00:00:00Z\",\"rules\":[{\"id\":\"nf\",\"type\":\"no_fire\","
+	             "\"gap_s\":600}]");
+	for (int run = 0; run < 2; run++) {
+		struct vg_findings *fs = run ? &b : &a;
+		adj = radar_adj(ag600);
+		add_radar(adj, 10, "2026-03-01T10:00:00Z", 48.0, 38.5, VG_CLS_MLRS_HEAVY, 48.0, 37.0);
+		add_radar(adj, 11, "2026-03-01T10:00:05Z", 48.0005, 38.5, VG_CLS_MLRS_HEAVY, 48.0005, 37.0);
+		if (run)
+			add_radar(adj, 30, "2026-03-01T09:57:30Z", 0, 0, VG_CLS_MLRS_HEAVY, 48.001, 37.0);
+		run_print(adj, fs);
+		vg_adj_free(adj);
+	}
+	assert_int_equal(a.n, 2);
+	assert_int_equal(b.n, 2);
+	for (int run = 0; run < 2; run++) {
+		struct vg_findings *fs = run ? &b : &a;
+		for (uint32_t i = 0; i < 2; i++) {
+			bool launch = fs->v[i].lon_deg > 38;
+			assert_int_equal(fs->v[i].evidence[0], 10);
+			assert_string_equal(fs->v[i].id, id_of(launch ? "v1|nf||launch:e10" : "v1|nf||impact:e10"));
+		}
+	}
+	assert_true(a.v[0].lon_deg > 38);
+	assert_true(b.v[0].lon_deg < 38); /* the impacts first now */
+	vg_findings_free(&a);
+	vg_findings_free(&b);
+	vg_agreement_free(ag600);
+
+	/* three missions from events without evidence, all named d1/d2: one
+	 * key, numbered 0, 1, 2 in output order */
+	adj = new_adj(ag);
+	for (int m = 0; m < 3; m++) {
+		char line[256];
+		for (int k = 0; k < 2; k++) {
+			snprintf(line, sizeof line,
+			         "{\"id\":\"d%d\",\"type\":\"launch\",\"time\":\"2026-03-01T0%d:00:%d0Z\",\"lat\":%.1f,"
+			         "\"lon\":38.3,\"cep90_m\":60}",
+			         k + 1, 2 + m, k, 47.5 + 0.5 * m);
+			add_event(adj, line);
+		}
+	}
+	run_print(adj, &a);
+	vg_adj_free(adj);
+	assert_int_equal(a.n, 3);
+	assert_string_equal(a.v[0].id, id_of("v1|nf||evd1"));
+	assert_string_equal(a.v[1].id, id_of("v1|nf||evd1|1"));
+	assert_string_equal(a.v[2].id, id_of("v1|nf||evd1|2"));
+	vg_findings_free(&a);
 	vg_agreement_free(ag);
 }
 
@@ -989,6 +1129,7 @@ int main(void)
 		cmocka_unit_test(parse_bad_inputs),
 		cmocka_unit_test(adjudicate_withdrawal),
 		cmocka_unit_test(finding_ids_stable),
+		cmocka_unit_test(finding_ids_anchor),
 		cmocka_unit_test(adjudicate_withdrawal_vehicle_support),
 		cmocka_unit_test(adjudicate_withdrawal_class_confidence),
 		cmocka_unit_test(adjudicate_withdrawal_transit),
