@@ -41,7 +41,8 @@ vg_status vg_geo_line_new(const double (*pts)[2], const uint32_t *part_len, uint
                           vg_geo_line **out, struct vg_err *err) VG_WUR;
 /* The structure of a GeoJSON text (a geometry, a Feature, a
  * FeatureCollection, a GeometryCollection) before GEOS reads it: every
- * position 2 or 3 finite numbers, nested as its type says, lines of 2
+ * position 2 or 3 finite numbers, longitude and latitude in CRS84 ranges,
+ * nested as its type says, lines of 2
  * positions or more, rings of 4 or more, no feature without a geometry,
  * nesting at most 8 deep. VG_ERR_GEOMETRY with the place ("features[3].
  * geometry.coordinates[0][7]: a position needs 2 or 3 numbers, not 1"),

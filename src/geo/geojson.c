@@ -34,7 +34,8 @@ static void member(char *out, const char *p, const char *name)
 		out[PATH_MAX_ - 1] = '\0';
 }
 
-/* A position: 2 or 3 finite numbers. */
+/* A position: 2 or 3 finite numbers, longitude and latitude in CRS84
+ * ranges (RFC 7946: GeoJSON is WGS 84 longitude, latitude). */
 static vg_status position(json_t *a, const char *p, struct vg_err *err)
 {
 	if (!json_is_array(a))
@@ -47,6 +48,10 @@ static vg_status position(json_t *a, const char *p, struct vg_err *err)
 		if (!json_is_number(v) || !isfinite(json_number_value(v)))
 			return vg_err_set(err, VG_ERR_GEOMETRY, "%s[%zu]: not a number", p, i);
 	}
+	double lon = json_number_value(json_array_get(a, 0)), lat = json_number_value(json_array_get(a, 1));
+	if (lon < -180 || lon > 180 || lat < -90 || lat > 90)
+		return vg_err_set(err, VG_ERR_GEOMETRY, "%s = [%.17g, %.17g]: not a CRS84 longitude, latitude", p,
+		                  lon, lat);
 	return VG_OK;
 }
 

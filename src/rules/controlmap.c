@@ -125,6 +125,22 @@ vg_status vg_agreement_from_control_map(const char *controlled, const char *coun
 		st = err ? err->status : VG_ERR_GEOMETRY;
 		goto done;
 	}
+	/* Pinches (parts touching at a point, a hole touching the shell or
+	 * another hole) would make the boundary touch itself, a contact line
+	 * `vigil agreement check` refuses as not simple (fuzz_controlmap
+	 * found it): 1e-7 degree (about 1 cm) of buffer joins touching parts
+	 * by a neck and parts touching holes, far below any map's precision;
+	 * mitred joins add no vertices (DeepState 2025-08-11: the same 1,186
+	 * vertices of contact line). */
+	{
+		GEOSGeometry *b = GEOSBufferWithStyle_r(h, ctl, 1e-7, 2, GEOSBUF_CAP_FLAT, GEOSBUF_JOIN_MITRE, 5.0);
+		if (!b) {
+			st = vg_err_set(err, VG_ERR_GEOMETRY, "controlled area: buffer failed");
+			goto done;
+		}
+		GEOSGeom_destroy_r(h, ctl);
+		ctl = b;
+	}
 	in = GEOSIntersection_r(h, ctl, cty);
 	out = GEOSDifference_r(h, cty, ctl);
 	if (!in || !out || GEOSisEmpty_r(h, in) || GEOSisEmpty_r(h, out)) {

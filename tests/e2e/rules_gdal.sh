@@ -14,10 +14,12 @@ D=$VG_SHARED_DATA
 DS=$D/deepstate/deepstatemap_data_20250811.geojson
 NE=$D/boundaries/ukraine-ne10m.geojson
 FIRMS=$(ls "$D"/firms/*.csv | head -1)
+# The data and GDAL are part of the test: missing, it fails (not skips).
 for f in "$DS" "$NE" "$FIRMS"; do
-	[ -r "$f" ] || { echo "SKIP: $f missing"; exit 0; }
+	[ -r "$f" ] || { echo "FAIL: $f missing (../shared/data beside the repository)"; exit 1; }
 done
-command -v ogr2ogr >/dev/null && command -v ogrinfo >/dev/null || { echo "SKIP: gdal-bin missing"; exit 0; }
+command -v ogr2ogr >/dev/null && command -v ogrinfo >/dev/null ||
+	{ echo "FAIL: gdal-bin missing: run scripts/deps.sh"; exit 1; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 

@@ -475,6 +475,8 @@ static void geojson_structure(void **state)
 		 "coordinates[0][0]: numbers where positions are wanted (nested too shallow)"},
 		{"{\"type\":\"Point\",\"coordinates\":[37.5,48.0],\"x\":1,\"x\":2}", "duplicate"},
 		{"{\"type\":\"Polygon\"}", "coordinates: missing"},
+		{"{\"type\":\"Point\",\"coordinates\":[40,419.5]}", "coordinates = [40, 419.5]: not a CRS84 longitude, latitude"},
+		{"{\"type\":\"Point\",\"coordinates\":[-180.5,0]}", "coordinates = [-180.5, 0]: not a CRS84"},
 		{"{\"type\":\"Circle\",\"coordinates\":[1,2]}", "type = \"Circle\": not a GeoJSON geometry type"},
 		{"{\"coordinates\":[1,2]}", "type: missing or not a string"},
 		{"[1,2]", "the text: want a GeoJSON object"},
