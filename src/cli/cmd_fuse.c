@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void help(FILE *f)
 {
@@ -50,7 +51,9 @@ static void help(FILE *f)
 	        "  --clock observed|received  stream clock: the latest observed time (default;\n"
 	        "                           right when replaying a log ingested later) or the\n"
 	        "                           receive time\n"
-	        "  --stats                  print fusion statistics to stderr\n\n"
+	        "  --stats                  print fusion statistics to stderr\n"
+	        "  --no-progress            no progress line (shown with --db when stderr is a\n"
+	        "                           terminal: observations read of all, rate, ETA)\n\n"
 	        "example:\n"
 	        "  vigil fuse --db vigil.db --out events.ndjson\n"
 	        "  vigil score --truth out/truth.json --events events.ndjson\n");
@@ -136,7 +139,37 @@ struct rctx {
 	vg_status s;
 	struct vg_err err;
 	uint64_t n;
+	/* the progress line: rows read of total, drawn at most 5 times a second */
+	bool progress, drew;
+	int64_t rows, total, t0, last_draw;
 };
+
+static void draw_progress(struct rctx *c, bool last)
+{
+	int64_t now = vg_time_mono_ns();
+	if (!last && c->drew && now - c->last_draw < 200000000)
+		return;
+	c->last_draw = now;
+	double el = (double)(now - c->t0) / 1e9;
+	char bar[24] = "", eta[32] = "";
+	if (c->total > 0) {
+		int w = 20, k = (int)((double)c->rows / (double)c->total * w);
+		for (int i = 0; i < w; i++)
+			bar[i] = i < k ? '#' : '.';
+		bar[w] = '\0';
+		if (el > 1 && c->rows > 0 && !last) {
+			double left = (double)(c->total - c->rows) * el / (double)c->rows;
+			snprintf(eta, sizeof eta, "  ETA %d:%02d", (int)left / 60, (int)left % 60);
+		}
+	}
+	char clk[VG_TIME_STR_MAX] = "";
+	if (c->clock != INT64_MIN)
+		vg_time_format(c->clock, clk);
+	fprintf(stderr, "\r\033[Kfuse [%s] %lld of %lld observations  %.0f/s  stream %.19s%s%s", bar,
+	        (long long)c->rows, (long long)c->total, el > 0 ? (double)c->rows / el : 0, clk, eta,
+	        last ? "\n" : "");
+	c->drew = true;
+}
 
 static int add_sensor(void *ctx, const struct vg_sensor *s)
 {
@@ -169,6 +202,9 @@ static vg_status push_line(struct rctx *c, const char *line, size_t len, int64_t
 static int row_cb(void *ctx, const struct vg_obs_stored *o)
 {
 	struct rctx *c = ctx;
+	c->rows++;
+	if (c->progress && (c->rows & 1023) == 0)
+		draw_progress(c, false);
 	if (o->kind != VG_OBS_IMPULSE && o->kind != VG_OBS_FIRE) {
 		/* other kinds only advance the clock */
 		int64_t clk = c->clock_received ? o->received_ns : o->t_ns;
@@ -226,7 +262,7 @@ static bool read_file_lines(struct rctx *c, const char *path, bool sensors)
 int vg_cmd_fuse(int argc, char **argv)
 {
 	const char *db = NULL, *out_path = NULL, *obs_path = NULL, *sen_path = NULL, *v = NULL;
-	bool stats = false, clock_received = false;
+	bool stats = false, clock_received = false, progress = true;
 	struct vg_fusion_config cfg;
 	vg_fusion_config_default(&cfg);
 	if (vg_cli_help_requested(argc, argv)) {
@@ -303,6 +339,8 @@ int vg_cmd_fuse(int argc, char **argv)
 			cfg.radar_only_events = false;
 		} else if (!strcmp(argv[i], "--stats")) {
 			stats = true;
+		} else if (!strcmp(argv[i], "--no-progress")) {
+			progress = false;
 		} else {
 			vg_cli_error("fuse", "unknown argument '%s' (see --help)", argv[i]);
 			return VG_EXIT_USAGE;
@@ -355,7 +393,13 @@ int vg_cmd_fuse(int argc, char **argv)
 		}
 		struct vg_obs_filter flt;
 		memset(&flt, 0, sizeof flt);
-		if (vg_store_obs_query(st, &flt, row_cb, &rc_ctx, &err) || rc_ctx.s) {
+		rc_ctx.progress = progress && isatty(STDERR_FILENO) &&
+		                  vg_store_count(st, "observations", &rc_ctx.total, &err) == VG_OK;
+		rc_ctx.t0 = vg_time_mono_ns();
+		vg_status qs = vg_store_obs_query(st, &flt, row_cb, &rc_ctx, &err);
+		if (rc_ctx.drew)
+			draw_progress(&rc_ctx, true);
+		if (qs || rc_ctx.s) {
 			vg_cli_error("fuse", "%s", rc_ctx.s ? rc_ctx.err.msg : err.msg);
 			goto out_rollback;
 		}
