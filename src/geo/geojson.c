@@ -83,6 +83,24 @@ static vg_status coords(json_t *a, const char *p, int depth, const size_t *min, 
 
 static vg_status object(json_t *o, const char *p, int level, struct vg_err *err);
 
+/* A collection's array of objects (features, geometries), one level down. */
+static vg_status members(json_t *o, const char *p, const char *name, int level, struct vg_err *err)
+{
+	char q[PATH_MAX_];
+	member(q, p, name);
+	json_t *a = json_object_get(o, name);
+	if (!json_is_array(a))
+		return vg_err_set(err, VG_ERR_GEOMETRY, "%s: want an array", q);
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		char r[PATH_MAX_];
+		child(r, q, i);
+		vg_status st = object(json_array_get(a, i), r, level + 1, err);
+		if (st)
+			return st;
+	}
+	return VG_OK;
+}
+
 static vg_status geometry(json_t *o, const char *type, const char *p, int level, struct vg_err *err)
 {
 	/* least counts per level (positions, then rings/lines, then polygons) */
@@ -96,20 +114,8 @@ static vg_status geometry(json_t *o, const char *type, const char *p, int level,
 		{"Polygon", 2, {4, 1, 0}},       {"MultiPolygon", 3, {4, 1, 1}},
 	};
 	char q[PATH_MAX_];
-	if (!strcmp(type, "GeometryCollection")) {
-		json_t *g = json_object_get(o, "geometries");
-		member(q, p, "geometries");
-		if (!json_is_array(g))
-			return vg_err_set(err, VG_ERR_GEOMETRY, "%s: want an array", q);
-		for (size_t i = 0; i < json_array_size(g); i++) {
-			char r[PATH_MAX_];
-			child(r, q, i);
-			vg_status st = object(json_array_get(g, i), r, level + 1, err);
-			if (st)
-				return st;
-		}
-		return VG_OK;
-	}
+	if (!strcmp(type, "GeometryCollection"))
+		return members(o, p, "geometries", level, err);
 	for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
 		if (!strcmp(type, kinds[k].type)) {
 			member(q, p, "coordinates");
@@ -134,20 +140,8 @@ static vg_status object(json_t *o, const char *p, int level, struct vg_err *err)
 		member(q, p, "type");
 		return vg_err_set(err, VG_ERR_GEOMETRY, "%s: missing or not a string", q);
 	}
-	if (!strcmp(type, "FeatureCollection")) {
-		json_t *f = json_object_get(o, "features");
-		member(q, p, "features");
-		if (!json_is_array(f))
-			return vg_err_set(err, VG_ERR_GEOMETRY, "%s: want an array", q);
-		for (size_t i = 0; i < json_array_size(f); i++) {
-			char r[PATH_MAX_];
-			child(r, q, i);
-			vg_status st = object(json_array_get(f, i), r, level + 1, err);
-			if (st)
-				return st;
-		}
-		return VG_OK;
-	}
+	if (!strcmp(type, "FeatureCollection"))
+		return members(o, p, "features", level, err);
 	if (!strcmp(type, "Feature")) {
 		member(q, p, "geometry");
 		json_t *g = json_object_get(o, "geometry");

@@ -233,6 +233,18 @@ static bool is_finding_id(const char *id)
 	return true;
 }
 
+/* A's battery of 3 guns 22 km from the line, seen by the drone at 09:00
+ * and 10:00: 6 detections from log index *idx on. */
+static void a_battery(vg_adjudicator *adj, int64_t *idx)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (int g = 0; g < 3; g++)
+			assert_int_equal(add_det(adj, (*idx)++, "uav-1",
+			                         pass ? "2026-03-01T10:00:00Z" : "2026-03-01T09:00:00Z", 48.0 + g * 0.001,
+			                         37.5, VG_CLS_ARTILLERY),
+			                 VG_OK);
+}
+
 static void adjudicate_withdrawal(void **state)
 {
 	(void)state;
@@ -244,11 +256,7 @@ static void adjudicate_withdrawal(void **state)
 	 * finding, 3 weapons (repeated sightings count once), confirmed (two
 	 * owners), first and last seen. */
 	int64_t idx = 100;
-	for (int pass = 0; pass < 2; pass++)
-		for (int g = 0; g < 3; g++)
-			assert_int_equal(add_det(adj, idx++, "uav-1", pass ? "2026-03-01T10:00:00Z" : "2026-03-01T09:00:00Z",
-			                         48.0 + g * 0.001, 37.5, VG_CLS_ARTILLERY),
-			                 VG_OK);
+	a_battery(adj, &idx);
 	assert_int_equal(add_det(adj, idx++, "sat-1", "2026-03-01T10:30:00Z", 48.0005, 37.5005, VG_CLS_ARTILLERY), VG_OK);
 	/* Artillery of A in its holding area: exempt. */
 	for (int g = 0; g < 3; g++)
@@ -317,11 +325,7 @@ static void id_batteries(vg_adjudicator *adj, bool more)
 {
 	add_uav_sat(adj);
 	int64_t idx = 100;
-	for (int pass = 0; pass < 2; pass++)
-		for (int g = 0; g < 3; g++)
-			assert_int_equal(add_det(adj, idx++, "uav-1", pass ? "2026-03-01T10:00:00Z" : "2026-03-01T09:00:00Z",
-			                         48.0 + g * 0.001, 37.5, VG_CLS_ARTILLERY),
-			                 VG_OK);
+	a_battery(adj, &idx);
 	for (int g = 0; g < 2; g++)
 		assert_int_equal(add_det(adj, idx++, "uav-1", "2026-03-01T09:20:00Z", 48.3 + g * 0.001, 38.05,
 		                         VG_CLS_ARTILLERY),
