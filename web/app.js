@@ -197,16 +197,25 @@ async function apiJson(path, opts) {
 	return (await api(path, opts)).json();
 }
 
-/* Every page of a list: {"<name>":[...],"next":...}. */
+/* Every page of a list: {"<name>":[...],"next":...}. A list replaced while
+ * it is paged (findings, by another adjudication run: 409 re_adjudicated)
+ * is read again from its start. */
 async function apiAll(path, name) {
-	const out = [];
-	let after = null;
-	for (;;) {
-		const sep = path.includes('?') ? '&' : '?';
-		const j = await apiJson(`${path}${sep}limit=${PAGE}${after ? `&after=${after}` : ''}`);
-		out.push(...j[name]);
-		if (!j.next) return out;
-		after = j.next;
+	for (let restart = 0; ; restart++) {
+		const out = [];
+		let after = null;
+		try {
+			for (;;) {
+				const sep = path.includes('?') ? '&' : '?';
+				const j = await apiJson(`${path}${sep}limit=${PAGE}${after ? `&after=${after}` : ''}`);
+				out.push(...j[name]);
+				if (!j.next) return out;
+				after = j.next;
+			}
+		} catch (e) {
+			if (!(e instanceof ApiError && e.status === 409 && e.code === 're_adjudicated') || restart >= 4)
+				throw e;
+		}
 	}
 }
 

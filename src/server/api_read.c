@@ -10,7 +10,9 @@
  * log index (?log_index=N: what findings and events cite as evidence).
  * Pagination is by row id (after=ID, limit=N <= 1000); "next" is the id to
  * pass as `after` for the following page, null at the end. A page may
- * hold exactly `limit` items when "next" is not null. Releasability is
+ * hold exactly `limit` items when "next" is not null (findings: an opaque
+ * cursor of the adjudication run and the row, 409 once the run is
+ * replaced; api_findings). Releasability is
  * applied in SQL (the sensors releasable to the member), so a page costs
  * the same whatever share of the data the member may see.
  */
@@ -580,20 +582,51 @@ enum MHD_Result api_findings(struct vg_server *s, struct MHD_Connection *c, cons
 			return srv_error(s, c, 400, "bad_parameter", "parameter party: not a party name");
 		ff.party = v;
 	}
+	/* The cursor is (run << 32) | seq: seq, a row's place, means nothing in
+	 * another adjudication run's findings, so a cursor of an earlier run is
+	 * refused (409) and the client starts again. A cursor of run 0 (before
+	 * runs were counted) is taken as it is. */
+	int64_t crun = f.after >> 32;
+	ff.after_seq = f.after & 0xffffffffLL;
 	vg_store *st = srv_read_handle(s);
 	if (!st)
 		return srv_error(s, c, 503, "unavailable", NULL);
 	struct vg_buf b;
-	vg_buf_init(&b, OUT_MAX);
-	vg_buf_str(&b, f.geojson ? "{\"type\":\"FeatureCollection\",\"features\":[" : "{\"findings\":[");
-	struct fd_ctx fc = {.b = &b, .geojson = f.geojson, .want = f.limit};
+	struct fd_ctx fc;
 	struct vg_err err;
-	vg_status rc = vg_store_finding_query(st, &ff, finding_cb, &fc, &err);
-	srv_read_release(s, st);
-	if (rc != VG_OK) {
-		vg_log(VG_LOG_ERROR, "serve: findings: %s", err.msg);
+	vg_status rc = VG_OK;
+	int64_t run = 0, run2 = 0;
+	bool found;
+	for (int attempt = 0;; attempt++) {
+		/* the run read before and after the page: equal, the page is of
+		 * that run (a replacement between the two is seen) */
+		vg_buf_init(&b, OUT_MAX);
+		vg_buf_str(&b, f.geojson ? "{\"type\":\"FeatureCollection\",\"features\":[" : "{\"findings\":[");
+		fc = (struct fd_ctx){.b = &b, .geojson = f.geojson, .want = f.limit};
+		run = run2 = 0;
+		if ((rc = vg_store_state_get(st, VG_FINDINGS_RUN, &run, &found, &err)))
+			break;
+		if (crun && crun != run) {
+			srv_read_release(s, st);
+			vg_buf_release(&b);
+			return srv_error(s, c, 409, "re_adjudicated",
+			                 "the findings were replaced by another adjudication run since this page: "
+			                 "start again without after");
+		}
+		if ((rc = vg_store_finding_query(st, &ff, finding_cb, &fc, &err)) ||
+		    (rc = vg_store_state_get(st, VG_FINDINGS_RUN, &run2, &found, &err)) || run2 == run ||
+		    attempt == 2)
+			break;
 		vg_buf_release(&b);
-		return srv_error(s, c, 500, "internal", NULL);
 	}
-	return finish_page(s, c, &b, fc.more, fc.last, f.geojson);
+	srv_read_release(s, st);
+	if (rc != VG_OK || run2 != run) {
+		if (rc != VG_OK)
+			vg_log(VG_LOG_ERROR, "serve: findings: %s", err.msg);
+		vg_buf_release(&b);
+		if (rc != VG_OK)
+			return srv_error(s, c, 500, "internal", NULL);
+		return srv_error(s, c, 503, "unavailable", NULL); /* replaced again and again */
+	}
+	return finish_page(s, c, &b, fc.more, run << 32 | fc.last, f.geojson);
 }

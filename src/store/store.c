@@ -1329,6 +1329,13 @@ vg_status vg_store_findings_replace(vg_store *st, const struct vg_finding_row *r
 		if ((s = step_done(st, q, err, "finding")))
 			goto out;
 	}
+	{
+		int64_t run = 0;
+		bool found = false;
+		if ((s = vg_store_state_get(st, VG_FINDINGS_RUN, &run, &found, err)) ||
+		    (s = vg_store_state_set(st, VG_FINDINGS_RUN, run + 1, err)))
+			goto out;
+	}
 out:
 	sqlite3_finalize(q);
 	if (own) {

@@ -311,7 +311,10 @@ struct vg_finding_row {
 	size_t record_len;
 };
 /* Replace every stored finding by these, in one transaction (its own, or
- * the caller's if one is open). */
+ * the caller's if one is open), and count the run: the state counter
+ * VG_FINDINGS_RUN (1 after the first run) tells a reader paging through
+ * the findings that they were replaced (GET /v1/findings). */
+#define VG_FINDINGS_RUN "findings_run"
 vg_status vg_store_findings_replace(vg_store *st, const struct vg_finding_row *rows, size_t n,
                                     struct vg_err *err) VG_WUR;
 struct vg_finding_filter {

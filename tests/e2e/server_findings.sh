@@ -118,6 +118,24 @@ for i in $(seq 1000); do
 done
 check "pages of 2 give every finding once, in order" cmp -s "$T/pages" "$T/ids.nd"
 
+# Another adjudication run while a client pages: its cursor is refused (409
+# re_adjudicated), a fresh listing is the new run's; the same inputs give
+# the same ids (they name what a finding rests on).
+want 200 "first page of 2" "$A" "/v1/findings?limit=2" >/dev/null
+OLD=$(jq -r '.next' "$T/body")
+want 200 "the second page with that cursor" "$A" "/v1/findings?limit=2&after=$OLD" >/dev/null
+expect_exit 0 "adjudicate again while the server runs" "$VIGIL" adjudicate --db "$DB" \
+	--agreement "$T/ag.geojson" --events "$T/events.ndjson" --with-radar --out "$T/f3.ndjson"
+want 409 "the old cursor, after another run" "$A" "/v1/findings?limit=2&after=$OLD"
+check "... says re_adjudicated" [ "$(jq -r .error "$T/body")" = re_adjudicated ]
+want 200 "a fresh listing" "$A" "/v1/findings?limit=1000"
+check "... the same ids as the first run" sh -c "jq -r '.findings[].id' '$T/body' | cmp -s - '$T/ids.nd'"
+check "... all on one page" [ "$(jq -r .next "$T/body")" = null ]
+want 200 "its pages of 2 go on" "$A" "/v1/findings?limit=2" >/dev/null
+NEW=$(jq -r '.next' "$T/body")
+check "a new run, a new cursor ($OLD, $NEW)" [ "$OLD" != "$NEW" ]
+want 200 "... and the new cursor works" "$A" "/v1/findings?limit=2&after=$NEW" >/dev/null
+
 want 200 "GeoJSON" "$A" "/v1/findings?format=geojson&limit=1000"
 check "a FeatureCollection of $N Points" sh -c \
 	"[ \"\$(jq -r '.type' '$T/body')\" = FeatureCollection ] && [ \"\$(jq '[.features[] | select(.geometry.type == \"Point\")] | length' '$T/body')\" = $N ]"
