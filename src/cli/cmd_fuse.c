@@ -53,7 +53,8 @@ static void help(FILE *f)
 	        "                           receive time\n"
 	        "  --stats                  print fusion statistics to stderr\n"
 	        "  --no-progress            no progress line (shown with --db when stderr is a\n"
-	        "                           terminal: observations read of all, rate, ETA)\n\n"
+	        "                           terminal, without -q: observations read of all,\n"
+	        "                           rate, the stream's clock, ETA)\n\n"
 	        "example:\n"
 	        "  vigil fuse --db vigil.db --out events.ndjson\n"
 	        "  vigil score --truth out/truth.json --events events.ndjson\n");
@@ -151,23 +152,25 @@ static void draw_progress(struct rctx *c, bool last)
 		return;
 	c->last_draw = now;
 	double el = (double)(now - c->t0) / 1e9;
-	char bar[24] = "", eta[32] = "";
+	/* under 80 columns: "fuse [##########] 1311416/1311416 obs 180000/s
+	 * 23:59:49 ETA 12:34" */
+	char bar[16] = "", eta[32] = "";
 	if (c->total > 0) {
-		int w = 20, k = (int)((double)c->rows / (double)c->total * w);
+		int w = 10, k = (int)((double)c->rows / (double)c->total * w);
 		for (int i = 0; i < w; i++)
 			bar[i] = i < k ? '#' : '.';
 		bar[w] = '\0';
 		if (el > 1 && c->rows > 0 && !last) {
 			double left = (double)(c->total - c->rows) * el / (double)c->rows;
-			snprintf(eta, sizeof eta, "  ETA %d:%02d", (int)left / 60, (int)left % 60);
+			snprintf(eta, sizeof eta, " ETA %d:%02d", (int)left / 60 % 1000, (int)left % 60);
 		}
 	}
-	char clk[VG_TIME_STR_MAX] = "";
+	char clk[VG_TIME_STR_MAX] = "--:--:--";
 	if (c->clock != INT64_MIN)
 		vg_time_format(c->clock, clk);
-	fprintf(stderr, "\r\033[Kfuse [%s] %lld of %lld observations  %.0f/s  stream %.19s%s%s", bar,
-	        (long long)c->rows, (long long)c->total, el > 0 ? (double)c->rows / el : 0, clk, eta,
-	        last ? "\n" : "");
+	fprintf(stderr, "\r\033[Kfuse [%s] %lld/%lld obs %.0f/s %.8s%s%s", bar, (long long)c->rows,
+	        (long long)c->total, el > 0 ? (double)c->rows / el : 0, c->clock != INT64_MIN ? clk + 11 : clk,
+	        eta, last ? "\n" : "");
 	c->drew = true;
 }
 
@@ -393,7 +396,10 @@ int vg_cmd_fuse(int argc, char **argv)
 		}
 		struct vg_obs_filter flt;
 		memset(&flt, 0, sizeof flt);
-		rc_ctx.progress = progress && isatty(STDERR_FILENO) &&
+		/* a terminal only, not with -q, and not over events written to
+		 * the same terminal (--out -) */
+		rc_ctx.progress = progress && isatty(STDERR_FILENO) && vg_log_get_level() > VG_LOG_ERROR &&
+		                  !(fc.out == stdout && isatty(STDOUT_FILENO)) &&
 		                  vg_store_count(st, "observations", &rc_ctx.total, &err) == VG_OK;
 		rc_ctx.t0 = vg_time_mono_ns();
 		vg_status qs = vg_store_obs_query(st, &flt, row_cb, &rc_ctx, &err);

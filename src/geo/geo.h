@@ -39,15 +39,16 @@ typedef struct vg_geo_line vg_geo_line;
  * Coordinates are copied. */
 vg_status vg_geo_line_new(const double (*pts)[2], const uint32_t *part_len, uint32_t n_parts,
                           vg_geo_line **out, struct vg_err *err) VG_WUR;
-/* The structure of a GeoJSON text (a geometry, a Feature, a
- * FeatureCollection, a GeometryCollection) before GEOS reads it: every
- * position 2 or 3 finite numbers, longitude and latitude in CRS84 ranges,
- * nested as its type says, lines of 2
- * positions or more, rings of 4 or more, no feature without a geometry,
- * nesting at most 8 deep. VG_ERR_GEOMETRY with the place ("features[3].
- * geometry.coordinates[0][7]: a position needs 2 or 3 numbers, not 1"),
- * paths from root ("" for none). geojson.c says why. */
-vg_status vg_geo_geojson_check(const char *text, size_t len, const char *root,
+/* The structure of a GeoJSON text before GEOS reads it: a geometry (with
+ * geometry_only), or also a Feature or a FeatureCollection of Features;
+ * every position 2 or 3 finite numbers, longitude and latitude in CRS84
+ * ranges, nested as its type says, lines of 2 positions or more, rings of
+ * 4 or more and closed, no feature without a geometry, collections at most
+ * 8 deep. VG_ERR_GEOMETRY with the place ("features[3].geometry.
+ * coordinates[0][7]: a position needs 2 or 3 numbers, not 1"). *out (if
+ * out; free()) is the same document with altitudes dropped, the text to
+ * give GEOS. geojson.c says why. */
+vg_status vg_geo_geojson_check(const char *text, size_t len, bool geometry_only, char **out,
                                struct vg_err *err) VG_WUR;
 
 /* From a GeoJSON geometry text (LineString or MultiLineString); checks

@@ -92,15 +92,18 @@ void vg_geo_line_free(vg_geo_line *l)
 /* Read a GeoJSON geometry with GEOS; the caller destroys it. */
 static GEOSGeometry *read_geojson(GEOSContextHandle_t h, const char *geom, struct vg_err *err)
 {
-	if (vg_geo_geojson_check(geom, strlen(geom), "", err) != VG_OK)
+	char *flat = NULL;
+	if (vg_geo_geojson_check(geom, strlen(geom), true, &flat, err) != VG_OK)
 		return NULL;
 	GEOSGeoJSONReader *r = GEOSGeoJSONReader_create_r(h);
 	if (!r) {
+		free(flat);
 		vg_err_set(err, VG_ERR_NOMEM, "GEOS GeoJSON reader");
 		return NULL;
 	}
-	GEOSGeometry *g = GEOSGeoJSONReader_readGeometry_r(h, r, geom);
+	GEOSGeometry *g = GEOSGeoJSONReader_readGeometry_r(h, r, flat);
 	GEOSGeoJSONReader_destroy_r(h, r);
+	free(flat);
 	if (!g)
 		vg_err_set(err, VG_ERR_GEOMETRY, "not a GeoJSON geometry GEOS can read");
 	return g;

@@ -14,17 +14,20 @@ static void geos_quiet(const char *fmt, ...) { (void)fmt; }
 static GEOSGeometry *read_area(GEOSContextHandle_t h, const char *text, const char *what,
                                struct vg_err *err)
 {
-	if (vg_geo_geojson_check(text, strlen(text), "", err) != VG_OK) {
+	char *flat = NULL;
+	if (vg_geo_geojson_check(text, strlen(text), false, &flat, err) != VG_OK) {
 		vg_err_prefix(err, "%s", what);
 		return NULL;
 	}
 	GEOSGeoJSONReader *r = GEOSGeoJSONReader_create_r(h);
 	if (!r) {
+		free(flat);
 		vg_err_set(err, VG_ERR_NOMEM, "GEOS reader");
 		return NULL;
 	}
-	GEOSGeometry *g = GEOSGeoJSONReader_readGeometry_r(h, r, text);
+	GEOSGeometry *g = GEOSGeoJSONReader_readGeometry_r(h, r, flat);
 	GEOSGeoJSONReader_destroy_r(h, r);
+	free(flat);
 	if (!g) {
 		vg_err_set(err, VG_ERR_GEOMETRY, "%s: not GeoJSON that GEOS can read", what);
 		return NULL;
@@ -103,43 +106,24 @@ static GEOSGeometry *clean_lines(GEOSContextHandle_t h, const GEOSGeometry *g, d
 	return out;
 }
 
-vg_status vg_agreement_from_control_map(const char *controlled, const char *country,
-                                        const char *name, const char *party_in,
-                                        const char *party_out, int64_t effective_ns, double tol_m,
-                                        FILE *f, struct vg_err *err)
+/* One agreement text from the controlled area ctl (grown by grow_deg if
+ * > 0) inside the country cty, into *text (malloc'd, *len). */
+static vg_status build(GEOSContextHandle_t h, const GEOSGeometry *ctl0, const GEOSGeometry *cty,
+                       double grow_deg, const char *name, const char *party_in, const char *party_out,
+                       int64_t effective_ns, double tol_m, char **text, size_t *len, struct vg_err *err)
 {
-	if (!vg_id_valid(party_in, strlen(party_in)) || !vg_id_valid(party_out, strlen(party_out)) ||
-	    !strcmp(party_in, party_out))
-		return vg_err_set(err, VG_ERR_RANGE, "parties must be two different ids");
-	GEOSContextHandle_t h = GEOS_init_r();
-	if (!h)
-		return vg_err_set(err, VG_ERR_NOMEM, "GEOS context");
-	GEOSContext_setNoticeHandler_r(h, geos_quiet);
-	GEOSContext_setErrorHandler_r(h, geos_quiet);
 	vg_status st = VG_OK;
-	GEOSGeometry *ctl = NULL, *cty = NULL, *in = NULL, *out = NULL, *bnd = NULL, *cb = NULL,
-	             *cbuf = NULL, *line = NULL, *clean = NULL;
+	GEOSGeometry *grown = NULL, *in = NULL, *out = NULL, *bnd = NULL, *cb = NULL, *cbuf = NULL,
+	             *line = NULL, *clean = NULL;
 	char *j_line = NULL, *j_in = NULL, *j_out = NULL;
-	if (!(ctl = read_area(h, controlled, "controlled area", err)) ||
-	    !(cty = read_area(h, country, "country outline", err))) {
-		st = err ? err->status : VG_ERR_GEOMETRY;
-		goto done;
-	}
-	/* Pinches (parts touching at a point, a hole touching the shell or
-	 * another hole) would make the boundary touch itself, a contact line
-	 * `vigil agreement check` refuses as not simple (fuzz_controlmap
-	 * found it): 1e-7 degree (about 1 cm) of buffer joins touching parts
-	 * by a neck and parts touching holes, far below any map's precision;
-	 * mitred joins add no vertices (DeepState 2025-08-11: the same 1,186
-	 * vertices of contact line). */
-	{
-		GEOSGeometry *b = GEOSBufferWithStyle_r(h, ctl, 1e-7, 2, GEOSBUF_CAP_FLAT, GEOSBUF_JOIN_MITRE, 5.0);
-		if (!b) {
-			st = vg_err_set(err, VG_ERR_GEOMETRY, "controlled area: buffer failed");
-			goto done;
-		}
-		GEOSGeom_destroy_r(h, ctl);
-		ctl = b;
+	const GEOSGeometry *ctl = ctl0;
+	*text = NULL;
+	*len = 0;
+	if (grow_deg > 0) {
+		/* mitred joins: no arcs, so no new vertices at convex corners */
+		if (!(grown = GEOSBufferWithStyle_r(h, ctl0, grow_deg, 2, GEOSBUF_CAP_FLAT, GEOSBUF_JOIN_MITRE, 5.0)))
+			return vg_err_set(err, VG_ERR_GEOMETRY, "controlled area: buffer failed");
+		ctl = grown;
 	}
 	in = GEOSIntersection_r(h, ctl, cty);
 	out = GEOSDifference_r(h, cty, ctl);
@@ -168,6 +152,11 @@ vg_status vg_agreement_from_control_map(const char *controlled, const char *coun
 		st = vg_err_set(err, VG_ERR_NOMEM, "GeoJSON writer");
 		goto done;
 	}
+	FILE *f = open_memstream(text, len);
+	if (!f) {
+		st = vg_err_set(err, VG_ERR_NOMEM, "agreement text");
+		goto done;
+	}
 	char eff[VG_TIME_STR_MAX];
 	vg_time_format(effective_ns, eff);
 	fprintf(f, "{\"type\":\"FeatureCollection\",\n\"agreement\":{\"name\":\"");
@@ -188,19 +177,91 @@ vg_status vg_agreement_from_control_map(const char *controlled, const char *coun
 	fprintf(f, "{\"type\":\"Feature\",\"id\":\"side-%s\",\"properties\":{\"role\":\"side\",\"party\":"
 	           "\"%s\"},\"geometry\":%s}\n]}\n",
 	        party_out, party_out, j_out);
-	if (ferror(f))
-		st = vg_err_set(err, VG_ERR_IO, "write failed");
+	if (fclose(f) != 0 || !*text) {
+		st = vg_err_set(err, VG_ERR_NOMEM, "agreement text");
+		goto done;
+	}
 done:
+	if (st) {
+		free(*text);
+		*text = NULL;
+	}
 	if (j_line)
 		GEOSFree_r(h, j_line);
 	if (j_in)
 		GEOSFree_r(h, j_in);
 	if (j_out)
 		GEOSFree_r(h, j_out);
-	GEOSGeometry *all[] = {ctl, cty, in, out, bnd, cb, cbuf, line, clean};
+	GEOSGeometry *all[] = {grown, in, out, bnd, cb, cbuf, line, clean};
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
 		if (all[i])
 			GEOSGeom_destroy_r(h, all[i]);
+	return st;
+}
+
+vg_status vg_agreement_from_control_map(const char *controlled, const char *country,
+                                        const char *name, const char *party_in,
+                                        const char *party_out, int64_t effective_ns, double tol_m,
+                                        FILE *f, struct vg_err *err)
+{
+	if (!vg_id_valid(party_in, strlen(party_in)) || !vg_id_valid(party_out, strlen(party_out)) ||
+	    !strcmp(party_in, party_out))
+		return vg_err_set(err, VG_ERR_RANGE, "parties must be two different ids");
+	GEOSContextHandle_t h = GEOS_init_r();
+	if (!h)
+		return vg_err_set(err, VG_ERR_NOMEM, "GEOS context");
+	GEOSContext_setNoticeHandler_r(h, geos_quiet);
+	GEOSContext_setErrorHandler_r(h, geos_quiet);
+	vg_status st = VG_OK;
+	GEOSGeometry *ctl = NULL, *cty = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	if (!(ctl = read_area(h, controlled, "controlled area", err)) ||
+	    !(cty = read_area(h, country, "country outline", err))) {
+		st = err ? err->status : VG_ERR_GEOMETRY;
+		goto done;
+	}
+	/* What is written is what `vigil agreement check` accepts (the
+	 * agreement is read back here; fuzz_controlmap asserts it). Pinches of
+	 * the controlled area (parts touching at a point, a hole touching the
+	 * shell or another hole) make a boundary that touches itself, a
+	 * contact line check refuses as not simple: then the area is grown by
+	 * 1e-7 degree (about 1 cm, far below any map's precision; parts that
+	 * touch join by a neck, holes part from what they touch), or 1e-6 if
+	 * that makes a pinch elsewhere, and the coordinates are GEOS's. */
+	static const double grow[] = {0, 1e-7, 1e-6};
+	struct vg_err first;
+	vg_err_clear(&first);
+	for (size_t k = 0; k < sizeof grow / sizeof *grow; k++) {
+		if ((st = build(h, ctl, cty, grow[k], name, party_in, party_out, effective_ns, tol_m, &text, &len,
+		                err)))
+			goto done;
+		struct vg_agreement *ag = NULL;
+		struct vg_err e;
+		vg_err_clear(&e);
+		if (vg_agreement_parse(text, len, &ag, &e) == VG_OK) {
+			vg_agreement_free(ag);
+			break;
+		}
+		if (k == 0)
+			first = e;
+		free(text);
+		text = NULL;
+		if (e.status != VG_ERR_GEOMETRY || k + 1 == sizeof grow / sizeof *grow) {
+			st = vg_err_set(err, VG_ERR_GEOMETRY,
+			                "the map gives an agreement `vigil agreement check` refuses: %s%s", first.msg,
+			                k ? " (also with the controlled area grown by up to 1e-6 degree)" : "");
+			goto done;
+		}
+	}
+	if (fwrite(text, 1, len, f) != len || ferror(f))
+		st = vg_err_set(err, VG_ERR_IO, "write failed");
+done:
+	free(text);
+	if (ctl)
+		GEOSGeom_destroy_r(h, ctl);
+	if (cty)
+		GEOSGeom_destroy_r(h, cty);
 	GEOS_finish_r(h);
 	return st;
 }

@@ -8,9 +8,13 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAXCOL 32
 
+/* Fields split at commas; a field in double quotes loses them (FIRMS
+ * writes none, spreadsheets may add them). -1: too many; -2: a quote
+ * inside a field. */
 static int split(char *line, char **cols)
 {
 	int n = 0;
@@ -18,27 +22,67 @@ static int split(char *line, char **cols)
 	for (;;) {
 		if (n == MAXCOL)
 			return -1;
-		cols[n++] = p;
 		char *c = strchr(p, ',');
+		if (c)
+			*c = '\0';
+		size_t l = strlen(p);
+		if (l >= 2 && p[0] == '"' && p[l - 1] == '"') {
+			p[l - 1] = '\0';
+			p++;
+		}
+		if (strchr(p, '"'))
+			return -2;
+		cols[n++] = p;
 		if (!c)
 			break;
-		*c = '\0';
 		p = c + 1;
 	}
 	return n;
 }
 
+/* A decimal number as FIRMS writes them ([-+]digits[.digits][e[-+]digits]),
+ * finite: not hex, not padded, not "nan". */
 static bool num(const char *s, double *out)
 {
 	if (!s || !*s)
 		return false;
-	char *end;
+	const char *p = s + (*s == '-' || *s == '+');
+	size_t d = strspn(p, "0123456789");
+	p += d;
+	if (*p == '.') {
+		size_t f = strspn(p + 1, "0123456789");
+		d += f;
+		p += 1 + f;
+	}
+	if (!d)
+		return false;
+	if (*p == 'e' || *p == 'E') {
+		p += 1 + (p[1] == '-' || p[1] == '+');
+		size_t e = strspn(p, "0123456789");
+		if (!e)
+			return false;
+		p += e;
+	}
+	if (*p)
+		return false;
 	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || *end || !isfinite(v))
+	double v = strtod(s, NULL);
+	if (errno || !isfinite(v))
 		return false;
 	*out = v;
 	return true;
+}
+
+/* VIIRS: l, n, h (low, nominal, high, spelt out in some exports); MODIS:
+ * a percentage. */
+static bool confidence_ok(const char *s)
+{
+	static const char *const words[] = {"l", "n", "h", "low", "nominal", "high"};
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+		if (!strcasecmp(s, words[i]))
+			return true;
+	size_t n = strlen(s);
+	return n >= 1 && n <= 3 && strspn(s, "0123456789") == n && atoi(s) <= 100;
 }
 
 vg_status vg_firms_parse(FILE *in, const char *name,
@@ -73,7 +117,12 @@ vg_status vg_firms_parse(FILE *in, const char *name,
 		memcpy(raw, line, (size_t)len + 1);
 		int n = split(line, cols);
 		if (n < 0) {
-			st = vg_err_set(err, VG_ERR_RANGE, "%s:%lld: more than %d columns", name, (long long)lineno, MAXCOL);
+			if (n == -1)
+				st = vg_err_set(err, VG_ERR_RANGE, "%s:%lld: more than %d columns", name,
+				                (long long)lineno, MAXCOL);
+			else
+				st = vg_err_set(err, VG_ERR_RANGE, "%s:%lld: a double quote inside a field", name,
+				                (long long)lineno);
 			break;
 		}
 		if (!ncol) { /* the header: the first line that is not blank */
@@ -118,28 +167,35 @@ vg_status vg_firms_parse(FILE *in, const char *name,
 		/* time: HHMM (1 to 4 digits, FIRMS drops leading zeros) or
 		 * HH:MM[:SS]; date: YYYY-MM-DD, nothing after it */
 		const char *t = cols[c_time];
-		int hh = -1, mm = -1, ss = 0, used = 0;
+		int hh = -1, mm = -1, ss = 0;
 		size_t tl = strlen(t);
+#define D2(s) (((s)[0] - '0') * 10 + ((s)[1] - '0'))
 		if (tl >= 1 && tl <= 4 && strspn(t, "0123456789") == tl) {
 			int v = atoi(t);
 			hh = v / 100;
 			mm = v % 100;
-		} else if (!((sscanf(t, "%2d:%2d%n", &hh, &mm, &used) == 2 && (size_t)used == tl) ||
-		             (sscanf(t, "%2d:%2d:%2d%n", &hh, &mm, &ss, &used) == 3 && (size_t)used == tl)) ||
-		           strspn(t, "0123456789:") != tl) {
-			hh = -1;
+		} else if ((tl == 5 || tl == 8) && strspn(t, "0123456789:") == tl && t[2] == ':' &&
+		           (tl == 5 || t[5] == ':') && strspn(t, "0123456789") == 2 &&
+		           strspn(t + 3, "0123456789") == 2 && (tl == 5 || strspn(t + 6, "0123456789") == 2)) {
+			hh = D2(t);
+			mm = D2(t + 3);
+			ss = tl == 8 ? D2(t + 6) : 0;
 		}
+#undef D2
+		/* FIRMS begins with MODIS on Terra (2000); a year outside
+		 * 2000-2099 is not a FIRMS row */
+		const char *dt = cols[c_date];
 		char iso[64];
-		snprintf(iso, sizeof iso, "%.10sT%02d:%02d:%02dZ", cols[c_date], hh, mm, ss);
-		if (strlen(cols[c_date]) != 10 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 ||
-		    ss > 59 || vg_time_parse(iso, strlen(iso), &r.t_ns, err) != VG_OK) {
+		snprintf(iso, sizeof iso, "%.10sT%02d:%02d:%02dZ", dt, hh, mm, ss);
+		if (strlen(dt) != 10 || strncmp(dt, "20", 2) || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
+		    ss < 0 || ss > 59 || vg_time_parse(iso, strlen(iso), &r.t_ns, err) != VG_OK) {
 			st = vg_err_set(err, VG_ERR_TIME, "%s:%lld: acq_date, acq_time = %s, %s: not a time", name,
 			                (long long)lineno, cols[c_date], t);
 			break;
 		}
 		/* optional columns: empty is missing (frp unknown, the VIIRS
 		 * pixel of 375 m); anything else must be a number in range (a
-		 * pixel of 0.1 to 20 km: VIIRS 0.375-0.8, MODIS 1-4.8; FRP up to
+		 * pixel of 0.1 to 20 km: VIIRS 0.32-0.8, MODIS 1-4.8; FRP up to
 		 * 1e6 MW, above the largest fires measured) or a short word */
 		r.frp_mw = NAN;
 		r.scan_km = r.track_km = 0.375;
@@ -159,8 +215,8 @@ vg_status vg_firms_parse(FILE *in, const char *name,
 			bad = "satellite", bc = c_sat, want = want_word;
 		else if (c_ins >= 0 && strlen(cols[c_ins]) >= sizeof r.instrument)
 			bad = "instrument", bc = c_ins, want = want_word;
-		else if (c_conf >= 0 && strlen(cols[c_conf]) >= sizeof r.confidence)
-			bad = "confidence", bc = c_conf, want = want_word;
+		else if (c_conf >= 0 && *cols[c_conf] && !confidence_ok(cols[c_conf]))
+			bad = "confidence", bc = c_conf, want = "want l, n, h (low, nominal, high) or 0-100";
 		if (bad) {
 			st = vg_err_set(err, VG_ERR_RANGE, "%s:%lld: %s = %.40s: %s", name, (long long)lineno, bad,
 			                cols[bc], want);

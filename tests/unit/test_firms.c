@@ -75,6 +75,14 @@ static void reads_viirs_and_modis(void **state)
 	assert_int_equal(g.r[0].t_ns, T("2026-03-01T08:30:00Z"));
 	assert_string_equal(g.r[0].confidence, "77");
 	assert_true(fabs(g.r[0].sigma_m - 1000 * sqrt(1.2 * 1.1) / sqrt(12)) < 1e-9);
+	/* fields in double quotes (a spreadsheet's export) lose them */
+	assert_int_equal(parse(VIIRS_H "\"48.1\",37.5,330,0.4,0.4,\"2026-03-01\",\"0005\",\"N\",nominal,2,290,1e1,D,VIIRS\n",
+	                       &g, &err),
+	                 VG_OK);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.r[0].t_ns, T("2026-03-01T00:05:00Z"));
+	assert_string_equal(g.r[0].satellite, "N");
+	assert_true(fabs(g.r[0].frp_mw - 10) < 1e-12);
 }
 
 static void refuses_bad_files(void **state)
@@ -112,6 +120,20 @@ static void refuses_bad_files(void **state)
 		 "t.csv:2: track = 1e300: want a pixel size in [0.1, 20] km"},
 		{VIIRS_H "48.1,37.5,330,0.4,0.4,2026-03-01,1033,NOAA-20-and-more,n,2,290,1,D,VIIRS\n",
 		 "t.csv:2: satellite = NOAA-20-and-more: longer than 15 characters"},
+		{VIIRS_H "0x30,37.5,330,0.4,0.4,2026-03-01,1033,N,n,2,290,1,D,VIIRS\n",
+		 "t.csv:2: latitude, longitude = 0x30, 37.5: not a position"},
+		{VIIRS_H " 48.1,37.5,330,0.4,0.4,2026-03-01,1033,N,n,2,290,1,D,VIIRS\n",
+		 "t.csv:2: latitude, longitude =  48.1, 37.5: not a position"},
+		{VIIRS_H "48.1,37.5,330,0.4,0.4,1900-03-01,1033,N,n,2,290,1,D,VIIRS\n",
+		 "t.csv:2: acq_date, acq_time = 1900-03-01, 1033: not a time"},
+		{VIIRS_H "48.1,37.5,330,0.4,0.4,2026-03-01,1:5,N,n,2,290,1,D,VIIRS\n",
+		 "t.csv:2: acq_date, acq_time = 2026-03-01, 1:5: not a time"},
+		{VIIRS_H "48.1,37.5,330,0.4,0.4,2026-03-01,1033,N,banana,2,290,1,D,VIIRS\n",
+		 "t.csv:2: confidence = banana: want l, n, h (low, nominal, high) or 0-100"},
+		{MODIS_H "48.5,37.2,320.4,1.2,1.1,2026-03-01,0830,Terra,MODIS,101,6.1NRT,290.1,25.3,D\n",
+		 "t.csv:2: confidence = 101: want l, n, h"},
+		{VIIRS_H "48.1,37.5,330,0.4,0.4,2026-03-01,1033,N \"20\",n,2,290,1,D,VIIRS\n",
+		 "t.csv:2: a double quote inside a field"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		struct got g;

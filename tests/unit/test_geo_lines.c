@@ -10,6 +10,7 @@
 #include <geodesic.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct geod_geodesic G;
@@ -450,11 +451,13 @@ static void geojson_structure(void **state)
 		"{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},"
 		"\"geometry\":{\"type\":\"MultiLineString\",\"coordinates\":[[[1,2],[3,4]]]}}]}",
 		"{\"type\":\"GeometryCollection\",\"geometries\":[{\"type\":\"MultiPoint\",\"coordinates\":[[1,2]]}]}",
+		"{\"type\":\"MultiPolygon\",\"coordinates\":[]}",
+		"{\"type\":\"Polygon\",\"coordinates\":[]}",
 	};
 	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
 		struct vg_err e;
 		vg_err_clear(&e);
-		if (vg_geo_geojson_check(good[i], strlen(good[i]), "", &e) != VG_OK)
+		if (vg_geo_geojson_check(good[i], strlen(good[i]), false, NULL, &e) != VG_OK)
 			fail_msg("good[%zu]: %s", i, e.msg);
 	}
 	static const struct {
@@ -468,7 +471,13 @@ static void geojson_structure(void **state)
 		 "coordinates[1]: a position needs 2 or 3 numbers, not 4"},
 		{"{\"type\":\"LineString\",\"coordinates\":[[37.5,48.0],[1,\"2\"]]}", "coordinates[1][1]: not a number"},
 		{"{\"type\":\"LineString\",\"coordinates\":[[37.5,48.0]]}", "coordinates: 1 positions, at least 2 wanted"},
-		{"{\"type\":\"Polygon\",\"coordinates\":[]}", "coordinates: 0 rings or lines, at least 1 wanted"},
+		{"{\"type\":\"MultiPolygon\",\"coordinates\":[[]]}", "coordinates[0]: 0 rings or lines, at least 1 wanted"},
+		{"{\"type\":\"Polygon\",\"coordinates\":[[[37,48],[38,48],[38,49],[37,48.5]]]}",
+		 "coordinates[0]: a ring not closed (first position [37, 48], last [37, 48.5])"},
+		{"{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Point\",\"coordinates\":[1,2]}]}",
+		 "features[0].type = \"Point\": a Feature is wanted here"},
+		{"{\"type\":\"Feature\",\"geometry\":{\"type\":\"Feature\",\"geometry\":null}}",
+		 "geometry.type = \"Feature\": a geometry is wanted here"},
 		{"{\"type\":\"Polygon\",\"coordinates\":[[[37,48],[38,48],[37,48]]]}",
 		 "coordinates[0]: 3 positions, at least 4 wanted"},
 		{"{\"type\":\"MultiPolygon\",\"coordinates\":[[[37,48],[38,48],[38,49],[37,48]]]}",
@@ -487,7 +496,7 @@ static void geojson_structure(void **state)
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		struct vg_err e;
 		vg_err_clear(&e);
-		if (vg_geo_geojson_check(bad[i].text, strlen(bad[i].text), "", &e) != VG_ERR_GEOMETRY ||
+		if (vg_geo_geojson_check(bad[i].text, strlen(bad[i].text), false, NULL, &e) != VG_ERR_GEOMETRY ||
 		    !strstr(e.msg, bad[i].msg))
 			fail_msg("bad[%zu]: got \"%s\", want \"%s\"", i, e.msg, bad[i].msg);
 	}
@@ -500,8 +509,32 @@ static void geojson_structure(void **state)
 	{
 		struct vg_err e;
 		vg_err_clear(&e);
-		assert_int_equal(vg_geo_geojson_check(deep, strlen(deep), "", &e), VG_ERR_GEOMETRY);
+		assert_int_equal(vg_geo_geojson_check(deep, strlen(deep), false, NULL, &e), VG_ERR_GEOMETRY);
 		assert_non_null(strstr(e.msg, "nested more than 8 deep"));
+	}
+	/* a geometry only, where a geometry belongs */
+	{
+		struct vg_err e;
+		vg_err_clear(&e);
+		const char *f = "{\"type\":\"Feature\",\"geometry\":{\"type\":\"Point\",\"coordinates\":[1,2]}}";
+		assert_int_equal(vg_geo_geojson_check(f, strlen(f), false, NULL, &e), VG_OK);
+		assert_int_equal(vg_geo_geojson_check(f, strlen(f), true, NULL, &e), VG_ERR_GEOMETRY);
+		assert_non_null(strstr(e.msg, "type = \"Feature\": a geometry is wanted here"));
+	}
+	/* altitudes dropped in the text given to GEOS (GEOS 3.11 refuses
+	 * them), positions otherwise exact */
+	{
+		struct vg_err e;
+		vg_err_clear(&e);
+		const char *z = "{\"type\":\"LineString\",\"coordinates\":[[37.1,48.25,0],[37.3,48.1,120.5]]}";
+		char *flat = NULL;
+		assert_int_equal(vg_geo_geojson_check(z, strlen(z), true, &flat, &e), VG_OK);
+		assert_non_null(flat);
+		assert_non_null(strstr(flat, "[[37.100000000000001,48.25],[37.299999999999997,48.100000000000001]]"));
+		free(flat);
+		vg_geo_line *l = NULL;
+		assert_int_equal(vg_geo_line_from_geojson(z, false, &l, &e), VG_OK);
+		vg_geo_line_free(l);
 	}
 	/* through the area reader too */
 	vg_geo_area *a = NULL;
