@@ -192,6 +192,9 @@ bool vg_utf8_valid(const char *s, size_t len, size_t *bad_off);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes with NUL). */
 void vg_hex_encode(const uint8_t *in, size_t n, char *out);
+/* A plain decimal number, the whole string: [+-]digits[.digits][e[+-]digits]
+ * (xs:decimal/xs:double, FIRMS CSV), finite; no hex, inf, nan, spaces. */
+bool vg_decimal_parse(const char *s, double *out);
 /* Exactly 2n hex digits (either case) into n bytes. */
 vg_status vg_hex_decode(const char *s, size_t slen, uint8_t *out, size_t n) VG_WUR;
 

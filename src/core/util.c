@@ -1,7 +1,10 @@
-/* util.c - UTF-8 validation, hex, quoting for error messages. */
+/* util.c - UTF-8 validation, hex, decimal numbers, quoting for error messages. */
 #include "core.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool vg_utf8_valid(const char *str, size_t len, size_t *bad_off)
@@ -106,4 +109,39 @@ void vg_quote(const char *s, size_t len, char *out, size_t max_out)
 	}
 	out[o++] = '"';
 	out[o] = '\0';
+}
+
+bool vg_decimal_parse(const char *s, double *out)
+{
+	const char *p = s;
+	if (*p == '+' || *p == '-')
+		p++;
+	size_t d = strspn(p, "0123456789");
+	p += d;
+	if (*p == '.') {
+		p++;
+		size_t f = strspn(p, "0123456789");
+		p += f;
+		d += f;
+	}
+	if (!d)
+		return false;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		size_t e = strspn(p, "0123456789");
+		if (!e)
+			return false;
+		p += e;
+	}
+	if (*p)
+		return false;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno == ERANGE || !isfinite(v) || *end)
+		return false;
+	*out = v;
+	return true;
 }

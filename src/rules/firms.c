@@ -4,7 +4,6 @@
  * some exports; UTC), satellite, confidence, frp (MW), instrument. */
 #include "rules/rules.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,37 +39,11 @@ static int split(char *line, char **cols)
 	return n;
 }
 
-/* A decimal number as FIRMS writes them ([-+]digits[.digits][e[-+]digits]),
- * finite: not hex, not padded, not "nan". */
+/* A decimal number as FIRMS writes them (core.h): not hex, not padded,
+ * not "nan"; empty is not a number. */
 static bool num(const char *s, double *out)
 {
-	if (!s || !*s)
-		return false;
-	const char *p = s + (*s == '-' || *s == '+');
-	size_t d = strspn(p, "0123456789");
-	p += d;
-	if (*p == '.') {
-		size_t f = strspn(p + 1, "0123456789");
-		d += f;
-		p += 1 + f;
-	}
-	if (!d)
-		return false;
-	if (*p == 'e' || *p == 'E') {
-		p += 1 + (p[1] == '-' || p[1] == '+');
-		size_t e = strspn(p, "0123456789");
-		if (!e)
-			return false;
-		p += e;
-	}
-	if (*p)
-		return false;
-	errno = 0;
-	double v = strtod(s, NULL);
-	if (errno || !isfinite(v))
-		return false;
-	*out = v;
-	return true;
+	return s && vg_decimal_parse(s, out);
 }
 
 /* VIIRS: l, n, h (low, nominal, high, spelt out in some exports); MODIS:

@@ -18,7 +18,6 @@
 #include "tak/tak.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <expat.h>
 #include <math.h>
 #include <stdarg.h>
@@ -79,41 +78,10 @@ static bool type_ok(const char *s)
 	return tok;
 }
 
-/* A decimal number as xs:decimal/xs:double write it: sign, digits, point,
- * exponent; no hex, inf, nan, spaces. */
+/* A decimal number as xs:decimal/xs:double write it (core.h). */
 static bool num(const char *s, double *out)
 {
-	const char *p = s;
-	if (*p == '+' || *p == '-')
-		p++;
-	size_t d = strspn(p, "0123456789");
-	p += d;
-	if (*p == '.') {
-		p++;
-		size_t f = strspn(p, "0123456789");
-		p += f;
-		d += f;
-	}
-	if (!d)
-		return false;
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		if (*p == '+' || *p == '-')
-			p++;
-		size_t e = strspn(p, "0123456789");
-		if (!e)
-			return false;
-		p += e;
-	}
-	if (*p)
-		return false;
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno == ERANGE || !isfinite(v) || *end)
-		return false;
-	*out = v;
-	return true;
+	return vg_decimal_parse(s, out);
 }
 
 static bool time_attr(struct pctx *c, const char *field, const char *v, int64_t *out)
