@@ -264,9 +264,19 @@ static int cmd_export(int argc, char **argv)
 	}
 	struct vg_err err;
 	vg_err_clear(&err);
-	vg_status st = kml ? vg_interop_agreement_kml(text, len, stdout, &err)
-	                   : vg_interop_agreement_geojson(text, len, stdout, &err);
+	/* the document whole or nothing: built in memory, written when done */
+	char *doc = NULL;
+	size_t dlen = 0;
+	FILE *m = open_memstream(&doc, &dlen);
+	vg_status st = !m ? vg_err_set(&err, VG_ERR_NOMEM, "export")
+	               : kml ? vg_interop_agreement_kml(text, len, m, &err)
+	                     : vg_interop_agreement_geojson(text, len, m, &err);
+	if (m && fclose(m) != 0 && !st)
+		st = vg_err_set(&err, VG_ERR_NOMEM, "export");
 	free(text);
+	if (!st && (fwrite(doc, 1, dlen, stdout) != dlen || fflush(stdout) != 0))
+		st = vg_err_set(&err, VG_ERR_IO, "writing: %s", strerror(errno));
+	free(doc);
 	if (st) {
 		vg_cli_error("agreement", "%s: %s", path, err.msg);
 		return st == VG_ERR_IO || st == VG_ERR_NOMEM ? VG_EXIT_FATAL : VG_EXIT_USAGE;

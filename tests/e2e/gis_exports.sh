@@ -184,6 +184,14 @@ jq -c '.features[].geometry.coordinates[0] | sort' "$T/out" > "$T/cw.sorted"
 jq -c '.features[].geometry.coordinates[0] | sort' "$A/ag.geojson" > "$T/ccw.sorted"
 check "...with the vertices of the original's export" cmp -s "$T/cw.sorted" "$T/ccw.sorted"
 
+# A broken agreement (its last side's ring not closed): refused naming the
+# place, and nothing written (the document whole or nothing)
+jq '(.features[] | select(.properties.role == "side") | .geometry.coordinates[0]) |= .[:-1]' \
+	"$T/ag.geojson" > "$T/ag-open.geojson"
+expect_exit 2 "export refuses a ring not closed" "$VIGIL" agreement export "$T/ag-open.geojson"
+check "...naming the place" grep -q 'geometry: coordinates\[0\]: a ring not closed' "$T/err"
+check "...and writes nothing" [ ! -s "$T/out" ]
+
 # Hostile names: the agreement's name and a zone's name with quotes, <, &, ]]>
 # and a control character; KML must stay well-formed and give them back
 EVIL='Evil "name" <b>x</b> & '"'"'apos'"'"' ]]> ok'
