@@ -582,10 +582,11 @@ enum MHD_Result api_findings(struct vg_server *s, struct MHD_Connection *c, cons
 			return srv_error(s, c, 400, "bad_parameter", "parameter party: not a party name");
 		ff.party = v;
 	}
-	/* The cursor is (run << 32) | seq: seq, a row's place, means nothing in
-	 * another adjudication run's findings, so a cursor of an earlier run is
-	 * refused (409) and the client starts again. A cursor of run 0 (before
-	 * runs were counted) is taken as it is. */
+	/* The cursor is ((run + 1) << 32) | seq: seq, a row's place, means
+	 * nothing in another adjudication run's findings, so a cursor of an
+	 * earlier run is refused (409) and the client starts again (run 0: a
+	 * store whose findings were written before runs were counted). A bare
+	 * seq (a cursor of a server before this one) is taken as it is. */
 	int64_t crun = f.after >> 32;
 	ff.after_seq = f.after & 0xffffffffLL;
 	vg_store *st = srv_read_handle(s);
@@ -606,7 +607,7 @@ enum MHD_Result api_findings(struct vg_server *s, struct MHD_Connection *c, cons
 		run = run2 = 0;
 		if ((rc = vg_store_state_get(st, VG_FINDINGS_RUN, &run, &found, &err)))
 			break;
-		if (crun && crun != run) {
+		if (crun && crun - 1 != run) {
 			srv_read_release(s, st);
 			vg_buf_release(&b);
 			return srv_error(s, c, 409, "re_adjudicated",
@@ -628,5 +629,5 @@ enum MHD_Result api_findings(struct vg_server *s, struct MHD_Connection *c, cons
 			return srv_error(s, c, 500, "internal", NULL);
 		return srv_error(s, c, 503, "unavailable", NULL); /* replaced again and again */
 	}
-	return finish_page(s, c, &b, fc.more, run << 32 | fc.last, f.geojson);
+	return finish_page(s, c, &b, fc.more, (run + 1) << 32 | fc.last, f.geojson);
 }

@@ -135,6 +135,14 @@ want 200 "its pages of 2 go on" "$A" "/v1/findings?limit=2" >/dev/null
 NEW=$(jq -r '.next' "$T/body")
 check "a new run, a new cursor ($OLD, $NEW)" [ "$OLD" != "$NEW" ]
 want 200 "... and the new cursor works" "$A" "/v1/findings?limit=2&after=$NEW" >/dev/null
+# A store whose findings were written before runs were counted (no
+# counter): its cursors are refused after the first counted run too.
+sqlite3 "$DB" "DELETE FROM state WHERE key = 'findings_run'"
+want 200 "a page of a store without the run counter" "$A" "/v1/findings?limit=2" >/dev/null
+C0=$(jq -r '.next' "$T/body")
+expect_exit 0 "adjudicate again (the first counted run)" "$VIGIL" adjudicate --db "$DB" \
+	--agreement "$T/ag.geojson" --events "$T/events.ndjson" --with-radar --out "$T/f4.ndjson"
+want 409 "... its cursor after that run" "$A" "/v1/findings?limit=2&after=$C0"
 
 want 200 "GeoJSON" "$A" "/v1/findings?format=geojson&limit=1000"
 check "a FeatureCollection of $N Points" sh -c \
