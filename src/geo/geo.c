@@ -11,6 +11,16 @@
 
 static void geos_quiet(const char *fmt, ...) { (void)fmt; }
 
+GEOSContextHandle_t vg_geo_geos_context(void)
+{
+	GEOSContextHandle_t h = GEOS_init_r();
+	if (h) {
+		GEOSContext_setNoticeHandler_r(h, geos_quiet);
+		GEOSContext_setErrorHandler_r(h, geos_quiet);
+	}
+	return h;
+}
+
 vg_status vg_geo_ring_check(const double (*pts)[2], uint32_t n, struct vg_err *err)
 {
 	if (n < 4)
@@ -26,11 +36,9 @@ vg_status vg_geo_ring_check(const double (*pts)[2], uint32_t n, struct vg_err *e
 		                  pts[0][0], pts[0][1], pts[n - 1][0], pts[n - 1][1]);
 
 	vg_status st = VG_OK;
-	GEOSContextHandle_t h = GEOS_init_r();
+	GEOSContextHandle_t h = vg_geo_geos_context();
 	if (!h)
 		return vg_err_set(err, VG_ERR_NOMEM, "GEOS context");
-	GEOSContext_setNoticeHandler_r(h, geos_quiet);
-	GEOSContext_setErrorHandler_r(h, geos_quiet);
 	GEOSCoordSequence *seq = GEOSCoordSeq_create_r(h, n, 2);
 	GEOSGeometry *ring = NULL, *poly = NULL;
 	if (!seq) {

@@ -39,6 +39,12 @@ typedef struct vg_geo_line vg_geo_line;
  * Coordinates are copied. */
 vg_status vg_geo_line_new(const double (*pts)[2], const uint32_t *part_len, uint32_t n_parts,
                           vg_geo_line **out, struct vg_err *err) VG_WUR;
+/* A GEOS context whose notices and errors are dropped (callers report
+ * their own, naming the place); NULL if out of memory. GEOS_finish_r
+ * frees it. One per thread: GEOS contexts are not shared. */
+struct GEOSContextHandle_HS;
+struct GEOSContextHandle_HS *vg_geo_geos_context(void);
+
 /* The structure of a GeoJSON text before GEOS reads it: a geometry (with
  * geometry_only), or also a Feature or a FeatureCollection of Features;
  * every position 2 or 3 finite numbers, longitude and latitude in CRS84

@@ -7,7 +7,6 @@
 #include <geodesic.h>
 #include <geos_c.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,6 @@
 #define WGS84_F (1.0 / 298.257223563)
 #define WGS84_E2 (WGS84_F * (2.0 - WGS84_F))
 
-static void geos_quiet(const char *fmt, ...) { (void)fmt; }
 
 struct vg_geo_line {
 	uint32_t n, n_parts;
@@ -143,11 +141,9 @@ static vg_status check_coords(GEOSContextHandle_t h, const GEOSGeometry *g, cons
 vg_status vg_geo_line_from_geojson(const char *geom, bool allow_nonsimple, vg_geo_line **out,
                                    struct vg_err *err)
 {
-	GEOSContextHandle_t h = GEOS_init_r();
+	GEOSContextHandle_t h = vg_geo_geos_context();
 	if (!h)
 		return vg_err_set(err, VG_ERR_NOMEM, "GEOS context");
-	GEOSContext_setNoticeHandler_r(h, geos_quiet);
-	GEOSContext_setErrorHandler_r(h, geos_quiet);
 	vg_status st = VG_OK;
 	double (*pts)[2] = NULL;
 	uint32_t *plen = NULL;
@@ -349,13 +345,11 @@ vg_status vg_geo_area_from_geojson(const char *geom, vg_geo_area **out, struct v
 	if (!a)
 		return vg_err_set(err, VG_ERR_NOMEM, "area");
 	vg_status st = VG_OK;
-	a->h = GEOS_init_r();
+	a->h = vg_geo_geos_context();
 	if (!a->h) {
 		st = vg_err_set(err, VG_ERR_NOMEM, "GEOS context");
 		goto fail;
 	}
-	GEOSContext_setNoticeHandler_r(a->h, geos_quiet);
-	GEOSContext_setErrorHandler_r(a->h, geos_quiet);
 	a->g = read_geojson(a->h, geom, err);
 	if (!a->g) {
 		st = VG_ERR_GEOMETRY;
@@ -756,13 +750,11 @@ vg_status vg_geo_band_new(const vg_geo_area *a, const vg_geo_line *l, double d_m
 		return vg_err_set(err, VG_ERR_NOMEM, "band");
 	vg_status st = VG_OK;
 	GEOSGeometry *line = NULL, *lp = NULL, *buf = NULL, *ap = NULL, *band = NULL;
-	b->h = GEOS_init_r();
+	b->h = vg_geo_geos_context();
 	if (!b->h) {
 		st = vg_err_set(err, VG_ERR_NOMEM, "GEOS context");
 		goto fail;
 	}
-	GEOSContext_setNoticeHandler_r(b->h, geos_quiet);
-	GEOSContext_setErrorHandler_r(b->h, geos_quiet);
 	GEOSContextHandle_t h = b->h;
 	/* the projection's centre: the middle of the line's box */
 	double la0 = 90, la1 = -90, lo0 = 180, lo1 = -180;

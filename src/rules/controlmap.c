@@ -3,11 +3,9 @@
 
 #include <geos_c.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void geos_quiet(const char *fmt, ...) { (void)fmt; }
 
 /* Polygonal union of whatever GEOS reads (a geometry, a Feature or a
  * FeatureCollection), made valid. */
@@ -207,11 +205,9 @@ vg_status vg_agreement_from_control_map(const char *controlled, const char *coun
 	if (!vg_id_valid(party_in, strlen(party_in)) || !vg_id_valid(party_out, strlen(party_out)) ||
 	    !strcmp(party_in, party_out))
 		return vg_err_set(err, VG_ERR_RANGE, "parties must be two different ids");
-	GEOSContextHandle_t h = GEOS_init_r();
+	GEOSContextHandle_t h = vg_geo_geos_context();
 	if (!h)
 		return vg_err_set(err, VG_ERR_NOMEM, "GEOS context");
-	GEOSContext_setNoticeHandler_r(h, geos_quiet);
-	GEOSContext_setErrorHandler_r(h, geos_quiet);
 	vg_status st = VG_OK;
 	GEOSGeometry *ctl = NULL, *cty = NULL;
 	char *text = NULL;

@@ -172,35 +172,41 @@ vg_status vg_firms_parse(FILE *in, const char *name,
 		 * 1e6 MW, above the largest fires measured) or a short word */
 		r.frp_mw = NAN;
 		r.scan_km = r.track_km = 0.375;
-		static const char *const want_px = "want a pixel size in [0.1, 20] km",
-		                         *const want_word = "longer than 15 characters";
-		const char *bad = NULL, *want = NULL;
-		int bc = -1;
-		if (c_frp >= 0 && *cols[c_frp] && !(num(cols[c_frp], &r.frp_mw) && r.frp_mw >= 0 && r.frp_mw <= 1e6))
-			bad = "frp", bc = c_frp, want = "want a number of MW in [0, 1e6]";
-		else if (c_scan >= 0 && *cols[c_scan] &&
-		         !(num(cols[c_scan], &r.scan_km) && r.scan_km >= 0.1 && r.scan_km <= 20))
-			bad = "scan", bc = c_scan, want = want_px;
-		else if (c_track >= 0 && *cols[c_track] &&
-		         !(num(cols[c_track], &r.track_km) && r.track_km >= 0.1 && r.track_km <= 20))
-			bad = "track", bc = c_track, want = want_px;
-		else if (c_sat >= 0 && strlen(cols[c_sat]) >= sizeof r.satellite)
-			bad = "satellite", bc = c_sat, want = want_word;
-		else if (c_ins >= 0 && strlen(cols[c_ins]) >= sizeof r.instrument)
-			bad = "instrument", bc = c_ins, want = want_word;
-		else if (c_conf >= 0 && *cols[c_conf] && !confidence_ok(cols[c_conf]))
-			bad = "confidence", bc = c_conf, want = "want l, n, h (low, nominal, high) or 0-100";
-		if (bad) {
-			st = vg_err_set(err, VG_ERR_RANGE, "%s:%lld: %s = %.40s: %s", name, (long long)lineno, bad,
-			                cols[bc], want);
-			break;
+		static const char *const want_px = "want a pixel size in [0.1, 20] km";
+		const struct {
+			const char *name;
+			int col;
+			double lo, hi, *dst;
+			const char *want;
+		} nums[] = {{"frp", c_frp, 0, 1e6, &r.frp_mw, "want a number of MW in [0, 1e6]"},
+		            {"scan", c_scan, 0.1, 20, &r.scan_km, want_px},
+		            {"track", c_track, 0.1, 20, &r.track_km, want_px}};
+		const struct {
+			const char *name;
+			int col;
+			char *dst;
+			size_t cap;
+		} words[] = {{"satellite", c_sat, r.satellite, sizeof r.satellite},
+		             {"instrument", c_ins, r.instrument, sizeof r.instrument},
+		             {"confidence", c_conf, r.confidence, sizeof r.confidence}};
+		for (size_t k = 0; k < sizeof nums / sizeof *nums && !st; k++) {
+			const char *v = nums[k].col >= 0 ? cols[nums[k].col] : "";
+			if (*v && !(num(v, nums[k].dst) && *nums[k].dst >= nums[k].lo && *nums[k].dst <= nums[k].hi))
+				st = vg_err_set(err, VG_ERR_RANGE, "%s:%lld: %s = %.40s: %s", name, (long long)lineno,
+				                nums[k].name, v, nums[k].want);
 		}
-		if (c_sat >= 0)
-			snprintf(r.satellite, sizeof r.satellite, "%s", cols[c_sat]);
-		if (c_ins >= 0)
-			snprintf(r.instrument, sizeof r.instrument, "%s", cols[c_ins]);
-		if (c_conf >= 0)
-			snprintf(r.confidence, sizeof r.confidence, "%s", cols[c_conf]);
+		for (size_t k = 0; k < sizeof words / sizeof *words && !st; k++) {
+			const char *v = words[k].col >= 0 ? cols[words[k].col] : "";
+			bool conf = words[k].dst == r.confidence;
+			if (strlen(v) >= words[k].cap || (conf && *v && !confidence_ok(v)))
+				st = vg_err_set(err, VG_ERR_RANGE, "%s:%lld: %s = %.40s: %s", name, (long long)lineno,
+				                words[k].name, v,
+				                conf ? "want l, n, h (low, nominal, high) or 0-100" : "longer than 15 characters");
+			else
+				snprintf(words[k].dst, words[k].cap, "%s", v);
+		}
+		if (st)
+			break;
 		/* the fire is somewhere in the pixel: uniform, sigma = size / sqrt 12 */
 		r.sigma_m = 1000.0 * sqrt(r.scan_km * r.track_km) / sqrt(12.0);
 		r.raw = raw;

@@ -564,6 +564,41 @@ static int confuse_obj(struct vg_rng *r, int cls, double p_correct, double *conf
 	return k;
 }
 
+/* A detection record of object oi (index + 1 in o->obj) seen at (la, lo)
+ * with an error of sigma_m, its class confused (drones and imagery alike;
+ * the draws: two position normals, then the class). */
+static void det_true(struct sim_obs *o, const struct sim_world *w, uint32_t si, uint32_t oi, int cls,
+                     int64_t t, double la, double lo, double sigma_m, double p_correct, struct vg_rng *r)
+{
+	double conf;
+	memset(o, 0, sizeof *o);
+	o->kind = VG_OBS_DETECTION;
+	o->sensor = si;
+	o->obj = oi + 1;
+	o->u.det.t = t;
+	offset_ll(w, la, lo, sigma_m * vg_rng_normal(r), sigma_m * vg_rng_normal(r), &o->u.det.lat,
+	          &o->u.det.lon);
+	o->u.det.sigma_m = (float)sigma_m;
+	o->cls = (uint8_t)confuse_obj(r, cls, p_correct, &conf);
+	o->u.det.conf = (float)conf;
+}
+
+/* A false report at frame (x, y): a vehicle class at random, confidence
+ * 0.3-0.7 (the draws: the class, then the confidence). */
+static void det_false(struct sim_obs *o, const struct sim_world *w, uint32_t si, int64_t t, double x,
+                      double y, double sigma_m, struct vg_rng *r)
+{
+	memset(o, 0, sizeof *o);
+	o->kind = VG_OBS_DETECTION;
+	o->flags = OBS_F_FALSE;
+	o->sensor = si;
+	o->u.det.t = t;
+	sim_frame_to_ll(&w->fr, x, y, &o->u.det.lat, &o->u.det.lon);
+	o->u.det.sigma_m = (float)sigma_m;
+	o->cls = (uint8_t)vehicle_classes[vg_rng_below(r, 7)];
+	o->u.det.conf = (float)vg_rng_range(r, 0.3, 0.7);
+}
+
 static vg_status drone_frame(struct obs_ctx *c, uint32_t si, const struct sim_drone_spec *d,
                              const struct patrol *pt, double dist_a, double dist_b, int64_t ta,
                              int64_t tb)
@@ -625,19 +660,10 @@ static vg_status drone_frame(struct obs_ctx *c, uint32_t si, const struct sim_dr
 			continue;
 		if (vg_rng_uniform(r) >= d->pd)
 			continue;
-		double la, lo, conf;
+		double la, lo;
 		sim_frame_to_ll(&w->fr, x, y, &la, &lo);
-		memset(&o, 0, sizeof o);
-		o.kind = VG_OBS_DETECTION;
-		o.sensor = si;
-		o.obj = oi + 1;
+		det_true(&o, w, si, oi, ob->cls, US_ROUND(tm), la, lo, d->sigma_m, d->class_correct, r);
 		o.flags = OBS_F_POS;
-		o.u.det.t = US_ROUND(tm);
-		offset_ll(w, la, lo, d->sigma_m * vg_rng_normal(r), d->sigma_m * vg_rng_normal(r),
-		          &o.u.det.lat, &o.u.det.lon);
-		o.u.det.sigma_m = (float)d->sigma_m;
-		o.cls = (uint8_t)confuse_obj(r, ob->cls, d->class_correct, &conf);
-		o.u.det.conf = (float)conf;
 		double spm = sp + 0.5 * vg_rng_normal(r);
 		o.u.det.speed = (float)(spm > 0 ? spm : 0);
 		if (sp > 1) {
@@ -666,15 +692,9 @@ static vg_status drone_frame(struct obs_ctx *c, uint32_t si, const struct sim_dr
 			x = vg_rng_range(r, minx, maxx);
 			y = vg_rng_range(r, miny, maxy);
 		} while (!in_convex((const double (*)[2])ring, nr, x, y) && ++tries < 100);
-		memset(&o, 0, sizeof o);
-		o.kind = VG_OBS_DETECTION;
-		o.flags = OBS_F_POS | OBS_F_FALSE;
-		o.sensor = si;
-		o.u.det.t = US_ROUND(ta + (int64_t)(vg_rng_uniform(r) * (double)(tb - ta)));
-		sim_frame_to_ll(&w->fr, x, y, &o.u.det.lat, &o.u.det.lon);
-		o.u.det.sigma_m = (float)d->sigma_m;
-		o.cls = (uint8_t)vehicle_classes[vg_rng_below(r, 7)];
-		o.u.det.conf = (float)vg_rng_range(r, 0.3, 0.7);
+		det_false(&o, w, si, US_ROUND(ta + (int64_t)(vg_rng_uniform(r) * (double)(tb - ta))), x, y,
+		          d->sigma_m, r);
+		o.flags |= OBS_F_POS;
 		o.u.det.plat = plat;
 		o.u.det.plon = plon;
 		o.u.det.palt = (float)d->alt_m;
@@ -1021,20 +1041,11 @@ static vg_status observe_sats(struct obs_ctx *c)
 					double lr = sc->weapons[ob->cls].length_m / p->resolution_m;
 					if (!ok || vg_rng_uniform(&ro) >= p->pd_vehicle * (1.0 - exp(-lr * lr)))
 						continue;
-					double la, lo, conf;
+					double la, lo;
 					sim_frame_to_ll(&w->fr, x, y, &la, &lo);
 					struct sim_obs o;
-					memset(&o, 0, sizeof o);
-					o.kind = VG_OBS_DETECTION;
+					det_true(&o, w, si, oi, ob->cls, tp, la, lo, sig, p->class_correct, &ro);
 					o.flags = OBS_F_IMAGE;
-					o.sensor = si;
-					o.obj = oi + 1;
-					o.u.det.t = tp;
-					offset_ll(w, la, lo, sig * vg_rng_normal(&ro), sig * vg_rng_normal(&ro), &o.u.det.lat,
-					          &o.u.det.lon);
-					o.u.det.sigma_m = (float)sig;
-					o.cls = (uint8_t)confuse_obj(&ro, ob->cls, p->class_correct, &conf);
-					o.u.det.conf = (float)conf;
 					o.t_send = send;
 					o.latency_s = (float)lat_s;
 					if ((st = push(c, &o)))
@@ -1046,15 +1057,8 @@ static vg_status observe_sats(struct obs_ctx *c)
 					if (!scene_random_clear(&sn, &ro, &x, &y))
 						continue;
 					struct sim_obs o;
-					memset(&o, 0, sizeof o);
-					o.kind = VG_OBS_DETECTION;
-					o.flags = OBS_F_FALSE | OBS_F_IMAGE;
-					o.sensor = si;
-					o.u.det.t = tp;
-					sim_frame_to_ll(&w->fr, x, y, &o.u.det.lat, &o.u.det.lon);
-					o.u.det.sigma_m = (float)sig;
-					o.cls = (uint8_t)vehicle_classes[vg_rng_below(&ro, 7)];
-					o.u.det.conf = (float)vg_rng_range(&ro, 0.3, 0.7);
+					det_false(&o, w, si, tp, x, y, sig, &ro);
+					o.flags |= OBS_F_IMAGE;
 					o.t_send = send;
 					o.latency_s = (float)lat_s;
 					if ((st = push(c, &o)))

@@ -13,6 +13,7 @@
  * each segment end, C. F. F. Karney, J. Geodesy 87, 43-55, 2013,
  * doi:10.1007/s00190-012-0578-z), accurate to metres at 100 km.
  */
+#include "geo/geo.h"
 #include "sim/sim_int.h"
 
 #include <geos_c.h>
@@ -390,7 +391,7 @@ static void ring_ccw(double (*r)[2], uint32_t n)
 static vg_status build_zone(struct sim_world *w, double half_w, struct vg_err *err)
 {
 	vg_status st = VG_OK;
-	GEOSContextHandle_t h = GEOS_init_r();
+	GEOSContextHandle_t h = vg_geo_geos_context();
 	if (!h)
 		return vg_err_set(err, VG_ERR_NOMEM, "GEOS context");
 	GEOSCoordSequence *seq = GEOSCoordSeq_create_r(h, w->n_line, 2);
